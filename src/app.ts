@@ -1,0 +1,96 @@
+/**
+ * Assembles the API: middleware, the /api/v1 routes, the error renderer and the 404/405 answers.
+ * Everything a request passes through is visible here, in order.
+ */
+import { Hono } from "hono";
+import type { Context } from "hono";
+import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
+import { methodNotAllowed as allowHeader } from "hono/method-not-allowed";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import { isTransientD1Error, isUniqueViolation } from "./db/d1-errors";
+import { type AppEnv, readConfig } from "./env";
+import {
+  ApiError,
+  conflict,
+  internalError,
+  malformedJson,
+  methodNotAllowed,
+  payloadTooLarge,
+  routeNotFound,
+  serviceUnavailable,
+} from "./lib/errors";
+import { problemResponse } from "./lib/problem";
+import { limitBody } from "./middleware/body-limit";
+import { requestLog } from "./middleware/request-log";
+import { authRoutes } from "./routes/auth/auth.routes";
+import { healthRoutes } from "./routes/health/health.routes";
+
+/** Maps anything thrown to the ApiError the client sees. Unexpected errors become a generic 500. */
+function toApiError(error: unknown, c: Context<AppEnv>): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof HTTPException) {
+    // hono's own validator and body parsing throw these.
+    if (error.status === 400) return malformedJson();
+    if (error.status === 413) return payloadTooLarge(c.get("config")?.maxBodyBytes ?? 0);
+  }
+  if (isUniqueViolation(error)) return conflict("The resource conflicts with an existing one.");
+  if (isTransientD1Error(error)) return serviceUnavailable();
+  return internalError();
+}
+
+/** Builds the worker's Hono app. */
+export function createApp() {
+  const app = new Hono<AppEnv>();
+
+  app.use(requestId());
+  app.use(async (c, next) => {
+    c.set("config", readConfig(c.env));
+    await next();
+  });
+  app.use(requestLog());
+  app.use(secureHeaders());
+  app.use(
+    cors({
+      origin: (origin, c: Context<AppEnv>) => (c.get("config").corsOrigins.includes(origin) ? origin : null),
+      allowMethods: ["GET", "POST", "PATCH", "DELETE"],
+      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
+      exposeHeaders: ["X-Request-Id", "Retry-After", "Location"],
+      maxAge: 600,
+    }),
+  );
+  app.use(
+    allowHeader({
+      app,
+      onMethodNotAllowed: (c, allowed) => problemResponse(methodNotAllowed(c.req.method, allowed), c.get("requestId")),
+    }),
+  );
+  app.use(limitBody());
+
+  const routes = app.route("/api/v1/health", healthRoutes).route("/api/v1/auth", authRoutes);
+
+  app.notFound((c) => problemResponse(routeNotFound(c.req.method, c.req.path), c.get("requestId")));
+
+  app.onError((error, c) => {
+    const apiError = toApiError(error, c);
+    if (apiError.status >= 500) {
+      console.error(
+        JSON.stringify({
+          level: "error",
+          msg: "unhandled error",
+          request_id: c.get("requestId"),
+          method: c.req.method,
+          path: c.req.path,
+          error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
+        }),
+      );
+    }
+    return problemResponse(apiError, c.get("requestId"));
+  });
+
+  return routes;
+}
+
+/** The app's type, for typed clients (`hc<AppType>` from hono/client). */
+export type AppType = ReturnType<typeof createApp>;

@@ -1,0 +1,157 @@
+/**
+ * Typed API errors. Handlers and middleware throw these; `app.onError` renders each one as the
+ * project's RFC 9457 problem document (see src/lib/problem.ts). `code` is the stable, machine-readable
+ * part of the contract: clients branch on it, never on `title` or `detail`.
+ */
+
+/** One invalid field of a request: where, which rule, and a human sentence. */
+export type FieldError = { path: string; code: string; message: string };
+
+export type ApiErrorInit = {
+  status: number;
+  code: string;
+  title: string;
+  detail: string;
+  errors?: FieldError[];
+  headers?: Record<string, string>;
+};
+
+/** An error that is part of the API contract, with its status, code and optional field errors. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly title: string;
+  readonly detail: string;
+  readonly errors?: FieldError[];
+  readonly headers?: Record<string, string>;
+
+  constructor(init: ApiErrorInit) {
+    super(init.detail);
+    this.name = "ApiError";
+    this.status = init.status;
+    this.code = init.code;
+    this.title = init.title;
+    this.detail = init.detail;
+    this.errors = init.errors;
+    this.headers = init.headers;
+  }
+}
+
+/** 400 with the list of invalid fields. */
+export const validationFailed = (errors: FieldError[], detail = "The request is invalid.") =>
+  new ApiError({ status: 400, code: "validation_failed", title: "Validation failed", detail, errors });
+
+/** 400 for a body that is not JSON at all. */
+export const malformedJson = () =>
+  new ApiError({
+    status: 400,
+    code: "malformed_json",
+    title: "Malformed JSON",
+    detail: "The request body is not valid JSON.",
+  });
+
+/** 401 for a missing, invalid or revoked credential; the response carries `WWW-Authenticate`. */
+export const unauthorized = (detail = "A valid bearer access token is required.", code = "unauthorized") =>
+  new ApiError({
+    status: 401,
+    code,
+    title: "Unauthorized",
+    detail,
+    headers: { "WWW-Authenticate": `Bearer realm="flashcards-api"` },
+  });
+
+/** 401 for bad login credentials: one body for an unknown email and a wrong password. */
+export const invalidCredentials = () =>
+  new ApiError({
+    status: 401,
+    code: "invalid_credentials",
+    title: "Invalid credentials",
+    detail: "The email or password is incorrect.",
+    headers: { "WWW-Authenticate": `Bearer realm="flashcards-api"` },
+  });
+
+/** 403 when the caller is authenticated but must prove something more (e.g. re-enter the password). */
+export const forbidden = (detail: string, code = "forbidden") =>
+  new ApiError({ status: 403, code, title: "Forbidden", detail });
+
+/**
+ * 404 for a resource that does not exist or belongs to someone else: the two are indistinguishable
+ * on purpose, so ids cannot be probed.
+ */
+export const notFound = (resource: string, id?: string) =>
+  new ApiError({
+    status: 404,
+    code: "not_found",
+    title: "Not found",
+    detail: id === undefined ? `The ${resource} was not found.` : `The ${resource} '${id}' was not found.`,
+  });
+
+/** 404 for a path that matches no route. */
+export const routeNotFound = (method: string, path: string) =>
+  new ApiError({
+    status: 404,
+    code: "route_not_found",
+    title: "Not found",
+    detail: `No route matches ${method} ${path}.`,
+  });
+
+/** 405 for a known path called with a method it does not serve; `Allow` lists the ones it does. */
+export const methodNotAllowed = (method: string, allowed: string[]) =>
+  new ApiError({
+    status: 405,
+    code: "method_not_allowed",
+    title: "Method not allowed",
+    detail: `${method} is not allowed here; use ${allowed.join(", ")}.`,
+    headers: { Allow: allowed.join(", ") },
+  });
+
+/** 409 for a state conflict such as a duplicate unique value. */
+export const conflict = (detail: string, code = "conflict") =>
+  new ApiError({ status: 409, code, title: "Conflict", detail });
+
+/** 413 for a body over the configured limit. */
+export const payloadTooLarge = (limit: number) =>
+  new ApiError({
+    status: 413,
+    code: "payload_too_large",
+    title: "Payload too large",
+    detail: `The request body exceeds the limit of ${limit} bytes.`,
+  });
+
+/** 415 for a JSON endpoint called with another Content-Type. */
+export const unsupportedMediaType = () =>
+  new ApiError({
+    status: 415,
+    code: "unsupported_media_type",
+    title: "Unsupported media type",
+    detail: "This endpoint accepts only 'Content-Type: application/json'.",
+  });
+
+/** 429 with `Retry-After` in whole seconds. */
+export const rateLimited = (retryAfterSeconds: number, detail = "Too many requests; slow down.") =>
+  new ApiError({
+    status: 429,
+    code: "rate_limited",
+    title: "Too many requests",
+    detail,
+    headers: { "Retry-After": String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+  });
+
+/** 503 for a transient platform failure (D1 overloaded, connection lost): safe to retry. */
+export const serviceUnavailable = (detail = "The service is temporarily unavailable; retry shortly.", retryAfterSeconds = 2) =>
+  new ApiError({
+    status: 503,
+    code: "service_unavailable",
+    title: "Service unavailable",
+    detail,
+    headers: { "Retry-After": String(retryAfterSeconds) },
+  });
+
+/** 500: something we did not expect. The detail never says what, the log does. */
+export const internalError = () =>
+  new ApiError({
+    status: 500,
+    code: "internal_error",
+    title: "Internal server error",
+    detail: "An unexpected error occurred. Quote the request id when reporting it.",
+  });

@@ -1,0 +1,38 @@
+/**
+ * Renders an ApiError as an `application/problem+json` response (RFC 9457).
+ */
+import type { ApiError } from "./errors";
+
+/** Where the `type` URIs of our problems point; one page per `code` in the API docs. */
+const PROBLEM_TYPE_BASE = "https://flashcards-api.dev/problems/";
+
+export type ProblemDocument = {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  request_id: string;
+  errors?: ApiError["errors"];
+};
+
+/** Builds the problem document body for an error. */
+export function toProblem(error: ApiError, requestId: string): ProblemDocument {
+  return {
+    type: PROBLEM_TYPE_BASE + error.code,
+    title: error.title,
+    status: error.status,
+    detail: error.detail,
+    code: error.code,
+    request_id: requestId,
+    ...(error.errors && error.errors.length > 0 ? { errors: error.errors } : {}),
+  };
+}
+
+/** The full response: problem body, its media type, and the error's own headers (Allow, Retry-After, ...). */
+export function problemResponse(error: ApiError, requestId: string): Response {
+  const headers = new Headers(error.headers);
+  headers.set("Content-Type", "application/problem+json");
+  headers.set("Cache-Control", "no-store");
+  return new Response(JSON.stringify(toProblem(error, requestId)), { status: error.status, headers });
+}

@@ -1,0 +1,46 @@
+/**
+ * Access tokens (HS256 JWTs) and opaque refresh tokens.
+ */
+import { Jwt } from "hono/utils/jwt";
+import { toBase64Url, toHex } from "./encoding";
+
+export type AccessClaims = { sub: string; sid: string; iat: number; exp: number };
+
+/** Signs a short-lived access token for a user's session. */
+export async function signAccessToken(
+  input: { userId: string; sessionId: string; nowMs: number; ttlSeconds: number },
+  secret: string,
+): Promise<string> {
+  const iat = Math.floor(input.nowMs / 1000);
+  const claims: AccessClaims = { sub: input.userId, sid: input.sessionId, iat, exp: iat + input.ttlSeconds };
+  return Jwt.sign(claims, secret, "HS256");
+}
+
+/**
+ * Verifies an access token with the algorithm pinned to HS256 and `exp`, `sub`, `sid` required.
+ * Returns null for any token that is not valid now (malformed, forged, expired, `alg: none`, ...).
+ */
+export async function verifyAccessToken(token: string, secret: string): Promise<AccessClaims | null> {
+  try {
+    const payload = await Jwt.verify(token, secret, { alg: "HS256" });
+    const { sub, sid, iat, exp } = payload;
+    // hono checks exp only when present: a token without it must not live forever.
+    if (typeof sub !== "string" || typeof sid !== "string" || typeof exp !== "number" || typeof iat !== "number") {
+      return null;
+    }
+    return { sub, sid, iat, exp };
+  } catch {
+    return null;
+  }
+}
+
+/** A new opaque refresh token: 32 random bytes, base64url. Only its SHA-256 is ever stored. */
+export function newRefreshToken(): string {
+  return toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
+}
+
+/** SHA-256 of a token, hex-encoded: the form stored and looked up in D1. */
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return toHex(new Uint8Array(digest));
+}

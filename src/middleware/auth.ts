@@ -1,0 +1,25 @@
+/**
+ * Bearer authentication. Verifying the JWT costs CPU only; whether its session is still alive is
+ * checked by the session gate inside the handler's own D1 batch (src/db/session-gate.ts).
+ */
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../env";
+import { unauthorized } from "../lib/errors";
+import { verifyAccessToken } from "../lib/tokens";
+
+const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
+
+/**
+ * Requires a valid access token and sets `auth` ({ userId, sessionId }).
+ * @throws ApiError 401 (with `WWW-Authenticate: Bearer`) for a missing, malformed, forged or expired token.
+ */
+export const requireAuth = (): MiddlewareHandler<AppEnv> => async (c, next) => {
+  const header = c.req.header("authorization");
+  if (!header) throw unauthorized("The Authorization header with a bearer access token is missing.");
+  const token = BEARER.exec(header)?.[1];
+  if (!token) throw unauthorized("The Authorization header must be 'Bearer <access token>'.");
+  const claims = await verifyAccessToken(token, c.get("config").jwtSecret);
+  if (!claims) throw unauthorized("The access token is invalid or expired.", "invalid_token");
+  c.set("auth", { userId: claims.sub, sessionId: claims.sid });
+  await next();
+};

@@ -1,0 +1,193 @@
+/**
+ * Accounts: registration, login, refresh-token rotation, logout, profile and account deletion.
+ * Handlers take plain typed input and throw ApiErrors; routes only translate HTTP.
+ */
+import { and, eq, isNull, sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { isUniqueViolation } from "../../db/d1-errors";
+import { refreshTokens, sessions, users } from "../../db/schema";
+import { authedBatch } from "../../db/session-gate";
+import type { AuthContext, Config } from "../../env";
+import { conflict, forbidden, invalidCredentials, unauthorized } from "../../lib/errors";
+import { getDummyPasswordHash, hashPassword, verifyPassword } from "../../lib/password";
+import { toIso } from "../../lib/time";
+import { newRefreshToken, sha256Hex, signAccessToken } from "../../lib/tokens";
+import type { LoginInput, PublicUser, RegisterInput, TokenPair } from "./auth.schemas";
+
+/** What every accounts handler needs: the database, the configuration and the request's instant. */
+export type AuthDeps = { db: Db; config: Config; now: number };
+
+const toPublicUser = (user: { id: string; email: string; createdAt: number }): PublicUser => ({
+  id: user.id,
+  email: user.email,
+  created_at: toIso(user.createdAt),
+});
+
+/**
+ * Prepares a new session for a user: the rows to insert and the tokens to hand out.
+ * The caller runs the statements in its own batch.
+ */
+async function prepareSession(deps: AuthDeps, userId: string) {
+  const sessionId = crypto.randomUUID();
+  const refreshToken = newRefreshToken();
+  const [tokenHash, accessToken] = await Promise.all([
+    sha256Hex(refreshToken),
+    signAccessToken({ userId, sessionId, nowMs: deps.now, ttlSeconds: deps.config.accessTokenTtlSeconds }, deps.config.jwtSecret),
+  ]);
+  const statements = [
+    deps.db.insert(sessions).values({ id: sessionId, userId, createdAt: deps.now, expiresAt: deps.now + deps.config.refreshTokenTtlMs }),
+    deps.db.insert(refreshTokens).values({ tokenHash, sessionId, createdAt: deps.now }),
+  ] as const;
+  return { statements, accessToken, refreshToken };
+}
+
+const tokenPair = (deps: AuthDeps, user: PublicUser, accessToken: string, refreshToken: string): TokenPair => ({
+  user,
+  access_token: accessToken,
+  refresh_token: refreshToken,
+  token_type: "Bearer",
+  expires_in: deps.config.accessTokenTtlSeconds,
+});
+
+/**
+ * Creates a user and their first session in one batch.
+ * @throws ApiError 409 `email_taken` when the email is registered (also under concurrent registrations:
+ * the unique index decides).
+ */
+export async function registerUser(deps: AuthDeps, input: RegisterInput): Promise<TokenPair> {
+  const userId = crypto.randomUUID();
+  const passwordHash = await hashPassword(input.password);
+  const session = await prepareSession(deps, userId);
+  try {
+    await deps.db.batch([
+      deps.db.insert(users).values({ id: userId, email: input.email, passwordHash, createdAt: deps.now, updatedAt: deps.now }),
+      ...session.statements,
+    ]);
+  } catch (error) {
+    if (isUniqueViolation(error)) throw conflict("An account with this email already exists.", "email_taken");
+    throw error;
+  }
+  return tokenPair(deps, toPublicUser({ id: userId, email: input.email, createdAt: deps.now }), session.accessToken, session.refreshToken);
+}
+
+/**
+ * Logs a user in with email and password and opens a new session.
+ * An unknown email verifies against a dummy hash so both failures cost the same and look the same.
+ * @throws ApiError 401 `invalid_credentials`.
+ */
+export async function loginUser(deps: AuthDeps, input: LoginInput): Promise<TokenPair> {
+  const [user] = await deps.db
+    .select({ id: users.id, email: users.email, createdAt: users.createdAt, passwordHash: users.passwordHash })
+    .from(users)
+    .where(eq(users.email, input.email))
+    .limit(1);
+  const isValid = await verifyPassword(input.password, user?.passwordHash ?? (await getDummyPasswordHash()));
+  if (!user || !isValid) throw invalidCredentials();
+  const session = await prepareSession(deps, user.id);
+  await deps.db.batch(session.statements);
+  return tokenPair(deps, toPublicUser(user), session.accessToken, session.refreshToken);
+}
+
+const revokeSession = (deps: AuthDeps, sessionId: string) =>
+  deps.db.update(sessions).set({ revokedAt: deps.now }).where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
+
+/**
+ * Exchanges a refresh token for a new pair and retires the old one (rotation).
+ * A token that was already used means it leaked or raced: the whole session is revoked.
+ * @throws ApiError 401 `invalid_refresh_token` (unknown, expired, revoked) or `refresh_token_reused`.
+ */
+export async function refreshSession(deps: AuthDeps, refreshToken: string): Promise<TokenPair> {
+  const oldHash = await sha256Hex(refreshToken);
+  const [found] = await deps.db
+    .select({
+      sessionId: refreshTokens.sessionId,
+      usedAt: refreshTokens.usedAt,
+      expiresAt: sessions.expiresAt,
+      revokedAt: sessions.revokedAt,
+      userId: users.id,
+      email: users.email,
+      createdAt: users.createdAt,
+    })
+    .from(refreshTokens)
+    .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(eq(refreshTokens.tokenHash, oldHash))
+    .limit(1);
+  if (!found || found.revokedAt !== null || found.expiresAt <= deps.now) {
+    throw unauthorized("The refresh token is invalid or expired; log in again.", "invalid_refresh_token");
+  }
+  const reused = () => unauthorized("The refresh token was already used; the session has been revoked.", "refresh_token_reused");
+  if (found.usedAt !== null) {
+    await revokeSession(deps, found.sessionId);
+    throw reused();
+  }
+
+  const newToken = newRefreshToken();
+  const [newHash, accessToken] = await Promise.all([
+    sha256Hex(newToken),
+    signAccessToken(
+      { userId: found.userId, sessionId: found.sessionId, nowMs: deps.now, ttlSeconds: deps.config.accessTokenTtlSeconds },
+      deps.config.jwtSecret,
+    ),
+  ]);
+  // Both statements are conditional on the old token being unused, inside one transaction: of two
+  // concurrent refreshes exactly one inserts a successor; the other sees zero changes.
+  const [inserted] = await deps.db.batch([
+    deps.db.run(sql`
+      INSERT INTO refresh_tokens (token_hash, session_id, created_at)
+      SELECT ${newHash}, rt.session_id, ${deps.now} FROM refresh_tokens rt
+      JOIN sessions s ON s.id = rt.session_id
+      WHERE rt.token_hash = ${oldHash} AND rt.used_at IS NULL AND s.revoked_at IS NULL AND s.expires_at > ${deps.now}`),
+    deps.db.update(refreshTokens).set({ usedAt: deps.now }).where(and(eq(refreshTokens.tokenHash, oldHash), isNull(refreshTokens.usedAt))),
+  ]);
+  if (inserted.meta.changes !== 1) {
+    await revokeSession(deps, found.sessionId);
+    throw reused();
+  }
+  return tokenPair(deps, toPublicUser({ id: found.userId, email: found.email, createdAt: found.createdAt }), accessToken, newToken);
+}
+
+/**
+ * Revokes the session a refresh token belongs to; its access tokens stop working on the next request
+ * (the session gate). Idempotent: an unknown or already revoked token is not an error.
+ */
+export async function logoutSession(deps: AuthDeps, refreshToken: string): Promise<void> {
+  const tokenHash = await sha256Hex(refreshToken);
+  await deps.db
+    .update(sessions)
+    .set({ revokedAt: deps.now })
+    .where(
+      and(
+        isNull(sessions.revokedAt),
+        eq(sessions.id, deps.db.select({ id: refreshTokens.sessionId }).from(refreshTokens).where(eq(refreshTokens.tokenHash, tokenHash))),
+      ),
+    );
+}
+
+/** The caller's profile, in one round trip with the session check. */
+export async function getCurrentUser(deps: AuthDeps, auth: AuthContext): Promise<PublicUser> {
+  const [rows] = await authedBatch(deps.db, auth, deps.now, [
+    deps.db.select({ id: users.id, email: users.email, createdAt: users.createdAt }).from(users).where(eq(users.id, auth.userId)),
+  ]);
+  const user = rows[0];
+  // The gate guarantees a live session, and sessions cascade with their user; kept as a safety net.
+  if (!user) throw unauthorized("The account no longer exists.");
+  return toPublicUser(user);
+}
+
+/**
+ * Deletes the caller's account after re-checking the password. Every row the user owns goes with it
+ * through ON DELETE CASCADE, in one statement, so nothing is left half-deleted.
+ * @throws ApiError 403 `invalid_password` when the password is wrong.
+ */
+export async function deleteCurrentUser(deps: AuthDeps, auth: AuthContext, password: string): Promise<void> {
+  const [rows] = await authedBatch(deps.db, auth, deps.now, [
+    deps.db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, auth.userId)),
+  ]);
+  const user = rows[0];
+  if (!user) throw unauthorized("The account no longer exists.");
+  if (!(await verifyPassword(password, user.passwordHash))) {
+    throw forbidden("The password is incorrect.", "invalid_password");
+  }
+  await authedBatch(deps.db, auth, deps.now, [deps.db.delete(users).where(eq(users.id, auth.userId))]);
+}
