@@ -16,5 +16,7 @@ export default defineConfig(async () => ({
   ],
   test: {
     setupFiles: ["./test/apply-migrations.ts"],
+    // The app logs one JSON line per request; keep test output readable (errors still show).
+    onConsoleLog: (log: string) => !log.includes('"msg":"request"'),
   },
 }));

@@ -54,11 +54,8 @@ export async function verifyPassword(password: string, stored: string): Promise<
 }
 
 /**
- * A real hash of a random password, computed once per isolate. Login verifies against it when the
- * email is unknown, so both paths cost one PBKDF2 derivation and answer in the same time.
+ * A real hash of a random password nobody kept. Login verifies against it when the email is unknown,
+ * so both failure paths cost one PBKDF2 derivation and answer in the same time.
  */
-let dummyHash: Promise<string> | undefined;
-export function getDummyPasswordHash(): Promise<string> {
-  dummyHash ??= hashPassword(toBase64Url(crypto.getRandomValues(new Uint8Array(24))));
-  return dummyHash;
-}
+export const DUMMY_PASSWORD_HASH =
+  "pbkdf2-sha256$100000$qv-dAEl5V58DEMV32KEC1Q$mbSGOBDeLVkFUSWFa7xF_1Ia_xiygkQ8OG_lFdcCpgU";

@@ -2,14 +2,14 @@
  * Accounts: registration, login, refresh-token rotation, logout, profile and account deletion.
  * Handlers take plain typed input and throw ApiErrors; routes only translate HTTP.
  */
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { isUniqueViolation } from "../../db/d1-errors";
 import { refreshTokens, sessions, users } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
 import type { AuthContext, Config } from "../../env";
 import { conflict, forbidden, invalidCredentials, unauthorized } from "../../lib/errors";
-import { getDummyPasswordHash, hashPassword, verifyPassword } from "../../lib/password";
+import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "../../lib/password";
 import { toIso } from "../../lib/time";
 import { newRefreshToken, sha256Hex, signAccessToken } from "../../lib/tokens";
 import type { LoginInput, PublicUser, RegisterInput, TokenPair } from "./auth.schemas";
@@ -81,7 +81,7 @@ export async function loginUser(deps: AuthDeps, input: LoginInput): Promise<Toke
     .from(users)
     .where(eq(users.email, input.email))
     .limit(1);
-  const isValid = await verifyPassword(input.password, user?.passwordHash ?? (await getDummyPasswordHash()));
+  const isValid = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
   if (!user || !isValid) throw invalidCredentials();
   const session = await prepareSession(deps, user.id);
   await deps.db.batch(session.statements);
@@ -133,11 +133,25 @@ export async function refreshSession(deps: AuthDeps, refreshToken: string): Prom
   // Both statements are conditional on the old token being unused, inside one transaction: of two
   // concurrent refreshes exactly one inserts a successor; the other sees zero changes.
   const [inserted] = await deps.db.batch([
-    deps.db.run(sql`
-      INSERT INTO refresh_tokens (token_hash, session_id, created_at)
-      SELECT ${newHash}, rt.session_id, ${deps.now} FROM refresh_tokens rt
-      JOIN sessions s ON s.id = rt.session_id
-      WHERE rt.token_hash = ${oldHash} AND rt.used_at IS NULL AND s.revoked_at IS NULL AND s.expires_at > ${deps.now}`),
+    deps.db.insert(refreshTokens).select(
+      deps.db
+        .select({
+          tokenHash: sql<string>`${newHash}`.as("token_hash"),
+          sessionId: refreshTokens.sessionId,
+          createdAt: sql<number>`${deps.now}`.as("created_at"),
+          usedAt: sql<number | null>`NULL`.as("used_at"),
+        })
+        .from(refreshTokens)
+        .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+        .where(
+          and(
+            eq(refreshTokens.tokenHash, oldHash),
+            isNull(refreshTokens.usedAt),
+            isNull(sessions.revokedAt),
+            gt(sessions.expiresAt, deps.now),
+          ),
+        ),
+    ),
     deps.db.update(refreshTokens).set({ usedAt: deps.now }).where(and(eq(refreshTokens.tokenHash, oldHash), isNull(refreshTokens.usedAt))),
   ]);
   if (inserted.meta.changes !== 1) {
