@@ -4,7 +4,7 @@
  * Timestamps are integer milliseconds since the epoch (UTC); the API renders them as ISO 8601.
  */
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { check, index, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 const timestamp = (name: string) => integer(name, { mode: "number" });
 
@@ -51,7 +51,84 @@ export const refreshTokens = sqliteTable(
   (t) => [index("refresh_tokens_session_id_idx").on(t.sessionId)],
 );
 
+/**
+ * One successful AI generation. The source text is not stored: only its SHA-256 and length.
+ * The acceptance counters grow in the same batch as the flashcards accepted from it.
+ */
+export const generations = sqliteTable(
+  "generations",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    model: text("model").notNull(),
+    sourceTextHash: text("source_text_hash").notNull(),
+    sourceTextLength: integer("source_text_length").notNull(),
+    generatedCount: integer("generated_count").notNull(),
+    acceptedUneditedCount: integer("accepted_unedited_count").notNull().default(0),
+    acceptedEditedCount: integer("accepted_edited_count").notNull().default(0),
+    durationMs: integer("duration_ms").notNull(),
+    createdAt: timestamp("created_at").notNull(),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
+  (t) => [
+    index("generations_user_created_idx").on(t.userId, t.createdAt, t.id),
+    check("generations_counts_non_negative", sql`${t.acceptedUneditedCount} >= 0 AND ${t.acceptedEditedCount} >= 0`),
+    // A client cannot accept more cards from a generation than it proposed.
+    check(
+      "generations_accepted_within_generated",
+      sql`${t.acceptedUneditedCount} + ${t.acceptedEditedCount} <= ${t.generatedCount}`,
+    ),
+  ],
+);
+
+export const FLASHCARD_SOURCES = ["manual", "ai-full", "ai-edited"] as const;
+export type FlashcardSource = (typeof FLASHCARD_SOURCES)[number];
+
+/**
+ * A flashcard with its FSRS scheduling state (ts-fsrs `Card`). A new card is state 0 (new), due at
+ * creation. `version` grows with every review: the conditional update that makes concurrent reviews safe.
+ */
+export const flashcards = sqliteTable(
+  "flashcards",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    generationId: text("generation_id").references(() => generations.id, { onDelete: "set null" }),
+    front: text("front").notNull(),
+    back: text("back").notNull(),
+    source: text("source", { enum: FLASHCARD_SOURCES }).notNull(),
+    createdAt: timestamp("created_at").notNull(),
+    updatedAt: timestamp("updated_at").notNull(),
+    // FSRS state, see https://github.com/open-spaced-repetition/ts-fsrs
+    state: integer("state").notNull().default(0),
+    due: timestamp("due").notNull(),
+    stability: real("stability").notNull().default(0),
+    difficulty: real("difficulty").notNull().default(0),
+    elapsedDays: integer("elapsed_days").notNull().default(0),
+    scheduledDays: integer("scheduled_days").notNull().default(0),
+    learningSteps: integer("learning_steps").notNull().default(0),
+    reps: integer("reps").notNull().default(0),
+    lapses: integer("lapses").notNull().default(0),
+    lastReview: timestamp("last_review"),
+    version: integer("version").notNull().default(0),
+  },
+  (t) => [
+    index("flashcards_user_created_idx").on(t.userId, t.createdAt, t.id),
+    index("flashcards_user_updated_idx").on(t.userId, t.updatedAt, t.id),
+    index("flashcards_user_due_idx").on(t.userId, t.due, t.id),
+    index("flashcards_user_generation_idx").on(t.userId, t.generationId),
+    check("flashcards_source_valid", sql`${t.source} IN ('manual', 'ai-full', 'ai-edited')`),
+    check("flashcards_state_valid", sql`${t.state} BETWEEN 0 AND 3`),
+  ],
+);
+
 export type UserRow = typeof users.$inferSelect;
+export type FlashcardRow = typeof flashcards.$inferSelect;
+export type GenerationRow = typeof generations.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 
 /** Unix epoch milliseconds in SQL, for defaults computed by D1 itself. */
