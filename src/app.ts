@@ -25,6 +25,7 @@ import { problemResponse } from "./lib/problem";
 import { limitBody } from "./middleware/body-limit";
 import { requestLog } from "./middleware/request-log";
 import { authRoutes } from "./routes/auth/auth.routes";
+import { flashcardRoutes } from "./routes/flashcards/flashcards.routes";
 import { healthRoutes } from "./routes/health/health.routes";
 
 /** Maps anything thrown to the ApiError the client sees. Unexpected errors become a generic 500. */
@@ -68,7 +69,10 @@ export function createApp() {
   );
   app.use(limitBody());
 
-  const routes = app.route("/api/v1/health", healthRoutes).route("/api/v1/auth", authRoutes);
+  const routes = app
+    .route("/api/v1/health", healthRoutes)
+    .route("/api/v1/auth", authRoutes)
+    .route("/api/v1/flashcards", flashcardRoutes);
 
   app.notFound((c) => problemResponse(routeNotFound(c.req.method, c.req.path), c.get("requestId")));
 

@@ -34,15 +34,15 @@ export function sessionGate(db: Db, auth: AuthContext, nowMs: number) {
  * Runs `statements` in one D1 batch behind the session gate and returns their results in order.
  * @throws ApiError 401 when the session is no longer valid (nothing in the batch is applied).
  */
-export async function authedBatch<T extends readonly [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]>(
+export async function authedBatch<const T extends readonly BatchItem<"sqlite">[]>(
   db: Db,
   auth: AuthContext,
   nowMs: number,
   statements: T,
 ): Promise<BatchResponse<T>> {
   try {
-    const [, ...results] = await db.batch([sessionGate(db, auth, nowMs), ...statements]);
-    return results as BatchResponse<T>;
+    const [, ...results] = await db.batch([sessionGate(db, auth, nowMs), ...statements] as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+    return results as unknown as BatchResponse<T>;
   } catch (error) {
     if (causeMessages(error).some((message) => message.includes(SESSION_INVALID))) {
       throw unauthorized("The session has ended; log in again.", "session_expired");

@@ -1,0 +1,38 @@
+/**
+ * How a flashcard row is shown to clients.
+ */
+import type { FlashcardRow } from "../../db/schema";
+import { toIso } from "../../lib/time";
+
+export const STUDY_STATES = ["new", "learning", "review", "relearning"] as const;
+export type StudyState = (typeof STUDY_STATES)[number];
+
+/** The columns a flashcard response needs (everything but owner and version). */
+export type FlashcardView = Omit<FlashcardRow, "userId" | "version">;
+
+/** Renders a flashcard with its FSRS study state; timestamps become ISO 8601 UTC. */
+export function toFlashcardJson(card: FlashcardView) {
+  return {
+    id: card.id,
+    front: card.front,
+    back: card.back,
+    source: card.source,
+    generation_id: card.generationId,
+    created_at: toIso(card.createdAt),
+    updated_at: toIso(card.updatedAt),
+    study: {
+      state: STUDY_STATES[card.state] ?? "new",
+      due: toIso(card.due),
+      stability: card.stability,
+      difficulty: card.difficulty,
+      elapsed_days: card.elapsedDays,
+      scheduled_days: card.scheduledDays,
+      learning_steps: card.learningSteps,
+      reps: card.reps,
+      lapses: card.lapses,
+      last_review: toIso(card.lastReview),
+    },
+  };
+}
+
+export type FlashcardJson = ReturnType<typeof toFlashcardJson>;

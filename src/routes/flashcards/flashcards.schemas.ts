@@ -1,0 +1,66 @@
+/**
+ * Request schemas of the flashcards endpoints.
+ */
+import * as z from "zod";
+import { FLASHCARD_SOURCES } from "../../db/schema";
+import { cardBack, cardFront } from "../../lib/card-text";
+import { limitParam } from "../../lib/paging";
+
+export const MAX_BULK = 100;
+export const SEARCH_MIN = 3;
+export const SEARCH_MAX = 200;
+
+/** Path parameter of every `/:id` route: a UUID, else 400 (never a 500, never a query). */
+export const idParamSchema = z.strictObject({ id: z.uuid("Must be a UUID.") });
+
+const newFlashcard = z
+  .strictObject({
+    front: cardFront,
+    back: cardBack,
+    source: z.enum(FLASHCARD_SOURCES, `Must be one of: ${FLASHCARD_SOURCES.join(", ")}.`),
+    generation_id: z.uuid("Must be a UUID.").nullish(),
+  })
+  .superRefine((card, ctx) => {
+    if (card.source === "manual" && card.generation_id != null) {
+      ctx.addIssue({ code: "custom", path: ["generation_id"], message: "Must be absent for manual cards." });
+    }
+    if (card.source !== "manual" && card.generation_id == null) {
+      ctx.addIssue({ code: "custom", path: ["generation_id"], message: `Is required for ${card.source} cards.` });
+    }
+  });
+
+export const createFlashcardsSchema = z.strictObject({
+  flashcards: z
+    .array(newFlashcard)
+    .min(1, "Must contain at least 1 flashcard.")
+    .max(MAX_BULK, `Must contain at most ${MAX_BULK} flashcards.`),
+});
+
+export const updateFlashcardSchema = z
+  .strictObject({ front: cardFront.optional(), back: cardBack.optional() })
+  .refine((patch) => patch.front !== undefined || patch.back !== undefined, {
+    message: "Send at least one of 'front' or 'back'.",
+  });
+
+export const FLASHCARD_SORTS = ["created_at", "updated_at", "due"] as const;
+
+export const listFlashcardsQuerySchema = z.strictObject({
+  limit: limitParam,
+  cursor: z.string().max(512, "Is too long.").optional(),
+  sort: z.enum(FLASHCARD_SORTS, `Must be one of: ${FLASHCARD_SORTS.join(", ")}.`).default("created_at"),
+  order: z.enum(["asc", "desc"], "Must be 'asc' or 'desc'.").default("desc"),
+  source: z.enum(FLASHCARD_SOURCES, `Must be one of: ${FLASHCARD_SOURCES.join(", ")}.`).optional(),
+  generation_id: z.uuid("Must be a UUID.").optional(),
+  q: z
+    .string()
+    .trim()
+    .min(SEARCH_MIN, `Must be at least ${SEARCH_MIN} characters (search matches substrings of 3+ characters).`)
+    .max(SEARCH_MAX, `Must be at most ${SEARCH_MAX} characters.`)
+    .refine((q) => !/[\p{Cs}\u0000-\u001F\u007F]/u.test(q), "Must not contain control characters or lone surrogates.")
+    .optional(),
+});
+
+export type CreateFlashcardsInput = z.infer<typeof createFlashcardsSchema>;
+export type UpdateFlashcardInput = z.infer<typeof updateFlashcardSchema>;
+export type ListFlashcardsQuery = z.infer<typeof listFlashcardsQuerySchema>;
+export type FlashcardSort = (typeof FLASHCARD_SORTS)[number];
