@@ -4,7 +4,7 @@
  * Timestamps are integer milliseconds since the epoch (UTC); the API renders them as ISO 8601.
  */
 import { sql } from "drizzle-orm";
-import { check, index, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { check, index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 const timestamp = (name: string) => integer(name, { mode: "number" });
 
@@ -83,6 +83,45 @@ export const generations = sqliteTable(
   ],
 );
 
+/** One failed generation attempt: no generation row is written for a failure, this is. */
+export const generationErrorLogs = sqliteTable(
+  "generation_error_logs",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    model: text("model").notNull(),
+    sourceTextHash: text("source_text_hash").notNull(),
+    sourceTextLength: integer("source_text_length").notNull(),
+    errorCode: text("error_code").notNull(),
+    // Written by our code: never an API key, an upstream body or the source text.
+    errorMessage: text("error_message").notNull(),
+    createdAt: timestamp("created_at").notNull(),
+  },
+  (t) => [index("generation_error_logs_user_created_idx").on(t.userId, t.createdAt, t.id)],
+);
+
+/**
+ * Idempotency keys of POST /generations, per user, for 24 hours. A row without a response is a
+ * reservation: the first request is still running.
+ */
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+    // SHA-256 of the canonical request (the trimmed source text): same key + other body = 422.
+    requestHash: text("request_hash").notNull(),
+    responseStatus: integer("response_status"),
+    responseBody: text("response_body"),
+    createdAt: timestamp("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.key] })],
+);
+
 export const FLASHCARD_SOURCES = ["manual", "ai-full", "ai-edited"] as const;
 export type FlashcardSource = (typeof FLASHCARD_SOURCES)[number];
 
@@ -121,14 +160,72 @@ export const flashcards = sqliteTable(
     index("flashcards_user_updated_idx").on(t.userId, t.updatedAt, t.id),
     index("flashcards_user_due_idx").on(t.userId, t.due, t.id),
     index("flashcards_user_generation_idx").on(t.userId, t.generationId),
+    // The study queue: cards in learning/review/relearning by due date, and new cards by age.
+    index("flashcards_user_review_due_idx").on(t.userId, t.due).where(sql`${t.state} <> 0`),
+    index("flashcards_user_new_idx").on(t.userId, t.createdAt).where(sql`${t.state} = 0`),
     check("flashcards_source_valid", sql`${t.source} IN ('manual', 'ai-full', 'ai-edited')`),
     check("flashcards_state_valid", sql`${t.state} BETWEEN 0 AND 3`),
   ],
 );
 
+/** A study session: the queue planned at its start, and when it was finished. */
+export const studySessions = sqliteTable(
+  "study_sessions",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    // JSON array of the flashcard ids planned at the start.
+    cardIds: text("card_ids", { mode: "json" }).$type<string[]>().notNull(),
+    startedAt: timestamp("started_at").notNull(),
+    finishedAt: timestamp("finished_at"),
+  },
+  (t) => [index("study_sessions_user_started_idx").on(t.userId, t.startedAt)],
+);
+
+/**
+ * One review of one card: the rating, the card's FSRS state before it (ts-fsrs `ReviewLog`) and the
+ * due date it produced.
+ */
+export const reviewLogs = sqliteTable(
+  "review_logs",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    flashcardId: text("flashcard_id")
+      .notNull()
+      .references(() => flashcards.id, { onDelete: "cascade" }),
+    sessionId: text("session_id").references(() => studySessions.id, { onDelete: "set null" }),
+    rating: integer("rating").notNull(),
+    state: integer("state").notNull(),
+    due: timestamp("due").notNull(),
+    stability: real("stability").notNull(),
+    difficulty: real("difficulty").notNull(),
+    elapsedDays: integer("elapsed_days").notNull(),
+    lastElapsedDays: integer("last_elapsed_days").notNull(),
+    scheduledDays: integer("scheduled_days").notNull(),
+    learningSteps: integer("learning_steps").notNull(),
+    nextDue: timestamp("next_due").notNull(),
+    durationMs: integer("duration_ms"),
+    reviewedAt: timestamp("reviewed_at").notNull(),
+  },
+  (t) => [
+    index("review_logs_flashcard_reviewed_idx").on(t.flashcardId, t.reviewedAt, t.id),
+    index("review_logs_user_reviewed_idx").on(t.userId, t.reviewedAt),
+    index("review_logs_session_idx").on(t.sessionId),
+    check("review_logs_rating_valid", sql`${t.rating} BETWEEN 1 AND 4`),
+  ],
+);
+
 export type UserRow = typeof users.$inferSelect;
+export type ReviewLogRow = typeof reviewLogs.$inferSelect;
+export type StudySessionRow = typeof studySessions.$inferSelect;
 export type FlashcardRow = typeof flashcards.$inferSelect;
 export type GenerationRow = typeof generations.$inferSelect;
+export type GenerationErrorLogRow = typeof generationErrorLogs.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 
 /** Unix epoch milliseconds in SQL, for defaults computed by D1 itself. */
