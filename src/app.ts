@@ -26,6 +26,8 @@ import { limitBody } from "./middleware/body-limit";
 import { requestLog } from "./middleware/request-log";
 import { authRoutes } from "./routes/auth/auth.routes";
 import { flashcardRoutes } from "./routes/flashcards/flashcards.routes";
+import { generationErrorLogRoutes } from "./routes/generation-error-logs/generation-error-logs.routes";
+import { generationRoutes } from "./routes/generations/generations.routes";
 import { healthRoutes } from "./routes/health/health.routes";
 
 /** Maps anything thrown to the ApiError the client sees. Unexpected errors become a generic 500. */
@@ -72,13 +74,18 @@ export function createApp() {
   const routes = app
     .route("/api/v1/health", healthRoutes)
     .route("/api/v1/auth", authRoutes)
-    .route("/api/v1/flashcards", flashcardRoutes);
+    .route("/api/v1/flashcards", flashcardRoutes)
+    .route("/api/v1/generations", generationRoutes)
+    .route("/api/v1/generation-error-logs", generationErrorLogRoutes);
+
 
   app.notFound((c) => problemResponse(routeNotFound(c.req.method, c.req.path), c.get("requestId")));
 
   app.onError((error, c) => {
     const apiError = toApiError(error, c);
-    if (apiError.status >= 500) {
+    // Expected failures (ApiErrors such as an AI provider's 502) are in the request log already;
+    // anything else is a bug or an outage and gets its stack logged.
+    if (apiError.status >= 500 && !(error instanceof ApiError)) {
       console.error(
         JSON.stringify({
           level: "error",

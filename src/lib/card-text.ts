@@ -15,8 +15,11 @@ export const characterCount = (text: string) => {
   return count;
 };
 
-/** A trimmed card side of 1..max characters, well-formed, without control characters (tab/newline allowed). */
-export const cardText = (max: number) =>
+/**
+ * Trimmed text of min..max characters (code points): well-formed Unicode, no control characters but
+ * tab and newlines. The limits also appear in generated JSON Schemas (LLM output format, OpenAPI).
+ */
+export const boundedText = (min: number, max: number) =>
   z
     .string()
     .trim()
@@ -30,12 +33,18 @@ export const cardText = (max: number) =>
         return;
       }
       const length = characterCount(text);
-      if (length < 1) {
-        ctx.addIssue({ code: "too_small", origin: "string", minimum: 1, inclusive: true, input: text, message: "Must not be empty or only whitespace." });
+      if (length < min) {
+        const message = min === 1 ? "Must not be empty or only whitespace." : `Must be at least ${min} characters after trimming (got ${length}).`;
+        ctx.addIssue({ code: "too_small", origin: "string", minimum: min, inclusive: true, input: text, message });
       } else if (length > max) {
-        ctx.addIssue({ code: "too_big", origin: "string", maximum: max, inclusive: true, input: text, message: `Must be at most ${max} characters.` });
+        const message = min === 1 ? `Must be at most ${max} characters.` : `Must be at most ${max} characters after trimming (got ${length}).`;
+        ctx.addIssue({ code: "too_big", origin: "string", maximum: max, inclusive: true, input: text, message });
       }
-    });
+    })
+    .meta({ minLength: min, maxLength: max });
+
+/** A card side: 1..max characters. */
+export const cardText = (max: number) => boundedText(1, max);
 
 export const cardFront = cardText(FRONT_MAX);
 export const cardBack = cardText(BACK_MAX);

@@ -147,6 +147,29 @@ export const serviceUnavailable = (detail = "The service is temporarily unavaila
     headers: { "Retry-After": String(retryAfterSeconds) },
   });
 
+/** 502: the AI provider failed or answered something unusable. */
+export const badGateway = (code: "provider_error" | "invalid_provider_output", detail: string) =>
+  new ApiError({ status: 502, code, title: "Bad gateway", detail });
+
+/** 503 when the AI provider rate-limits us: retry after the time it asked for. */
+export const providerUnavailable = (retryAfterSeconds: number) =>
+  new ApiError({
+    status: 503,
+    code: "provider_unavailable",
+    title: "Service unavailable",
+    detail: "The AI provider is busy; retry later.",
+    headers: { "Retry-After": String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+  });
+
+/** 504 when the AI provider does not answer in time. */
+export const gatewayTimeout = () =>
+  new ApiError({
+    status: 504,
+    code: "provider_timeout",
+    title: "Gateway timeout",
+    detail: "The AI provider did not answer in time; retry, perhaps with a shorter text.",
+  });
+
 /** 500: something we did not expect. The detail never says what, the log does. */
 export const internalError = () =>
   new ApiError({

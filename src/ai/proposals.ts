@@ -1,0 +1,35 @@
+/**
+ * The one schema every provider's output must pass, also the source of the JSON schema sent to LLMs.
+ */
+import * as z from "zod";
+import { cardBack, cardFront } from "../lib/card-text";
+import { type Proposal, ProviderError } from "./provider";
+
+export const MAX_PROPOSALS = 50;
+
+export const proposalsOutputSchema = z.strictObject({
+  proposals: z.array(z.strictObject({ front: cardFront, back: cardBack })).max(MAX_PROPOSALS),
+});
+
+/**
+ * Validates raw provider output. Decision (see .ai/generations-implementation-plan.md): any violation
+ * rejects the whole output; exact duplicates are dropped silently.
+ * @throws ProviderError `invalid_output` naming the first problem (no output text is quoted).
+ */
+export function validateProposals(raw: unknown): Proposal[] {
+  const parsed = proposalsOutputSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? issue.path.join(".") : "output";
+    throw new ProviderError("invalid_output", `The provider output failed validation at '${where}': ${issue?.code ?? "invalid"}.`);
+  }
+  const seen = new Set<string>();
+  const proposals: Proposal[] = [];
+  for (const proposal of parsed.data.proposals) {
+    const key = proposal.front.toLocaleLowerCase();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    proposals.push(proposal);
+  }
+  return proposals;
+}

@@ -1,0 +1,38 @@
+/**
+ * The AI provider interface and its failure kinds. Providers return raw output; the generations
+ * handler validates every provider's output with the same schema (src/ai/proposals.ts).
+ */
+
+/** A flashcard proposal: not a flashcard until the client accepts it through POST /flashcards. */
+export type Proposal = { front: string; back: string };
+
+export type GenerateOptions = {
+  /** Fires when the request's time budget (AI_TIMEOUT_MS) is spent. */
+  signal: AbortSignal;
+};
+
+/** One way of turning text into proposals. `model` is reported honestly in the generation record. */
+export interface FlashcardProvider {
+  readonly model: string;
+  /** Returns the provider's raw output (parsed JSON), or throws a ProviderError. */
+  generate(sourceText: string, options: GenerateOptions): Promise<unknown>;
+}
+
+export type ProviderFailure = "timeout" | "rate_limited" | "upstream_error" | "invalid_output";
+
+/**
+ * A provider failure. `message` is written by our code and safe to store in the error log: never an
+ * API key, an upstream body or the source text.
+ */
+export class ProviderError extends Error {
+  readonly kind: ProviderFailure;
+  /** For rate limits: how long the provider asked us to wait. */
+  readonly retryAfterSeconds?: number;
+
+  constructor(kind: ProviderFailure, message: string, retryAfterSeconds?: number) {
+    super(message);
+    this.name = "ProviderError";
+    this.kind = kind;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}

@@ -1,0 +1,246 @@
+/**
+ * Generations: text in, AI flashcard proposals out, every success and failure recorded.
+ */
+import { and, count, desc, eq, gt, lte, min, sql } from "drizzle-orm";
+import type { FlashcardProvider, Proposal } from "../../ai/provider";
+import { ProviderError } from "../../ai/provider";
+import { validateProposals } from "../../ai/proposals";
+import type { Db } from "../../db/client";
+import { generationErrorLogs, generations, idempotencyKeys } from "../../db/schema";
+import { authedBatch } from "../../db/session-gate";
+import type { AuthContext, Config } from "../../env";
+import { characterCount } from "../../lib/card-text";
+import { ApiError, badGateway, conflict, gatewayTimeout, notFound, providerUnavailable, rateLimited } from "../../lib/errors";
+import { type KeysetPosition, readNewestFirstCursor, toNewestFirstPage } from "../../lib/keyset";
+import type { Pagination } from "../../lib/paging";
+import { sha256Hex } from "../../lib/tokens";
+import { type GenerationJson, toGenerationJson } from "./generation-view";
+import type { NewestFirstQuery } from "./generations.schemas";
+
+export type GenerationDeps = { db: Db; config: Config; now: number; auth: AuthContext };
+
+const HOUR_MS = 3_600_000;
+const IDEMPOTENCY_TTL_MS = 24 * HOUR_MS;
+const ERROR_MESSAGE_MAX = 1_000;
+
+export type GenerationResponse = { generation: GenerationJson; proposals: Proposal[] };
+
+/** A fresh result, or the stored response of an earlier request with the same key (`replayed`). */
+export type CreateGenerationResult = { body: GenerationResponse; replayed: boolean };
+
+const idempotencyReused = () =>
+  new ApiError({
+    status: 422,
+    code: "idempotency_key_reused",
+    title: "Idempotency key reused",
+    detail: "This Idempotency-Key was used with a different request body; use a new key.",
+  });
+
+const quotaExceeded = (retryAfterSeconds: number, limit: number) => {
+  const error = rateLimited(retryAfterSeconds, `The limit of ${limit} generations per hour is reached.`);
+  return new ApiError({ status: 429, code: "quota_exceeded", title: error.title, detail: error.detail, headers: error.headers });
+};
+
+/** Maps a provider failure to the client's answer (the error log code is the failure kind). */
+function toApiError(error: ProviderError): ApiError {
+  switch (error.kind) {
+    case "timeout":
+      return gatewayTimeout();
+    case "rate_limited":
+      return providerUnavailable(error.retryAfterSeconds ?? 30);
+    case "invalid_output":
+      return badGateway("invalid_provider_output", "The AI provider answered with unusable output; retry.");
+    case "upstream_error":
+      return badGateway("provider_error", "The AI provider failed; retry later.");
+  }
+}
+
+const ERROR_LOG_CODES: Record<ProviderError["kind"], string> = {
+  timeout: "provider_timeout",
+  rate_limited: "provider_rate_limited",
+  upstream_error: "provider_error",
+  invalid_output: "invalid_output",
+};
+
+/** Runs the provider under the time budget and validates its output. Always returns or throws ProviderError. */
+async function runProvider(provider: FlashcardProvider, sourceText: string, timeoutMs: number): Promise<Proposal[]> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    const raw = await provider.generate(sourceText, { signal: controller.signal });
+    return validateProposals(raw);
+  } catch (error) {
+    if (error instanceof ProviderError) throw error;
+    // A provider bug: record it like any provider failure, keep the details in the worker log only.
+    console.error(JSON.stringify({ level: "error", msg: "provider crashed", model: provider.model, error: String(error) }));
+    throw new ProviderError("upstream_error", "The provider failed unexpectedly.");
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Creates a generation: quota and idempotency checks, the provider call, then one batch writing the
+ * generation (or the error log) and the idempotency record.
+ * @throws ApiError 409/422 (idempotency), 429 `quota_exceeded`, 502/503/504 (provider failures, logged).
+ */
+export async function createGeneration(
+  deps: GenerationDeps,
+  provider: FlashcardProvider,
+  input: { sourceText: string; idempotencyKey?: string },
+): Promise<CreateGenerationResult> {
+  const { db, auth, now, config } = deps;
+  const sourceTextHash = await sha256Hex(input.sourceText);
+  const sourceTextLength = characterCount(input.sourceText);
+  const windowStart = now - HOUR_MS;
+  const key = input.idempotencyKey;
+
+  const attemptsIn = <T extends typeof generations | typeof generationErrorLogs>(table: T) =>
+    db
+      .select({ attempts: count(), oldest: min(table.createdAt) })
+      .from(table)
+      .where(and(eq(table.userId, auth.userId), gt(table.createdAt, windowStart)));
+  const [[recent], [recentFailures], existing] = await authedBatch(db, auth, now, [
+    attemptsIn(generations),
+    attemptsIn(generationErrorLogs),
+    // Without a key this matches nothing (keys are never empty) and keeps the batch's shape fixed.
+    db
+      .select()
+      .from(idempotencyKeys)
+      .where(and(eq(idempotencyKeys.userId, auth.userId), eq(idempotencyKeys.key, key ?? ""), gt(idempotencyKeys.createdAt, now - IDEMPOTENCY_TTL_MS))),
+  ]);
+
+  const stored = existing[0];
+  if (stored) {
+    if (stored.requestHash !== sourceTextHash) throw idempotencyReused();
+    if (stored.responseStatus === null || stored.responseBody === null) {
+      throw conflict("A request with this Idempotency-Key is still in progress; retry shortly.", "idempotency_key_in_use");
+    }
+    return { body: JSON.parse(stored.responseBody) as GenerationResponse, replayed: true };
+  }
+
+  const attempts = (recent?.attempts ?? 0) + (recentFailures?.attempts ?? 0);
+  if (attempts >= config.ai.generationsPerHour) {
+    const oldest = Math.min(recent?.oldest ?? now, recentFailures?.oldest ?? now);
+    throw quotaExceeded((oldest + HOUR_MS - now) / 1000, config.ai.generationsPerHour);
+  }
+
+  if (key) {
+    const [, reserved] = await authedBatch(db, auth, now, [
+      db
+        .delete(idempotencyKeys)
+        .where(and(eq(idempotencyKeys.userId, auth.userId), eq(idempotencyKeys.key, key), lte(idempotencyKeys.createdAt, now - IDEMPOTENCY_TTL_MS))),
+      db
+        .insert(idempotencyKeys)
+        .values({ userId: auth.userId, key, requestHash: sourceTextHash, createdAt: now })
+        .onConflictDoNothing()
+        .returning({ key: idempotencyKeys.key }),
+    ]);
+    if (reserved.length === 0) {
+      throw conflict("A request with this Idempotency-Key is already in progress.", "idempotency_key_in_use");
+    }
+  }
+
+  const started = Date.now();
+  let proposals: Proposal[];
+  try {
+    proposals = await runProvider(provider, input.sourceText, config.ai.timeoutMs);
+  } catch (error) {
+    const failure = error as ProviderError;
+    const finished = Date.now();
+    const releaseKey = key
+      ? [db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.userId, auth.userId), eq(idempotencyKeys.key, key)))]
+      : [];
+    await authedBatch(db, auth, finished, [
+      db.insert(generationErrorLogs).values({
+        id: crypto.randomUUID(),
+        userId: auth.userId,
+        model: provider.model,
+        sourceTextHash,
+        sourceTextLength,
+        errorCode: ERROR_LOG_CODES[failure.kind],
+        errorMessage: failure.message.slice(0, ERROR_MESSAGE_MAX),
+        createdAt: finished,
+      }),
+      // Release the key: a retry with it may try again.
+      ...releaseKey,
+    ]);
+    throw toApiError(failure);
+  }
+
+  const finished = Date.now();
+  const row = {
+    id: crypto.randomUUID(),
+    userId: auth.userId,
+    model: provider.model,
+    sourceTextHash,
+    sourceTextLength,
+    generatedCount: proposals.length,
+    acceptedUneditedCount: 0,
+    acceptedEditedCount: 0,
+    durationMs: Math.max(0, finished - started),
+    createdAt: finished,
+    updatedAt: finished,
+  };
+  const body: GenerationResponse = { generation: toGenerationJson(row), proposals };
+  const storeResponse = key
+    ? [
+        db
+          .update(idempotencyKeys)
+          .set({ responseStatus: 201, responseBody: JSON.stringify(body) })
+          .where(and(eq(idempotencyKeys.userId, auth.userId), eq(idempotencyKeys.key, key))),
+      ]
+    : [];
+  await authedBatch(db, auth, finished, [
+    db.insert(generations).values(row),
+    ...storeResponse,
+    // Housekeeping on the primary key's user prefix: expired keys of this user.
+    db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.userId, auth.userId), lte(idempotencyKeys.createdAt, finished - IDEMPOTENCY_TTL_MS))),
+  ]);
+  return { body, replayed: false };
+}
+
+const generationColumns = {
+  id: generations.id,
+  model: generations.model,
+  sourceTextHash: generations.sourceTextHash,
+  sourceTextLength: generations.sourceTextLength,
+  generatedCount: generations.generatedCount,
+  acceptedUneditedCount: generations.acceptedUneditedCount,
+  acceptedEditedCount: generations.acceptedEditedCount,
+  durationMs: generations.durationMs,
+  createdAt: generations.createdAt,
+};
+
+/** Query builder for one newest-first page (exported for EXPLAIN tests). */
+export function buildGenerationsPageQuery(db: Db, userId: string, limit: number, after?: KeysetPosition) {
+  const conditions = [eq(generations.userId, userId)];
+  if (after) conditions.push(sql`(${generations.createdAt}, ${generations.id}) < (${after.v}, ${after.id})`);
+  return db
+    .select(generationColumns)
+    .from(generations)
+    .where(and(...conditions))
+    .orderBy(desc(generations.createdAt), desc(generations.id))
+    .limit(limit + 1);
+}
+
+/** Lists the caller's generations, newest first. One round trip. */
+export async function listGenerations(deps: GenerationDeps, query: NewestFirstQuery): Promise<{ data: GenerationJson[]; pagination: Pagination }> {
+  const after = await readNewestFirstCursor(query.cursor, "generations", deps.config.jwtSecret);
+  const [rows] = await authedBatch(deps.db, deps.auth, deps.now, [buildGenerationsPageQuery(deps.db, deps.auth.userId, query.limit, after)]);
+  const { page, pagination } = await toNewestFirstPage(rows, query.limit, "generations", deps.config.jwtSecret);
+  return { data: page.map(toGenerationJson), pagination };
+}
+
+/**
+ * Reads one of the caller's generations. One round trip.
+ * @throws ApiError 404 when it does not exist or is not the caller's.
+ */
+export async function getGeneration(deps: GenerationDeps, id: string): Promise<GenerationJson> {
+  const [rows] = await authedBatch(deps.db, deps.auth, deps.now, [
+    deps.db.select(generationColumns).from(generations).where(and(eq(generations.id, id), eq(generations.userId, deps.auth.userId))),
+  ]);
+  const row = rows[0];
+  if (!row) throw notFound("generation", id);
+  return toGenerationJson(row);
+}

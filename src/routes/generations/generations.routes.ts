@@ -1,0 +1,31 @@
+/**
+ * HTTP contract of the generations endpoints. Every route requires a bearer token.
+ */
+import { Hono } from "hono";
+import type { Context } from "hono";
+import { selectProvider } from "../../ai/select-provider";
+import { createDb } from "../../db/client";
+import type { AppEnv } from "../../env";
+import { jsonBody, validate } from "../../lib/validation";
+import { requireAuth } from "../../middleware/auth";
+import { idParamSchema } from "../flashcards/flashcards.schemas";
+import { createGeneration, getGeneration, listGenerations } from "./generations.handlers";
+import { createGenerationSchema, idempotencyHeaderSchema, newestFirstQuerySchema } from "./generations.schemas";
+
+const deps = (c: Context<AppEnv>) => ({ db: createDb(c.env.DB), config: c.get("config"), now: Date.now(), auth: c.get("auth") });
+
+export const generationRoutes = new Hono<AppEnv>()
+  .post("/", requireAuth(), validate("header", idempotencyHeaderSchema), jsonBody(createGenerationSchema), async (c) => {
+    const result = await createGeneration(deps(c), selectProvider(c.get("config"), c.env), {
+      sourceText: c.req.valid("json").source_text,
+      idempotencyKey: c.req.valid("header")["idempotency-key"],
+    });
+    if (result.replayed) c.header("Idempotent-Replayed", "true");
+    return c.json(result.body, 201);
+  })
+  .get("/", requireAuth(), validate("query", newestFirstQuerySchema), async (c) => {
+    return c.json(await listGenerations(deps(c), c.req.valid("query")), 200);
+  })
+  .get("/:id", requireAuth(), validate("param", idParamSchema), async (c) => {
+    return c.json(await getGeneration(deps(c), c.req.valid("param").id), 200);
+  });
