@@ -29,6 +29,9 @@ import { flashcardRoutes } from "./routes/flashcards/flashcards.routes";
 import { generationErrorLogRoutes } from "./routes/generation-error-logs/generation-error-logs.routes";
 import { generationRoutes } from "./routes/generations/generations.routes";
 import { healthRoutes } from "./routes/health/health.routes";
+import { reviewRoutes } from "./routes/reviews/reviews.routes";
+import { statsRoutes, studyRoutes } from "./routes/study/study.routes";
+import { studySessionRoutes } from "./routes/study-sessions/study-sessions.routes";
 
 /** Maps anything thrown to the ApiError the client sees. Unexpected errors become a generic 500. */
 function toApiError(error: unknown, c: Context<AppEnv>): ApiError {
@@ -75,9 +78,12 @@ export function createApp() {
     .route("/api/v1/health", healthRoutes)
     .route("/api/v1/auth", authRoutes)
     .route("/api/v1/flashcards", flashcardRoutes)
+    .route("/api/v1/flashcards", reviewRoutes)
     .route("/api/v1/generations", generationRoutes)
-    .route("/api/v1/generation-error-logs", generationErrorLogRoutes);
-
+    .route("/api/v1/generation-error-logs", generationErrorLogRoutes)
+    .route("/api/v1/study", studyRoutes)
+    .route("/api/v1/study-sessions", studySessionRoutes)
+    .route("/api/v1/stats", statsRoutes);
 
   app.notFound((c) => problemResponse(routeNotFound(c.req.method, c.req.path), c.get("requestId")));
 

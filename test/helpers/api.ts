@@ -79,3 +79,14 @@ export function expectProblem(res: ApiResponse, status: number, code: string) {
   if (res.body.request_id !== res.headers.get("x-request-id")) throw new Error("request_id differs from X-Request-Id");
   return res.body;
 }
+
+/**
+ * A fresh access token for the user's session, signed at the current (possibly faked) time: tests that
+ * move the clock by days would otherwise outlive the 15-minute token. The session itself still decides.
+ */
+export async function freshToken(user: TestUser): Promise<string> {
+  const { Jwt } = await import("hono/utils/jwt");
+  const { payload } = Jwt.decode(user.accessToken);
+  const iat = Math.floor(Date.now() / 1000);
+  return Jwt.sign({ sub: payload.sub, sid: payload.sid, iat, exp: iat + 900 }, env.JWT_SECRET, "HS256");
+}

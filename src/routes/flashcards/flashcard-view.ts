@@ -1,11 +1,32 @@
 /**
  * How a flashcard row is shown to clients.
  */
-import type { FlashcardRow } from "../../db/schema";
+import { type FlashcardRow, flashcards } from "../../db/schema";
 import { toIso } from "../../lib/time";
 
 export const STUDY_STATES = ["new", "learning", "review", "relearning"] as const;
 export type StudyState = (typeof STUDY_STATES)[number];
+
+/** The columns every flashcard response is built from (not the owner, not the version). */
+export const flashcardColumns = {
+  id: flashcards.id,
+  front: flashcards.front,
+  back: flashcards.back,
+  source: flashcards.source,
+  generationId: flashcards.generationId,
+  createdAt: flashcards.createdAt,
+  updatedAt: flashcards.updatedAt,
+  state: flashcards.state,
+  due: flashcards.due,
+  stability: flashcards.stability,
+  difficulty: flashcards.difficulty,
+  elapsedDays: flashcards.elapsedDays,
+  scheduledDays: flashcards.scheduledDays,
+  learningSteps: flashcards.learningSteps,
+  reps: flashcards.reps,
+  lapses: flashcards.lapses,
+  lastReview: flashcards.lastReview,
+};
 
 /** The columns a flashcard response needs (everything but owner and version). */
 export type FlashcardView = Omit<FlashcardRow, "userId" | "version">;

@@ -14,32 +14,11 @@ import type { AuthContext, Config } from "../../env";
 import { conflict, notFound } from "../../lib/errors";
 import { decodeCursor, encodeCursor, invalidCursor } from "../../lib/cursor";
 import type { Pagination } from "../../lib/paging";
-import { type FlashcardJson, toFlashcardJson } from "./flashcard-view";
+import { type FlashcardJson, flashcardColumns, toFlashcardJson } from "./flashcard-view";
 import type { CreateFlashcardsInput, FlashcardSort, ListFlashcardsQuery, UpdateFlashcardInput } from "./flashcards.schemas";
 
 /** What every flashcards handler needs. */
 export type FlashcardDeps = { db: Db; config: Config; now: number; auth: AuthContext };
-
-/** The columns every flashcard response is built from (not the owner, not the version). */
-const flashcardColumns = {
-  id: flashcards.id,
-  front: flashcards.front,
-  back: flashcards.back,
-  source: flashcards.source,
-  generationId: flashcards.generationId,
-  createdAt: flashcards.createdAt,
-  updatedAt: flashcards.updatedAt,
-  state: flashcards.state,
-  due: flashcards.due,
-  stability: flashcards.stability,
-  difficulty: flashcards.difficulty,
-  elapsedDays: flashcards.elapsedDays,
-  scheduledDays: flashcards.scheduledDays,
-  learningSteps: flashcards.learningSteps,
-  reps: flashcards.reps,
-  lapses: flashcards.lapses,
-  lastReview: flashcards.lastReview,
-};
 
 /**
  * A new card's FSRS state as SQL literals. drizzle binds a parameter for every column it is not given

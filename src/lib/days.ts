@@ -1,0 +1,6 @@
+/** UTC day arithmetic for daily limits and statistics (days are UTC days). */
+
+export const DAY_MS = 86_400_000;
+
+/** Start of the UTC day containing `ms`. */
+export const startOfUtcDay = (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS;

@@ -1,0 +1,30 @@
+/**
+ * How a review log is shown to clients.
+ */
+import type { ReviewLogRow } from "../../db/schema";
+import { toIso } from "../../lib/time";
+import { RATING_NAME } from "../../study/scheduler";
+import { STUDY_STATES } from "../flashcards/flashcard-view";
+
+/** Renders a review: the rating, the card's FSRS state before it (as ts-fsrs logs it) and the due date it produced. */
+export function toReviewJson(row: Omit<ReviewLogRow, "userId">) {
+  return {
+    id: row.id,
+    flashcard_id: row.flashcardId,
+    session_id: row.sessionId,
+    rating: RATING_NAME[row.rating] ?? "again",
+    state_before: STUDY_STATES[row.state] ?? "new",
+    due_before: toIso(row.due),
+    stability: row.stability,
+    difficulty: row.difficulty,
+    elapsed_days: row.elapsedDays,
+    last_elapsed_days: row.lastElapsedDays,
+    scheduled_days: row.scheduledDays,
+    learning_steps: row.learningSteps,
+    next_due: toIso(row.nextDue),
+    duration_ms: row.durationMs,
+    reviewed_at: toIso(row.reviewedAt),
+  };
+}
+
+export type ReviewJson = ReturnType<typeof toReviewJson>;

@@ -1,0 +1,110 @@
+/**
+ * Study sessions: a planned slice of the queue, progress while studying, results when finished.
+ */
+import { and, count, eq, isNull, min, sql, sum } from "drizzle-orm";
+import { flashcards, reviewLogs, studySessions } from "../../db/schema";
+import { authedBatch } from "../../db/session-gate";
+import { notFound } from "../../lib/errors";
+import { toIso } from "../../lib/time";
+import { readStudyQueue, type QueueDeps } from "../../study/queue";
+import { toFlashcardJson } from "../flashcards/flashcard-view";
+import { sessionFinished } from "../reviews/reviews.handlers";
+import type { CreateSessionInput } from "./study-sessions.schemas";
+
+const ownSession = (deps: QueueDeps, id: string) => and(eq(studySessions.id, id), eq(studySessions.userId, deps.auth.userId));
+
+/** Starts a session with the queue as it is now. Two round trips: read the queue, insert the session. */
+export async function startSession(deps: QueueDeps, input: CreateSessionInput) {
+  const queue = await readStudyQueue(deps, input.limit);
+  const id = crypto.randomUUID();
+  const cardIds = queue.cards.map((card) => card.id);
+  await authedBatch(deps.db, deps.auth, deps.now, [
+    deps.db.insert(studySessions).values({ id, userId: deps.auth.userId, cardIds, startedAt: deps.now }),
+  ]);
+  return { session: { id, started_at: toIso(deps.now), finished_at: null, cards: queue.cards.map(toFlashcardJson) } };
+}
+
+/** The session's planned cards reviewed at least once in it, and the session row. */
+function sessionProgressStatements(deps: QueueDeps, id: string) {
+  return [
+    deps.db.select().from(studySessions).where(ownSession(deps, id)),
+    deps.db
+      .selectDistinct({ flashcardId: reviewLogs.flashcardId })
+      .from(reviewLogs)
+      .where(and(eq(reviewLogs.sessionId, id), eq(reviewLogs.userId, deps.auth.userId))),
+  ] as const;
+}
+
+function progress(session: { id: string; cardIds: string[]; startedAt: number; finishedAt: number | null }, reviewedIds: Set<string>) {
+  const remaining = session.cardIds.filter((cardId) => !reviewedIds.has(cardId));
+  return {
+    id: session.id,
+    started_at: toIso(session.startedAt),
+    finished_at: toIso(session.finishedAt),
+    total: session.cardIds.length,
+    reviewed: session.cardIds.length - remaining.length,
+    remaining: remaining.length,
+    cards_remaining: remaining,
+  };
+}
+
+/**
+ * A session's progress: planned cards reviewed vs remaining. One round trip.
+ * @throws ApiError 404 when the session is not the caller's.
+ */
+export async function getSession(deps: QueueDeps, id: string) {
+  const [sessions, reviewed] = await authedBatch(deps.db, deps.auth, deps.now, sessionProgressStatements(deps, id));
+  const session = sessions[0];
+  if (!session) throw notFound("study session", id);
+  return progress(session, new Set(reviewed.map((r) => r.flashcardId)));
+}
+
+/**
+ * Finishes a session and returns its results, in one round trip: the conditional UPDATE decides
+ * (only an open session finishes), the reads after it see the finished row.
+ * @throws ApiError 404 when the session is not the caller's; 409 `session_finished` the second time.
+ */
+export async function finishSession(deps: QueueDeps, id: string) {
+  const { db, auth, now } = deps;
+  const [finished, sessions, reviewed, [ratings], [nextDue]] = await authedBatch(db, auth, now, [
+    db.update(studySessions).set({ finishedAt: now }).where(and(ownSession(deps, id), isNull(studySessions.finishedAt))).returning({ id: studySessions.id }),
+    ...sessionProgressStatements(deps, id),
+    db
+      .select({
+        reviewed: count(),
+        again: sum(sql`${reviewLogs.rating} = 1`),
+        hard: sum(sql`${reviewLogs.rating} = 2`),
+        good: sum(sql`${reviewLogs.rating} = 3`),
+        easy: sum(sql`${reviewLogs.rating} = 4`),
+        durationMs: sum(reviewLogs.durationMs),
+      })
+      .from(reviewLogs)
+      .where(and(eq(reviewLogs.sessionId, id), eq(reviewLogs.userId, auth.userId))),
+    // The session's card ids stay in D1 (json_each): no 100-parameter IN list.
+    db
+      .select({ due: min(flashcards.due) })
+      .from(flashcards)
+      .where(
+        and(
+          eq(flashcards.userId, auth.userId),
+          sql`${flashcards.id} IN (SELECT value FROM json_each((SELECT card_ids FROM study_sessions WHERE id = ${id} AND user_id = ${auth.userId})))`,
+        ),
+      ),
+  ]);
+  const session = sessions[0];
+  if (!session) throw notFound("study session", id);
+  if (finished.length === 0) throw sessionFinished();
+  const total = (value: string | number | null | undefined) => Number(value ?? 0);
+  return {
+    session: progress(session, new Set(reviewed.map((r) => r.flashcardId))),
+    results: {
+      reviewed: ratings?.reviewed ?? 0,
+      again: total(ratings?.again),
+      hard: total(ratings?.hard),
+      good: total(ratings?.good),
+      easy: total(ratings?.easy),
+      duration_ms: ratings?.durationMs != null ? Number(ratings.durationMs) : now - session.startedAt,
+      next_due: toIso(nextDue?.due ?? null),
+    },
+  };
+}
