@@ -33,4 +33,9 @@ status=$(curl -sS -o /tmp/smoke-register.json -w '%{http_code}' -X POST "$base/a
 echo "register -> $status"
 if [ "$status" != 201 ]; then cat /tmp/smoke-register.json; cat "$log"; exit 1; fi
 grep -q '"access_token"' /tmp/smoke-register.json
+
+# The contract as served, linted by an outside tool (Redocly, config in redocly.yaml): zero errors.
+mkdir -p dist
+curl -fsS "$base/openapi.json" -o dist/openapi.json
+REDOCLY_TELEMETRY=off npm run --silent lint:openapi
 echo "smoke test passed"

@@ -29,6 +29,7 @@ import { flashcardRoutes } from "./routes/flashcards/flashcards.routes";
 import { generationErrorLogRoutes } from "./routes/generation-error-logs/generation-error-logs.routes";
 import { generationRoutes } from "./routes/generations/generations.routes";
 import { healthRoutes } from "./routes/health/health.routes";
+import { openApiRoutes } from "./routes/openapi/openapi.routes";
 import { reviewRoutes } from "./routes/reviews/reviews.routes";
 import { statsRoutes, studyRoutes } from "./routes/study/study.routes";
 import { studySessionRoutes } from "./routes/study-sessions/study-sessions.routes";
@@ -76,6 +77,7 @@ export function createApp() {
 
   const routes = app
     .route("/api/v1/health", healthRoutes)
+    .route("/api/v1/openapi.json", openApiRoutes)
     .route("/api/v1/auth", authRoutes)
     .route("/api/v1/flashcards", flashcardRoutes)
     .route("/api/v1/flashcards", reviewRoutes)

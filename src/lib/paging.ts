@@ -15,4 +15,10 @@ export const limitParam = z
   .default(PAGE_DEFAULT);
 
 /** The `pagination` object of every collection response. */
-export type Pagination = { limit: number; next_cursor: string | null; has_more: boolean };
+export const paginationSchema = z.object({
+  limit: z.int(),
+  next_cursor: z.string().nullable().meta({ description: "Pass as `cursor` to get the next page; null on the last page." }),
+  has_more: z.boolean(),
+});
+
+export type Pagination = z.infer<typeof paginationSchema>;

@@ -1,20 +1,29 @@
 /**
  * Renders an ApiError as an `application/problem+json` response (RFC 9457).
  */
+import * as z from "zod";
 import type { ApiError } from "./errors";
 
 /** Where the `type` URIs of our problems point; one page per `code` in the API docs. */
 const PROBLEM_TYPE_BASE = "https://flashcards-api.dev/problems/";
 
-export type ProblemDocument = {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: string;
-  request_id: string;
-  errors?: ApiError["errors"];
-};
+/** The body of every non-2xx response (RFC 9457 plus `code`, `request_id` and field `errors`). */
+export const problemDocumentSchema = z
+  .object({
+    type: z.url(),
+    title: z.string(),
+    status: z.int().min(400).max(599),
+    detail: z.string(),
+    code: z.string().meta({ description: "Stable machine-readable error code; clients branch on it." }),
+    request_id: z.string(),
+    errors: z
+      .array(z.object({ path: z.string(), code: z.string(), message: z.string() }))
+      .optional()
+      .meta({ description: "One entry per invalid field." }),
+  })
+  .meta({ id: "Problem", title: "Problem document" });
+
+export type ProblemDocument = z.infer<typeof problemDocumentSchema>;
 
 /** Builds the problem document body for an error. */
 export function toProblem(error: ApiError, requestId: string): ProblemDocument {

@@ -10,6 +10,8 @@ import { requireAuth } from "../../middleware/auth";
 import { rateLimit } from "../../middleware/rate-limit";
 import { deleteCurrentUser, getCurrentUser, loginUser, logoutSession, refreshSession, registerUser } from "./auth.handlers";
 import { deleteAccountSchema, loginSchema, refreshTokenSchema, registerSchema } from "./auth.schemas";
+import type { RouteDoc } from "../../openapi/route-doc";
+import { publicUserSchema, tokenPairSchema } from "./auth.schemas";
 
 const deps = (c: Context<AppEnv>) => ({ db: createDb(c.env.DB), config: c.get("config"), now: Date.now() });
 
@@ -34,3 +36,71 @@ export const authRoutes = new Hono<AppEnv>()
     await deleteCurrentUser(deps(c), c.get("auth"), c.req.valid("json").password);
     return c.body(null, 204);
   });
+
+const password = "correct horse battery staple";
+
+export const authDocs: RouteDoc[] = [
+  {
+    method: "post",
+    path: "/api/v1/auth/register",
+    operationId: "register",
+    summary: "Create an account and its first session",
+    tag: "accounts",
+    auth: false,
+    body: registerSchema,
+    example: { email: "ada@example.com", password },
+    success: { status: 201, description: "The new user and a token pair.", schema: tokenPairSchema },
+    errors: [409, 429],
+  },
+  {
+    method: "post",
+    path: "/api/v1/auth/login",
+    operationId: "login",
+    summary: "Log in with email and password",
+    tag: "accounts",
+    auth: false,
+    body: loginSchema,
+    example: { email: "ada@example.com", password },
+    success: { status: 200, description: "A token pair for a new session.", schema: tokenPairSchema },
+    errors: [401, 429],
+  },
+  {
+    method: "post",
+    path: "/api/v1/auth/refresh",
+    operationId: "refresh",
+    summary: "Trade a refresh token for a new pair (rotation; reuse revokes the session)",
+    tag: "accounts",
+    auth: false,
+    body: refreshTokenSchema,
+    success: { status: 200, description: "A new token pair; the old refresh token is spent.", schema: tokenPairSchema },
+    errors: [401, 429],
+  },
+  {
+    method: "post",
+    path: "/api/v1/auth/logout",
+    operationId: "logout",
+    summary: "End the session of a refresh token (idempotent)",
+    tag: "accounts",
+    auth: false,
+    body: refreshTokenSchema,
+    success: { status: 204, description: "The session has ended; its tokens stop working at once." },
+  },
+  {
+    method: "get",
+    path: "/api/v1/auth/me",
+    operationId: "getMe",
+    summary: "The caller's account",
+    tag: "accounts",
+    success: { status: 200, description: "The account.", schema: publicUserSchema },
+  },
+  {
+    method: "delete",
+    path: "/api/v1/auth/me",
+    operationId: "deleteMe",
+    summary: "Delete the account and everything it owns",
+    tag: "accounts",
+    body: deleteAccountSchema,
+    success: { status: 204, description: "Deleted; the caller's tokens answer 401 from now on." },
+    errors: [403, 429],
+  },
+];

@@ -47,13 +47,16 @@ export type RegisterInput = z.infer<typeof registerSchema>;
 export type LoginInput = z.infer<typeof loginSchema>;
 
 /** A user as the API shows it. */
-export type PublicUser = { id: string; email: string; created_at: string };
+export const publicUserSchema = z.object({ id: z.uuid(), email: z.email(), created_at: z.iso.datetime() });
 
 /** What register, login and refresh return. */
-export type TokenPair = {
-  user: PublicUser;
-  access_token: string;
-  refresh_token: string;
-  token_type: "Bearer";
-  expires_in: number;
-};
+export const tokenPairSchema = z.object({
+  user: publicUserSchema,
+  access_token: z.string().meta({ description: "HS256 JWT; send as `Authorization: Bearer <token>`." }),
+  refresh_token: z.string().meta({ description: "Opaque; single use: every refresh returns a new one." }),
+  token_type: z.literal("Bearer"),
+  expires_in: z.int().meta({ description: "Seconds until the access token expires." }),
+});
+
+export type PublicUser = z.infer<typeof publicUserSchema>;
+export type TokenPair = z.infer<typeof tokenPairSchema>;

@@ -2,9 +2,11 @@
  * How a flashcard row is shown to clients.
  */
 import { type FlashcardRow, flashcards } from "../../db/schema";
+import type * as z from "zod";
 import { toIso } from "../../lib/time";
+import { type flashcardSchema, STUDY_STATES } from "./flashcards.schemas";
 
-export const STUDY_STATES = ["new", "learning", "review", "relearning"] as const;
+export { STUDY_STATES };
 export type StudyState = (typeof STUDY_STATES)[number];
 
 /** The columns every flashcard response is built from (not the owner, not the version). */
@@ -32,7 +34,7 @@ export const flashcardColumns = {
 export type FlashcardView = Omit<FlashcardRow, "userId" | "version">;
 
 /** Renders a flashcard with its FSRS study state; timestamps become ISO 8601 UTC. */
-export function toFlashcardJson(card: FlashcardView) {
+export function toFlashcardJson(card: FlashcardView): FlashcardJson {
   return {
     id: card.id,
     front: card.front,
@@ -56,4 +58,4 @@ export function toFlashcardJson(card: FlashcardView) {
   };
 }
 
-export type FlashcardJson = ReturnType<typeof toFlashcardJson>;
+export type FlashcardJson = z.infer<typeof flashcardSchema>;

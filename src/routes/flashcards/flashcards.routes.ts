@@ -9,6 +9,8 @@ import { jsonBody, validate } from "../../lib/validation";
 import { requireAuth } from "../../middleware/auth";
 import { createFlashcards, deleteFlashcard, getFlashcard, listFlashcards, updateFlashcard } from "./flashcards.handlers";
 import { createFlashcardsSchema, idParamSchema, listFlashcardsQuerySchema, updateFlashcardSchema } from "./flashcards.schemas";
+import type { RouteDoc } from "../../openapi/route-doc";
+import { createdFlashcardsSchema, flashcardListSchema, flashcardSchema } from "./flashcards.schemas";
 
 const deps = (c: Context<AppEnv>) => ({ db: createDb(c.env.DB), config: c.get("config"), now: Date.now(), auth: c.get("auth") });
 
@@ -29,3 +31,59 @@ export const flashcardRoutes = new Hono<AppEnv>()
     await deleteFlashcard(deps(c), c.req.valid("param").id);
     return c.body(null, 204);
   });
+
+export const flashcardDocs: RouteDoc[] = [
+  {
+    method: "post",
+    path: "/api/v1/flashcards",
+    operationId: "createFlashcards",
+    summary: "Create 1–100 flashcards (all or nothing)",
+    description: "Accept AI proposals (`ai-full`, `ai-edited`, with their `generation_id`) or write cards by hand (`manual`).",
+    tag: "flashcards",
+    body: createFlashcardsSchema,
+    example: { flashcards: [{ front: "What does FSRS stand for?", back: "Free Spaced Repetition Scheduler", source: "manual" }] },
+    success: { status: 201, description: "The cards, in the order sent.", schema: createdFlashcardsSchema },
+    errors: [404, 409],
+  },
+  {
+    method: "get",
+    path: "/api/v1/flashcards",
+    operationId: "listFlashcards",
+    summary: "List, filter, search and page the caller's flashcards",
+    tag: "flashcards",
+    query: listFlashcardsQuerySchema,
+    success: { status: 200, description: "A page of cards.", schema: flashcardListSchema },
+  },
+  {
+    method: "get",
+    path: "/api/v1/flashcards/:id",
+    operationId: "getFlashcard",
+    summary: "Read a flashcard",
+    tag: "flashcards",
+    params: idParamSchema,
+    success: { status: 200, description: "The card.", schema: flashcardSchema },
+    errors: [404],
+  },
+  {
+    method: "patch",
+    path: "/api/v1/flashcards/:id",
+    operationId: "updateFlashcard",
+    summary: "Edit a flashcard's front and/or back",
+    tag: "flashcards",
+    params: idParamSchema,
+    body: updateFlashcardSchema,
+    example: { back: "Free Spaced Repetition Scheduler (2022)" },
+    success: { status: 200, description: "The edited card.", schema: flashcardSchema },
+    errors: [404],
+  },
+  {
+    method: "delete",
+    path: "/api/v1/flashcards/:id",
+    operationId: "deleteFlashcard",
+    summary: "Delete a flashcard and its review history",
+    tag: "flashcards",
+    params: idParamSchema,
+    success: { status: 204, description: "Deleted." },
+    errors: [404],
+  },
+];

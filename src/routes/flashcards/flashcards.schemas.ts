@@ -4,7 +4,7 @@
 import * as z from "zod";
 import { FLASHCARD_SOURCES } from "../../db/schema";
 import { cardBack, cardFront } from "../../lib/card-text";
-import { limitParam } from "../../lib/paging";
+import { limitParam, paginationSchema } from "../../lib/paging";
 
 export const MAX_BULK = 100;
 export const SEARCH_MIN = 3;
@@ -59,6 +59,38 @@ export const listFlashcardsQuerySchema = z.strictObject({
     .refine((q) => !/[\p{Cs}\u0000-\u001F\u007F]/u.test(q), "Must not contain control characters or lone surrogates.")
     .optional(),
 });
+
+export const STUDY_STATES = ["new", "learning", "review", "relearning"] as const;
+
+/** A card's FSRS state as the API shows it. */
+export const studyStateSchema = z.object({
+  state: z.enum(STUDY_STATES),
+  due: z.iso.datetime(),
+  stability: z.number(),
+  difficulty: z.number(),
+  elapsed_days: z.int(),
+  scheduled_days: z.int(),
+  learning_steps: z.int(),
+  reps: z.int(),
+  lapses: z.int(),
+  last_review: z.iso.datetime().nullable(),
+});
+
+export const flashcardSchema = z
+  .object({
+    id: z.uuid(),
+    front: z.string(),
+    back: z.string(),
+    source: z.enum(FLASHCARD_SOURCES),
+    generation_id: z.uuid().nullable(),
+    created_at: z.iso.datetime(),
+    updated_at: z.iso.datetime(),
+    study: studyStateSchema,
+  })
+  .meta({ id: "Flashcard" });
+
+export const flashcardListSchema = z.object({ data: z.array(flashcardSchema), pagination: paginationSchema });
+export const createdFlashcardsSchema = z.object({ data: z.array(flashcardSchema) });
 
 export type CreateFlashcardsInput = z.infer<typeof createFlashcardsSchema>;
 export type UpdateFlashcardInput = z.infer<typeof updateFlashcardSchema>;

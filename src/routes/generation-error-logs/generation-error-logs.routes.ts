@@ -10,6 +10,8 @@ import { requireAuth } from "../../middleware/auth";
 import { idParamSchema } from "../flashcards/flashcards.schemas";
 import { newestFirstQuerySchema } from "../generations/generations.schemas";
 import { getErrorLog, listErrorLogs } from "./generation-error-logs.handlers";
+import type { RouteDoc } from "../../openapi/route-doc";
+import { errorLogListSchema, errorLogSchema } from "../generations/generations.schemas";
 
 const deps = (c: Context<AppEnv>) => ({ db: createDb(c.env.DB), config: c.get("config"), now: Date.now(), auth: c.get("auth") });
 
@@ -20,3 +22,25 @@ export const generationErrorLogRoutes = new Hono<AppEnv>()
   .get("/:id", requireAuth(), validate("param", idParamSchema), async (c) => {
     return c.json(await getErrorLog(deps(c), c.req.valid("param").id), 200);
   });
+
+export const generationErrorLogDocs: RouteDoc[] = [
+  {
+    method: "get",
+    path: "/api/v1/generation-error-logs",
+    operationId: "listGenerationErrorLogs",
+    summary: "The caller's failed generation attempts, newest first",
+    tag: "generations",
+    query: newestFirstQuerySchema,
+    success: { status: 200, description: "A page of error logs.", schema: errorLogListSchema },
+  },
+  {
+    method: "get",
+    path: "/api/v1/generation-error-logs/:id",
+    operationId: "getGenerationErrorLog",
+    summary: "Read a generation error log",
+    tag: "generations",
+    params: idParamSchema,
+    success: { status: 200, description: "The error log.", schema: errorLogSchema },
+    errors: [404],
+  },
+];

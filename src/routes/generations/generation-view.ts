@@ -2,10 +2,12 @@
  * How generation records are shown to clients.
  */
 import type { GenerationErrorLogRow, GenerationRow } from "../../db/schema";
+import type * as z from "zod";
 import { toIso } from "../../lib/time";
+import type { errorLogSchema, generationSchema } from "./generations.schemas";
 
 /** Renders a generation; the owner and updated_at stay internal. */
-export function toGenerationJson(row: Omit<GenerationRow, "userId" | "updatedAt">) {
+export function toGenerationJson(row: Omit<GenerationRow, "userId" | "updatedAt">): GenerationJson {
   return {
     id: row.id,
     model: row.model,
@@ -20,17 +22,18 @@ export function toGenerationJson(row: Omit<GenerationRow, "userId" | "updatedAt"
 }
 
 /** Renders a generation error log. */
-export function toErrorLogJson(row: Omit<GenerationErrorLogRow, "userId">) {
+export function toErrorLogJson(row: Omit<GenerationErrorLogRow, "userId">): ErrorLogJson {
   return {
     id: row.id,
     model: row.model,
     source_text_hash: row.sourceTextHash,
     source_text_length: row.sourceTextLength,
-    error_code: row.errorCode,
+    // Written only by the generations handler, from its fixed set of codes.
+    error_code: row.errorCode as ErrorLogJson["error_code"],
     error_message: row.errorMessage,
     created_at: toIso(row.createdAt),
   };
 }
 
-export type GenerationJson = ReturnType<typeof toGenerationJson>;
-export type ErrorLogJson = ReturnType<typeof toErrorLogJson>;
+export type GenerationJson = z.infer<typeof generationSchema>;
+export type ErrorLogJson = z.infer<typeof errorLogSchema>;

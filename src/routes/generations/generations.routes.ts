@@ -11,6 +11,8 @@ import { requireAuth } from "../../middleware/auth";
 import { idParamSchema } from "../flashcards/flashcards.schemas";
 import { createGeneration, getGeneration, listGenerations } from "./generations.handlers";
 import { createGenerationSchema, idempotencyHeaderSchema, newestFirstQuerySchema } from "./generations.schemas";
+import type { RouteDoc } from "../../openapi/route-doc";
+import { generationListSchema, generationResponseSchema, generationSchema } from "./generations.schemas";
 
 const deps = (c: Context<AppEnv>) => ({ db: createDb(c.env.DB), config: c.get("config"), now: Date.now(), auth: c.get("auth") });
 
@@ -29,3 +31,42 @@ export const generationRoutes = new Hono<AppEnv>()
   .get("/:id", requireAuth(), validate("param", idParamSchema), async (c) => {
     return c.json(await getGeneration(deps(c), c.req.valid("param").id), 200);
   });
+
+export const generationDocs: RouteDoc[] = [
+  {
+    method: "post",
+    path: "/api/v1/generations",
+    operationId: "createGeneration",
+    summary: "Generate flashcard proposals from 1,000–10,000 characters of text",
+    description: "Proposals are not saved: accept them through `POST /flashcards` with the generation's id. Send `Idempotency-Key` to retry safely.",
+    tag: "generations",
+    headers: idempotencyHeaderSchema,
+    body: createGenerationSchema,
+    success: {
+      status: 201,
+      description: "The generation record and its proposals (a replay carries `Idempotent-Replayed: true`).",
+      schema: generationResponseSchema,
+      headers: { "Idempotent-Replayed": { description: "Present on a replayed response.", schema: { type: "string", enum: ["true"] } } },
+    },
+    errors: [409, 422, 429, 502, 504],
+  },
+  {
+    method: "get",
+    path: "/api/v1/generations",
+    operationId: "listGenerations",
+    summary: "The caller's generations, newest first",
+    tag: "generations",
+    query: newestFirstQuerySchema,
+    success: { status: 200, description: "A page of generations.", schema: generationListSchema },
+  },
+  {
+    method: "get",
+    path: "/api/v1/generations/:id",
+    operationId: "getGeneration",
+    summary: "Read a generation",
+    tag: "generations",
+    params: idParamSchema,
+    success: { status: 200, description: "The generation.", schema: generationSchema },
+    errors: [404],
+  },
+];

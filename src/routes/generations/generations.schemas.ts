@@ -3,7 +3,7 @@
  */
 import * as z from "zod";
 import { boundedText } from "../../lib/card-text";
-import { limitParam } from "../../lib/paging";
+import { limitParam, paginationSchema } from "../../lib/paging";
 
 export const SOURCE_TEXT_MIN = 1_000;
 export const SOURCE_TEXT_MAX = 10_000;
@@ -25,6 +25,37 @@ export const newestFirstQuerySchema = z.strictObject({
   limit: limitParam,
   cursor: z.string().max(512, "Is too long.").optional(),
 });
+
+export const generationSchema = z
+  .object({
+    id: z.uuid(),
+    model: z.string(),
+    source_text_hash: z.string().regex(/^[0-9a-f]{64}$/).meta({ description: "SHA-256 (hex) of the trimmed source text." }),
+    source_text_length: z.int(),
+    generated_count: z.int(),
+    accepted_unedited_count: z.int(),
+    accepted_edited_count: z.int(),
+    duration_ms: z.int(),
+    created_at: z.iso.datetime(),
+  })
+  .meta({ id: "Generation" });
+
+export const proposalSchema = z.object({ front: z.string(), back: z.string() });
+export const generationResponseSchema = z.object({ generation: generationSchema, proposals: z.array(proposalSchema) });
+export const generationListSchema = z.object({ data: z.array(generationSchema), pagination: paginationSchema });
+
+export const errorLogSchema = z
+  .object({
+    id: z.uuid(),
+    model: z.string(),
+    source_text_hash: z.string(),
+    source_text_length: z.int(),
+    error_code: z.enum(["provider_timeout", "provider_rate_limited", "provider_error", "invalid_output"]),
+    error_message: z.string(),
+    created_at: z.iso.datetime(),
+  })
+  .meta({ id: "GenerationErrorLog" });
+export const errorLogListSchema = z.object({ data: z.array(errorLogSchema), pagination: paginationSchema });
 
 export type CreateGenerationInput = z.infer<typeof createGenerationSchema>;
 export type NewestFirstQuery = z.infer<typeof newestFirstQuerySchema>;

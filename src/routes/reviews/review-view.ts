@@ -2,12 +2,14 @@
  * How a review log is shown to clients.
  */
 import type { ReviewLogRow } from "../../db/schema";
+import type * as z from "zod";
 import { toIso } from "../../lib/time";
+import type { reviewSchema } from "./reviews.schemas";
 import { RATING_NAME } from "../../study/scheduler";
 import { STUDY_STATES } from "../flashcards/flashcard-view";
 
 /** Renders a review: the rating, the card's FSRS state before it (as ts-fsrs logs it) and the due date it produced. */
-export function toReviewJson(row: Omit<ReviewLogRow, "userId">) {
+export function toReviewJson(row: Omit<ReviewLogRow, "userId">): ReviewJson {
   return {
     id: row.id,
     flashcard_id: row.flashcardId,
@@ -27,4 +29,4 @@ export function toReviewJson(row: Omit<ReviewLogRow, "userId">) {
   };
 }
 
-export type ReviewJson = ReturnType<typeof toReviewJson>;
+export type ReviewJson = z.infer<typeof reviewSchema>;

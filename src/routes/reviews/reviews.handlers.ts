@@ -12,7 +12,7 @@ import type { Pagination } from "../../lib/paging";
 import { toIso } from "../../lib/time";
 import { fromFsrsCard, GRADE, getScheduler, RATINGS, toFsrsCard } from "../../study/scheduler";
 import { type FlashcardJson, flashcardColumns, STUDY_STATES, toFlashcardJson } from "../flashcards/flashcard-view";
-import type { CreateReviewInput, ListReviewsQuery } from "./reviews.schemas";
+import type { CreateReviewInput, ListReviewsQuery, schedulePreviewSchema } from "./reviews.schemas";
 import { type ReviewJson, toReviewJson } from "./review-view";
 import * as z from "zod";
 
@@ -161,7 +161,7 @@ export async function listReviews(deps: StudyDeps, id: string, query: ListReview
  * on their buttons). Nothing is written. One round trip.
  * @throws ApiError 404 when the card is not the caller's.
  */
-export async function previewSchedule(deps: StudyDeps, id: string) {
+export async function previewSchedule(deps: StudyDeps, id: string): Promise<z.infer<typeof schedulePreviewSchema>> {
   const [cards] = await authedBatch(deps.db, deps.auth, deps.now, [
     deps.db.select(flashcardColumns).from(flashcards).where(ownCard(deps, id)),
   ]);
@@ -172,5 +172,5 @@ export async function previewSchedule(deps: StudyDeps, id: string) {
     const next = preview[GRADE[rating]].card;
     return [rating, { due: toIso(next.due.getTime()), scheduled_days: next.scheduled_days, state: STUDY_STATES[next.state] ?? "new" }] as const;
   });
-  return Object.fromEntries(entries) as Record<(typeof RATINGS)[number], { due: string; scheduled_days: number; state: string }>;
+  return Object.fromEntries(entries) as z.infer<typeof schedulePreviewSchema>;
 }

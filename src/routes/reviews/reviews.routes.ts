@@ -10,6 +10,8 @@ import { requireAuth } from "../../middleware/auth";
 import { idParamSchema } from "../flashcards/flashcards.schemas";
 import { listReviews, previewSchedule, reviewFlashcard } from "./reviews.handlers";
 import { createReviewSchema, listReviewsQuerySchema } from "./reviews.schemas";
+import type { RouteDoc } from "../../openapi/route-doc";
+import { reviewListSchema, reviewResultSchema, schedulePreviewSchema } from "./reviews.schemas";
 
 const deps = (c: Context<AppEnv>) => ({ db: createDb(c.env.DB), config: c.get("config"), now: Date.now(), auth: c.get("auth") });
 
@@ -23,3 +25,39 @@ export const reviewRoutes = new Hono<AppEnv>()
   .get("/:id/schedule-preview", requireAuth(), validate("param", idParamSchema), async (c) => {
     return c.json(await previewSchedule(deps(c), c.req.valid("param").id), 200);
   });
+
+export const reviewDocs: RouteDoc[] = [
+  {
+    method: "post",
+    path: "/api/v1/flashcards/:id/reviews",
+    operationId: "reviewFlashcard",
+    summary: "Rate a card (FSRS) and record the review",
+    tag: "study",
+    params: idParamSchema,
+    body: createReviewSchema,
+    example: { rating: "good", duration_ms: 5200 },
+    success: { status: 200, description: "The card's new state and the review log.", schema: reviewResultSchema },
+    errors: [404, 409],
+  },
+  {
+    method: "get",
+    path: "/api/v1/flashcards/:id/reviews",
+    operationId: "listReviews",
+    summary: "A card's review history, newest first",
+    tag: "study",
+    params: idParamSchema,
+    query: listReviewsQuerySchema,
+    success: { status: 200, description: "A page of reviews.", schema: reviewListSchema },
+    errors: [404],
+  },
+  {
+    method: "get",
+    path: "/api/v1/flashcards/:id/schedule-preview",
+    operationId: "previewSchedule",
+    summary: "The due date each rating would give the card now",
+    tag: "study",
+    params: idParamSchema,
+    success: { status: 200, description: "One entry per rating.", schema: schedulePreviewSchema },
+    errors: [404],
+  },
+];

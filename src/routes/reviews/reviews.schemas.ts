@@ -3,7 +3,8 @@
  */
 import * as z from "zod";
 import { RATINGS } from "../../study/scheduler";
-import { limitParam } from "../../lib/paging";
+import { limitParam, paginationSchema } from "../../lib/paging";
+import { flashcardSchema, STUDY_STATES } from "../flashcards/flashcards.schemas";
 
 export const createReviewSchema = z.strictObject({
   rating: z.enum(RATINGS, `Must be one of: ${RATINGS.join(", ")}.`),
@@ -15,6 +16,31 @@ export const listReviewsQuerySchema = z.strictObject({
   limit: limitParam,
   cursor: z.string().max(512, "Is too long.").optional(),
 });
+
+export const reviewSchema = z
+  .object({
+    id: z.uuid(),
+    flashcard_id: z.uuid(),
+    session_id: z.uuid().nullable(),
+    rating: z.enum(RATINGS),
+    state_before: z.enum(STUDY_STATES),
+    due_before: z.iso.datetime(),
+    stability: z.number(),
+    difficulty: z.number(),
+    elapsed_days: z.int(),
+    last_elapsed_days: z.int(),
+    scheduled_days: z.int(),
+    learning_steps: z.int(),
+    next_due: z.iso.datetime(),
+    duration_ms: z.int().nullable(),
+    reviewed_at: z.iso.datetime(),
+  })
+  .meta({ id: "Review", description: "FSRS fields are the card's state before the review, as ts-fsrs logs it." });
+
+export const reviewResultSchema = z.object({ flashcard: flashcardSchema, review: reviewSchema });
+export const reviewListSchema = z.object({ data: z.array(reviewSchema), pagination: paginationSchema });
+const previewEntry = z.object({ due: z.iso.datetime(), scheduled_days: z.int(), state: z.enum(STUDY_STATES) });
+export const schedulePreviewSchema = z.object({ again: previewEntry, hard: previewEntry, good: previewEntry, easy: previewEntry });
 
 export type CreateReviewInput = z.infer<typeof createReviewSchema>;
 export type ListReviewsQuery = z.infer<typeof listReviewsQuerySchema>;

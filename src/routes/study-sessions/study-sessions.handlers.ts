@@ -9,12 +9,13 @@ import { toIso } from "../../lib/time";
 import { readStudyQueue, type QueueDeps } from "../../study/queue";
 import { toFlashcardJson } from "../flashcards/flashcard-view";
 import { sessionFinished } from "../reviews/reviews.handlers";
-import type { CreateSessionInput } from "./study-sessions.schemas";
+import type * as z from "zod";
+import type { CreateSessionInput, finishedSessionSchema, sessionProgressSchema, startedSessionSchema } from "./study-sessions.schemas";
 
 const ownSession = (deps: QueueDeps, id: string) => and(eq(studySessions.id, id), eq(studySessions.userId, deps.auth.userId));
 
 /** Starts a session with the queue as it is now. Two round trips: read the queue, insert the session. */
-export async function startSession(deps: QueueDeps, input: CreateSessionInput) {
+export async function startSession(deps: QueueDeps, input: CreateSessionInput): Promise<z.infer<typeof startedSessionSchema>> {
   const queue = await readStudyQueue(deps, input.limit);
   const id = crypto.randomUUID();
   const cardIds = queue.cards.map((card) => card.id);
@@ -35,7 +36,10 @@ function sessionProgressStatements(deps: QueueDeps, id: string) {
   ] as const;
 }
 
-function progress(session: { id: string; cardIds: string[]; startedAt: number; finishedAt: number | null }, reviewedIds: Set<string>) {
+function progress(
+  session: { id: string; cardIds: string[]; startedAt: number; finishedAt: number | null },
+  reviewedIds: Set<string>,
+): z.infer<typeof sessionProgressSchema> {
   const remaining = session.cardIds.filter((cardId) => !reviewedIds.has(cardId));
   return {
     id: session.id,
@@ -64,7 +68,7 @@ export async function getSession(deps: QueueDeps, id: string) {
  * (only an open session finishes), the reads after it see the finished row.
  * @throws ApiError 404 when the session is not the caller's; 409 `session_finished` the second time.
  */
-export async function finishSession(deps: QueueDeps, id: string) {
+export async function finishSession(deps: QueueDeps, id: string): Promise<z.infer<typeof finishedSessionSchema>> {
   const { db, auth, now } = deps;
   const [finished, sessions, reviewed, [ratings], [nextDue]] = await authedBatch(db, auth, now, [
     db.update(studySessions).set({ finishedAt: now }).where(and(ownSession(deps, id), isNull(studySessions.finishedAt))).returning({ id: studySessions.id }),

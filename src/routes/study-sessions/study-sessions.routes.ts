@@ -10,6 +10,8 @@ import { requireAuth } from "../../middleware/auth";
 import { idParamSchema } from "../flashcards/flashcards.schemas";
 import { finishSession, getSession, startSession } from "./study-sessions.handlers";
 import { createSessionSchema } from "./study-sessions.schemas";
+import type { RouteDoc } from "../../openapi/route-doc";
+import { finishedSessionSchema, sessionProgressSchema, startedSessionSchema } from "./study-sessions.schemas";
 
 const deps = (c: Context<AppEnv>) => ({ db: createDb(c.env.DB), config: c.get("config"), now: Date.now(), auth: c.get("auth") });
 
@@ -23,3 +25,36 @@ export const studySessionRoutes = new Hono<AppEnv>()
   .post("/:id/finish", requireAuth(), validate("param", idParamSchema), async (c) => {
     return c.json(await finishSession(deps(c), c.req.valid("param").id), 200);
   });
+
+export const studySessionDocs: RouteDoc[] = [
+  {
+    method: "post",
+    path: "/api/v1/study-sessions",
+    operationId: "startStudySession",
+    summary: "Start a study session with the current queue",
+    tag: "study",
+    body: createSessionSchema,
+    example: { limit: 20 },
+    success: { status: 201, description: "The session and its planned cards.", schema: startedSessionSchema },
+  },
+  {
+    method: "get",
+    path: "/api/v1/study-sessions/:id",
+    operationId: "getStudySession",
+    summary: "A session's progress: reviewed vs remaining",
+    tag: "study",
+    params: idParamSchema,
+    success: { status: 200, description: "The progress.", schema: sessionProgressSchema },
+    errors: [404],
+  },
+  {
+    method: "post",
+    path: "/api/v1/study-sessions/:id/finish",
+    operationId: "finishStudySession",
+    summary: "Finish a session and get its results",
+    tag: "study",
+    params: idParamSchema,
+    success: { status: 200, description: "The session and its results.", schema: finishedSessionSchema },
+    errors: [404, 409],
+  },
+];

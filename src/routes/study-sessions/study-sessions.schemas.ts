@@ -3,9 +3,39 @@
  */
 import * as z from "zod";
 import { PAGE_DEFAULT, PAGE_MAX } from "../../lib/paging";
+import { flashcardSchema } from "../flashcards/flashcards.schemas";
 
 export const createSessionSchema = z.strictObject({
   limit: z.number().int("Must be a whole number.").min(1, "Must be at least 1.").max(PAGE_MAX, `Must be at most ${PAGE_MAX}.`).default(PAGE_DEFAULT),
+});
+
+export const startedSessionSchema = z.object({
+  session: z.object({ id: z.uuid(), started_at: z.iso.datetime(), finished_at: z.null(), cards: z.array(flashcardSchema) }),
+});
+
+export const sessionProgressSchema = z
+  .object({
+    id: z.uuid(),
+    started_at: z.iso.datetime(),
+    finished_at: z.iso.datetime().nullable(),
+    total: z.int(),
+    reviewed: z.int(),
+    remaining: z.int(),
+    cards_remaining: z.array(z.uuid()),
+  })
+  .meta({ id: "StudySessionProgress" });
+
+export const finishedSessionSchema = z.object({
+  session: sessionProgressSchema,
+  results: z.object({
+    reviewed: z.int(),
+    again: z.int(),
+    hard: z.int(),
+    good: z.int(),
+    easy: z.int(),
+    duration_ms: z.int(),
+    next_due: z.iso.datetime().nullable(),
+  }),
 });
 
 export type CreateSessionInput = z.infer<typeof createSessionSchema>;

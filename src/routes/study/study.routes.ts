@@ -9,6 +9,8 @@ import { validate } from "../../lib/validation";
 import { requireAuth } from "../../middleware/auth";
 import { getStats, getStudyQueue } from "./study.handlers";
 import { queueQuerySchema, statsQuerySchema } from "./study.schemas";
+import type { RouteDoc } from "../../openapi/route-doc";
+import { queueSchema, statsSchema } from "./study.schemas";
 
 const deps = (c: Context<AppEnv>) => ({ db: createDb(c.env.DB), config: c.get("config"), now: Date.now(), auth: c.get("auth") });
 
@@ -19,3 +21,24 @@ export const studyRoutes = new Hono<AppEnv>().get("/queue", requireAuth(), valid
 export const statsRoutes = new Hono<AppEnv>().get("/", requireAuth(), validate("query", statsQuerySchema), async (c) => {
   return c.json(await getStats(deps(c)), 200);
 });
+
+export const studyDocs: RouteDoc[] = [
+  {
+    method: "get",
+    path: "/api/v1/study/queue",
+    operationId: "getStudyQueue",
+    summary: "Cards to study now: due cards (most overdue first), then new cards up to the daily limit",
+    tag: "study",
+    query: queueQuerySchema,
+    success: { status: 200, description: "The queue and its counts.", schema: queueSchema },
+  },
+  {
+    method: "get",
+    path: "/api/v1/stats",
+    operationId: "getStats",
+    summary: "Learning statistics",
+    tag: "study",
+    query: statsQuerySchema,
+    success: { status: 200, description: "Counts, retention and streak (UTC days).", schema: statsSchema },
+  },
+];

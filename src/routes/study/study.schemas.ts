@@ -3,6 +3,25 @@
  */
 import * as z from "zod";
 import { limitParam } from "../../lib/paging";
+import { flashcardSchema } from "../flashcards/flashcards.schemas";
+
+export const queueSchema = z.object({
+  data: z.array(flashcardSchema),
+  counts: z.object({
+    due: z.int().meta({ description: "Cards in learning, review or relearning due now." }),
+    new: z.int().meta({ description: "New cards available today (capped by the daily limit)." }),
+    learning: z.int().meta({ description: "Due cards in learning or relearning." }),
+  }),
+});
+
+export const statsSchema = z.object({
+  total_cards: z.int(),
+  by_state: z.object({ new: z.int(), learning: z.int(), review: z.int(), relearning: z.int() }),
+  due_today: z.int(),
+  reviews_today: z.int(),
+  retention_last_30_days: z.number().min(0).max(1).nullable(),
+  streak_days: z.int(),
+});
 
 export const queueQuerySchema = z.strictObject({ limit: limitParam });
 export const statsQuerySchema = z.strictObject({});

@@ -1,0 +1,160 @@
+/**
+ * Builds the OpenAPI 3.1 document from the route docs and the same zod schemas the validators use,
+ * so the contract cannot drift from the code. Built once per isolate, on first request.
+ */
+import * as z from "zod";
+import { version } from "../../package.json";
+import { problemDocumentSchema } from "../lib/problem";
+import type { RouteDoc } from "./route-doc";
+
+type JsonSchema = Record<string, unknown>;
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: "Invalid input: `errors` names each invalid field and rule (`validation_failed`), malformed JSON (`malformed_json`) or a bad cursor (`invalid_cursor`).",
+  401: "Missing, invalid or expired credentials, or an ended session.",
+  403: "The re-entered password is wrong.",
+  404: "Not found, or not yours (the two are indistinguishable).",
+  409: "Conflict with the current state.",
+  413: "Request body over the size limit.",
+  415: "The body is not `application/json`.",
+  422: "The Idempotency-Key was used with another body.",
+  429: "Too many requests or quota exhausted; see `Retry-After`.",
+  500: "Unexpected error; quote `request_id` when reporting it.",
+  502: "The AI provider failed or answered unusable output.",
+  503: "Temporarily unavailable (database or AI provider); see `Retry-After`.",
+  504: "The AI provider did not answer in time.",
+};
+
+const TAG_DESCRIPTIONS: Record<string, string> = {
+  health: "Liveness and this contract.",
+  accounts: "Registration, login, rotating refresh tokens, logout, account deletion.",
+  flashcards: "Create (by hand or from AI proposals), list, search, edit and delete cards.",
+  generations: "AI flashcard proposals from pasted text, and the record of failures.",
+  study: "FSRS reviews, the study queue, study sessions and statistics.",
+};
+
+const RETRY_AFTER = { description: "Seconds to wait before retrying.", schema: { type: "integer", minimum: 1 } };
+const WWW_AUTHENTICATE = { description: "`Bearer realm=\"flashcards-api\"`", schema: { type: "string" } };
+
+/** Converts a zod schema; named sub-schemas (meta id) go to `components` and are referenced. */
+function converter(components: Record<string, JsonSchema>) {
+  const rewrite = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(rewrite);
+    if (node && typeof node === "object") {
+      const out: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(node)) {
+        if (key === "$schema") continue;
+        if (key === "$defs") {
+          for (const [name, def] of Object.entries(value as Record<string, unknown>)) components[name] = rewrite(def) as JsonSchema;
+          continue;
+        }
+        out[key] = key === "$ref" && typeof value === "string" ? value.replace("#/$defs/", "#/components/schemas/") : rewrite(value);
+      }
+      return out;
+    }
+    return node;
+  };
+  return (schema: z.ZodType, io: "input" | "output"): JsonSchema => {
+    // A schema with a meta id comes back as a $ref into its own $defs, which rewrite() has just
+    // moved into components: the $ref is the answer.
+    return rewrite(z.toJSONSchema(schema, { io, unrepresentable: "any" })) as JsonSchema;
+  };
+}
+
+/** Turns an object schema's properties into OpenAPI parameters. */
+function parameters(convert: ReturnType<typeof converter>, schema: z.ZodObject | undefined, location: "path" | "query" | "header") {
+  if (!schema) return [];
+  const json = convert(schema, "input") as { properties?: Record<string, JsonSchema>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: location,
+    required: location === "path" || (json.required ?? []).includes(name),
+    ...(typeof property.description === "string" ? { description: property.description } : {}),
+    schema: property,
+  }));
+}
+
+/** The document for the given route docs. */
+export function buildOpenApiDocument(docs: RouteDoc[]) {
+  const components: Record<string, JsonSchema> = {};
+  const convert = converter(components);
+  const problem = convert(problemDocumentSchema, "output");
+  const paths: Record<string, Record<string, unknown>> = {};
+
+  for (const doc of docs) {
+    const auth = doc.auth ?? true;
+    const hasInput = Boolean(doc.params || doc.query || doc.headers || doc.body);
+    const statuses = new Set<number>([...(doc.errors ?? []), 500, 503]);
+    if (hasInput) statuses.add(400);
+    if (auth) statuses.add(401);
+    if (doc.body) {
+      statuses.add(413);
+      statuses.add(415);
+    }
+    const responses: Record<string, unknown> = {
+      [doc.success.status]: {
+        description: doc.success.description,
+        ...(doc.success.headers ? { headers: doc.success.headers } : {}),
+        ...(doc.success.schema ? { content: { "application/json": { schema: convert(doc.success.schema, "output") } } } : {}),
+      },
+    };
+    for (const status of [...statuses].sort()) {
+      const headers: Record<string, unknown> = {};
+      if (status === 401) headers["WWW-Authenticate"] = WWW_AUTHENTICATE;
+      if (status === 429 || status === 503) headers["Retry-After"] = RETRY_AFTER;
+      responses[status] = {
+        description: ERROR_DESCRIPTIONS[status] ?? "Error.",
+        ...(Object.keys(headers).length > 0 ? { headers } : {}),
+        content: { "application/problem+json": { schema: problem } },
+      };
+    }
+    const path = doc.path.replace(/:(\w+)/g, "{$1}");
+    paths[path] ??= {};
+    paths[path][doc.method] = {
+      operationId: doc.operationId,
+      summary: doc.summary,
+      ...(doc.description ? { description: doc.description } : {}),
+      tags: [doc.tag],
+      security: auth ? [{ bearerAuth: [] }] : [],
+      parameters: [
+        ...parameters(convert, doc.params, "path"),
+        ...parameters(convert, doc.query, "query"),
+        ...parameters(convert, doc.headers, "header"),
+      ],
+      ...(doc.body
+        ? {
+            requestBody: {
+              required: true,
+              content: {
+                "application/json": {
+                  schema: convert(doc.body, "input"),
+                  ...(doc.example !== undefined ? { example: doc.example } : {}),
+                },
+              },
+            },
+          }
+        : {}),
+      responses,
+    };
+  }
+
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Flashcards API",
+      version,
+      description:
+        "Turn pasted text into flashcards with AI, curate them, and learn them with FSRS spaced repetition. Every error is an RFC 9457 problem document with a stable `code`.",
+      license: { name: "UNLICENSED", identifier: "LicenseRef-Proprietary" },
+    },
+    servers: [{ url: "http://localhost:8787", description: "wrangler dev" }],
+    tags: [...new Set(docs.map((doc) => doc.tag))].map((name) => ({ name, description: TAG_DESCRIPTIONS[name] ?? name })),
+    paths,
+    components: {
+      schemas: components,
+      securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
+    },
+  };
+}
+
+export type OpenApiDocument = ReturnType<typeof buildOpenApiDocument>;

@@ -1,0 +1,33 @@
+/**
+ * What the OpenAPI document says about one route. Each routes module exports its docs next to the
+ * routes, using the very zod schemas its validators use; src/openapi/document.ts assembles them.
+ */
+import type * as z from "zod";
+
+export type HttpMethod = "get" | "post" | "patch" | "delete";
+
+export type RouteDoc = {
+  method: HttpMethod;
+  /** The full Hono path, e.g. "/api/v1/flashcards/:id" (converted to "{id}" in the document). */
+  path: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  tag: string;
+  /** Bearer token required (default true). */
+  auth?: boolean;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  headers?: z.ZodObject;
+  body?: z.ZodType;
+  success: {
+    status: 200 | 201 | 204;
+    description: string;
+    schema?: z.ZodType;
+    headers?: Record<string, { description: string; schema: Record<string, unknown> }>;
+  };
+  /** Error statuses beyond those implied (400 with input, 401 with auth, 413/415 with a body, 500, 503). */
+  errors?: number[];
+  /** An example request body. */
+  example?: unknown;
+};
