@@ -2,23 +2,19 @@
  * HTTP contract of the generations endpoints. Every route requires a bearer token.
  */
 import { Hono } from "hono";
-import type { Context } from "hono";
 import { selectProvider } from "../../ai/select-provider";
-import { createDb } from "../../db/client";
 import type { AppEnv } from "../../env";
+import { authedDeps } from "../request-deps";
 import { jsonBody, validate } from "../../lib/validation";
 import { requireAuth } from "../../middleware/auth";
 import { idParamSchema } from "../flashcards/flashcards.schemas";
 import { createGeneration, getGeneration, listGenerations } from "./generations.handlers";
-import { createGenerationSchema, idempotencyHeaderSchema, newestFirstQuerySchema } from "./generations.schemas";
+import { createGenerationSchema, generationListSchema, generationResponseSchema, generationSchema, idempotencyHeaderSchema, newestFirstQuerySchema } from "./generations.schemas";
 import type { RouteDoc } from "../../openapi/route-doc";
-import { generationListSchema, generationResponseSchema, generationSchema } from "./generations.schemas";
-
-const deps = (c: Context<AppEnv>) => ({ db: createDb(c.env.DB), config: c.get("config"), now: Date.now(), auth: c.get("auth") });
 
 export const generationRoutes = new Hono<AppEnv>()
   .post("/", requireAuth(), validate("header", idempotencyHeaderSchema), jsonBody(createGenerationSchema), async (c) => {
-    const result = await createGeneration(deps(c), selectProvider(c.get("config"), c.env), {
+    const result = await createGeneration(authedDeps(c), selectProvider(c.get("config"), c.env), {
       sourceText: c.req.valid("json").source_text,
       idempotencyKey: c.req.valid("header")["idempotency-key"],
     });
@@ -26,10 +22,10 @@ export const generationRoutes = new Hono<AppEnv>()
     return c.json(result.body, 201);
   })
   .get("/", requireAuth(), validate("query", newestFirstQuerySchema), async (c) => {
-    return c.json(await listGenerations(deps(c), c.req.valid("query")), 200);
+    return c.json(await listGenerations(authedDeps(c), c.req.valid("query")), 200);
   })
   .get("/:id", requireAuth(), validate("param", idParamSchema), async (c) => {
-    return c.json(await getGeneration(deps(c), c.req.valid("param").id), 200);
+    return c.json(await getGeneration(authedDeps(c), c.req.valid("param").id), 200);
   });
 
 export const generationDocs: RouteDoc[] = [

@@ -2,24 +2,20 @@
  * HTTP contract of the queue and statistics endpoints. Every route requires a bearer token.
  */
 import { Hono } from "hono";
-import type { Context } from "hono";
-import { createDb } from "../../db/client";
 import type { AppEnv } from "../../env";
+import { authedDeps } from "../request-deps";
 import { validate } from "../../lib/validation";
 import { requireAuth } from "../../middleware/auth";
 import { getStats, getStudyQueue } from "./study.handlers";
-import { queueQuerySchema, statsQuerySchema } from "./study.schemas";
+import { queueQuerySchema, queueSchema, statsQuerySchema, statsSchema } from "./study.schemas";
 import type { RouteDoc } from "../../openapi/route-doc";
-import { queueSchema, statsSchema } from "./study.schemas";
-
-const deps = (c: Context<AppEnv>) => ({ db: createDb(c.env.DB), config: c.get("config"), now: Date.now(), auth: c.get("auth") });
 
 export const studyRoutes = new Hono<AppEnv>().get("/queue", requireAuth(), validate("query", queueQuerySchema), async (c) => {
-  return c.json(await getStudyQueue(deps(c), c.req.valid("query").limit), 200);
+  return c.json(await getStudyQueue(authedDeps(c), c.req.valid("query").limit), 200);
 });
 
 export const statsRoutes = new Hono<AppEnv>().get("/", requireAuth(), validate("query", statsQuerySchema), async (c) => {
-  return c.json(await getStats(deps(c)), 200);
+  return c.json(await getStats(authedDeps(c)), 200);
 });
 
 export const studyDocs: RouteDoc[] = [
