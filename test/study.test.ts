@@ -346,3 +346,28 @@ describe("GET /stats", () => {
     expect(res.body).toMatchObject({ streak_days: 0, reviews_today: 0, retention_last_30_days: null, total_cards: 1 });
   });
 });
+
+describe("query plans", () => {
+  it("keeps the queue and the history on their indexes (EXPLAIN QUERY PLAN)", async () => {
+    const { createDb } = await import("../src/db/client");
+    const { buildQueueStatements } = await import("../src/study/queue");
+    const db = createDb(env.DB);
+    const plans: string[] = [];
+    for (const statement of buildQueueStatements(db, "user-1", T0, 20, 20)) {
+      const { sql, params } = statement.toSQL();
+      const rows = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>();
+      plans.push(rows.results.map((r) => r.detail).join(" | "));
+    }
+    const [due, fresh, dueCount, learning, newCount, today] = plans;
+    expect(due).toMatch(/USING INDEX flashcards_user_review_due_idx/);
+    expect(fresh).toMatch(/USING INDEX flashcards_user_new_idx/);
+    expect(dueCount).toMatch(/flashcards_user_review_due_idx/);
+    expect(learning).toMatch(/flashcards_user_review_due_idx/);
+    expect(newCount).toMatch(/flashcards_user_new_idx/);
+    expect(today).toMatch(/review_logs_user_reviewed_idx/);
+    for (const plan of plans) {
+      expect(plan).not.toMatch(/SCAN (flashcards|review_logs)\b(?! USING)/);
+      expect(plan).not.toMatch(/TEMP B-TREE/);
+    }
+  });
+});

@@ -161,8 +161,9 @@ export const flashcards = sqliteTable(
     index("flashcards_user_due_idx").on(t.userId, t.due, t.id),
     index("flashcards_user_generation_idx").on(t.userId, t.generationId),
     // The study queue: cards in learning/review/relearning by due date, and new cards by age.
-    index("flashcards_user_review_due_idx").on(t.userId, t.due).where(sql`${t.state} <> 0`),
-    index("flashcards_user_new_idx").on(t.userId, t.createdAt).where(sql`${t.state} = 0`),
+    // Both end with id, like the queries' ORDER BY, so no sort step makes the full indexes look cheaper.
+    index("flashcards_user_review_due_idx").on(t.userId, t.due, t.id).where(sql`${t.state} <> 0`),
+    index("flashcards_user_new_idx").on(t.userId, t.createdAt, t.id).where(sql`${t.state} = 0`),
     check("flashcards_source_valid", sql`${t.source} IN ('manual', 'ai-full', 'ai-edited')`),
     check("flashcards_state_valid", sql`${t.state} BETWEEN 0 AND 3`),
   ],
