@@ -1,7 +1,7 @@
 /**
  * The study queue and learning statistics.
  */
-import { and, count, desc, eq, gte, lt, ne, sql, sum } from "drizzle-orm";
+import { and, count, desc, eq, gte, lt, sql, sum } from "drizzle-orm";
 import { flashcards, reviewLogs } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
 import { DAY_MS, startOfUtcDay } from "../../lib/days";
@@ -45,7 +45,8 @@ export async function getStats(deps: QueueDeps): Promise<z.infer<typeof statsSch
     db
       .select({ n: count() })
       .from(flashcards)
-      .where(and(eq(flashcards.userId, auth.userId), ne(flashcards.state, 0), lt(flashcards.due, todayStart + DAY_MS))),
+      // A literal `state <> 0` so the partial queue index serves it (see src/study/queue.ts).
+      .where(and(eq(flashcards.userId, auth.userId), sql`${flashcards.state} <> 0`, lt(flashcards.due, todayStart + DAY_MS))),
     db.select({ n: count() }).from(reviewLogs).where(and(userReviews, gte(reviewLogs.reviewedAt, todayStart))),
     db
       .select({ total: count(), remembered: sum(sql`${reviewLogs.rating} <> 1`) })
