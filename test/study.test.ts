@@ -362,9 +362,9 @@ describe("query plans", () => {
     expect(due).toMatch(/USING INDEX flashcards_user_review_due_idx/);
     expect(fresh).toMatch(/USING INDEX flashcards_user_new_idx/);
     expect(dueCount).toMatch(/flashcards_user_review_due_idx/);
-    expect(learning).toMatch(/flashcards_user_review_due_idx/);
+    expect(learning).toMatch(/COVERING INDEX flashcards_user_learning_due_idx/);
     expect(newCount).toMatch(/flashcards_user_new_idx/);
-    expect(today).toMatch(/review_logs_user_reviewed_idx/);
+    expect(today).toMatch(/COVERING INDEX review_logs_user_first_reviews_idx/);
     for (const plan of plans) {
       expect(plan).not.toMatch(/SCAN (flashcards|review_logs)\b(?! USING)/);
       expect(plan).not.toMatch(/TEMP B-TREE/);

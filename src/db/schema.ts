@@ -164,6 +164,9 @@ export const flashcards = sqliteTable(
     // Both end with id, like the queries' ORDER BY, so no sort step makes the full indexes look cheaper.
     index("flashcards_user_review_due_idx").on(t.userId, t.due, t.id).where(sql`${t.state} <> 0`),
     index("flashcards_user_new_idx").on(t.userId, t.createdAt, t.id).where(sql`${t.state} = 0`),
+    // Counting due (re)learning cards without reading every due row.
+    // (state is in the key so SQLite can count from the index alone.)
+    index("flashcards_user_learning_due_idx").on(t.userId, t.due, t.state).where(sql`${t.state} IN (1, 3)`),
     check("flashcards_source_valid", sql`${t.source} IN ('manual', 'ai-full', 'ai-edited')`),
     check("flashcards_state_valid", sql`${t.state} BETWEEN 0 AND 3`),
   ],
@@ -217,6 +220,8 @@ export const reviewLogs = sqliteTable(
     index("review_logs_flashcard_reviewed_idx").on(t.flashcardId, t.reviewedAt, t.id),
     index("review_logs_user_reviewed_idx").on(t.userId, t.reviewedAt),
     index("review_logs_session_idx").on(t.sessionId),
+    // First reviews of new cards: today's count against the daily new-card limit, index-only.
+    index("review_logs_user_first_reviews_idx").on(t.userId, t.reviewedAt, t.state).where(sql`${t.state} = 0`),
     check("review_logs_rating_valid", sql`${t.rating} BETWEEN 1 AND 4`),
   ],
 );

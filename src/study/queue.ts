@@ -30,7 +30,10 @@ export function buildQueueStatements(db: Db, userId: string, now: number, limit:
     db.select(flashcardColumns).from(flashcards).where(isDue).orderBy(asc(flashcards.due), asc(flashcards.id)).limit(limit),
     db.select(flashcardColumns).from(flashcards).where(isNew).orderBy(asc(flashcards.createdAt), asc(flashcards.id)).limit(Math.min(limit, dailyNew)),
     db.select({ n: count() }).from(flashcards).where(isDue),
-    db.select({ n: count() }).from(flashcards).where(and(isDue, sql`${flashcards.state} IN (1, 3)`)),
+    db
+      .select({ n: count() })
+      .from(flashcards)
+      .where(and(user, sql`${flashcards.state} IN (1, 3)`, lte(flashcards.due, now))),
     // Only up to the daily limit matters: counting stops there instead of walking every new card.
     db.select({ n: count() }).from(db.select({ one: sql`1` }).from(flashcards).where(isNew).limit(dailyNew).as("capped")),
     db

@@ -1,0 +1,2 @@
+CREATE INDEX `flashcards_user_learning_due_idx` ON `flashcards` (`user_id`,`due`,`state`) WHERE "flashcards"."state" IN (1, 3);--> statement-breakpoint
+CREATE INDEX `review_logs_user_first_reviews_idx` ON `review_logs` (`user_id`,`reviewed_at`,`state`) WHERE "review_logs"."state" = 0;
