@@ -2,7 +2,7 @@
  * Flashcards: bulk create (from AI proposals or by hand), list/search/page, read, edit, delete.
  * Every statement is scoped by the caller and runs behind the session gate in one D1 batch.
  */
-import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import * as z from "zod";
 import type { Db } from "../../db/client";
@@ -127,10 +127,11 @@ export async function createFlashcards(deps: FlashcardDeps, input: CreateFlashca
 /** Error path only: which of the requested generations the caller does not own (the first one). */
 async function findMissingGeneration(deps: FlashcardDeps, ids: string[]): Promise<string | undefined> {
   if (ids.length === 1) return ids[0];
+  // One JSON parameter, not one per id: up to 100 ids plus the user would pass D1's 100-parameter cap.
   const owned = await deps.db
     .select({ id: generations.id })
     .from(generations)
-    .where(and(eq(generations.userId, deps.auth.userId), inArray(generations.id, ids)));
+    .where(and(eq(generations.userId, deps.auth.userId), sql`${generations.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`));
   const ownedIds = new Set(owned.map((row) => row.id));
   return ids.find((id) => !ownedIds.has(id));
 }
