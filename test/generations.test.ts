@@ -112,6 +112,22 @@ describe("Idempotency-Key", () => {
     expectProblem(await generate(user, textOfLength(1_500), { headers: { "idempotency-key": "key-B" } }), 409, "idempotency_key_in_use");
   });
 
+  it("takes over a reservation abandoned longer than the provider's time budget", async () => {
+    const user = await registerUser();
+    const hash = await sha256(textOfLength(1_500));
+    // A request that died mid-flight 61 s ago (budget 60 s here + 30 s margin is not over yet)...
+    await env.DB.prepare("INSERT INTO idempotency_keys (user_id, key, request_hash, created_at) VALUES (?, 'stale', ?, ?)")
+      .bind(user.id, hash, Date.now() - 61_000)
+      .run();
+    const headers = { "idempotency-key": "stale" };
+    expectProblem(await generate(user, textOfLength(1_500), { headers, env: { ...env, AI_TIMEOUT_MS: "60000" } }), 409, "idempotency_key_in_use");
+    // ...and one that died 91 s ago: abandoned, the retry runs.
+    await env.DB.prepare("UPDATE idempotency_keys SET created_at = ? WHERE user_id = ? AND key = 'stale'").bind(Date.now() - 91_000, user.id).run();
+    const retried = await generate(user, textOfLength(1_500), { headers, env: { ...env, AI_TIMEOUT_MS: "60000" } });
+    expect(retried.status).toBe(201);
+    expect(retried.headers.get("idempotent-replayed")).toBeNull();
+  });
+
   it("keeps keys per user and for 24 hours only", async () => {
     const alice = await registerUser("alice");
     const bob = await registerUser("bob");

@@ -1,7 +1,7 @@
 /**
  * Generations: text in, AI flashcard proposals out, every success and failure recorded.
  */
-import { and, count, desc, eq, gt, lte, min, sql } from "drizzle-orm";
+import { and, count, desc, eq, gt, isNull, lte, min, or, sql } from "drizzle-orm";
 import type { FlashcardProvider, Proposal } from "../../ai/provider";
 import { ProviderError } from "../../ai/provider";
 import { validateProposals } from "../../ai/proposals";
@@ -22,6 +22,8 @@ export type GenerationDeps = { db: Db; config: Config; now: number; auth: AuthCo
 const HOUR_MS = 3_600_000;
 const IDEMPOTENCY_TTL_MS = 24 * HOUR_MS;
 const ERROR_MESSAGE_MAX = 1_000;
+/** How long past the provider's time budget a reservation is kept before it counts as abandoned. */
+const RESERVATION_MARGIN_MS = 30_000;
 
 export type GenerationResponse = { generation: GenerationJson; proposals: Proposal[] };
 
@@ -61,6 +63,25 @@ const ERROR_LOG_CODES: Record<ProviderError["kind"], string> = {
   upstream_error: "provider_error",
   invalid_output: "invalid_output",
 };
+
+/**
+ * Awaits a final write; if it fails (D1 overloaded, connection lost), tries once to drop the key's
+ * reservation so the client's retry is not refused as "in progress". If that fails too, the
+ * reservation's lease expires on its own. The original error is rethrown either way.
+ */
+async function releaseOnFailure(db: Db, userId: string, key: string | undefined, write: Promise<unknown>): Promise<void> {
+  try {
+    await write;
+  } catch (error) {
+    if (key) {
+      await db
+        .delete(idempotencyKeys)
+        .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key), isNull(idempotencyKeys.responseBody)))
+        .catch(() => undefined);
+    }
+    throw error;
+  }
+}
 
 /** Runs the provider under the time budget and validates its output. Always returns or throws ProviderError. */
 async function runProvider(provider: FlashcardProvider, sourceText: string, timeoutMs: number): Promise<Proposal[]> {
@@ -110,8 +131,12 @@ export async function createGeneration(
       .where(and(eq(idempotencyKeys.userId, auth.userId), eq(idempotencyKeys.key, key ?? ""), gt(idempotencyKeys.createdAt, now - IDEMPOTENCY_TTL_MS))),
   ]);
 
+  // A reservation older than the provider's time budget (plus a margin) belongs to a request that
+  // died or failed to record its outcome: it is abandoned and may be taken over.
+  const leaseStart = now - (config.ai.timeoutMs + RESERVATION_MARGIN_MS);
   const stored = existing[0];
-  if (stored) {
+  const isAbandoned = stored !== undefined && stored.responseBody === null && stored.createdAt <= leaseStart;
+  if (stored && !isAbandoned) {
     if (stored.requestHash !== sourceTextHash) throw idempotencyReused();
     if (stored.responseStatus === null || stored.responseBody === null) {
       throw conflict("A request with this Idempotency-Key is still in progress; retry shortly.", "idempotency_key_in_use");
@@ -129,7 +154,16 @@ export async function createGeneration(
     const [, reserved] = await authedBatch(db, auth, now, [
       db
         .delete(idempotencyKeys)
-        .where(and(eq(idempotencyKeys.userId, auth.userId), eq(idempotencyKeys.key, key), lte(idempotencyKeys.createdAt, now - IDEMPOTENCY_TTL_MS))),
+        .where(
+          and(
+            eq(idempotencyKeys.userId, auth.userId),
+            eq(idempotencyKeys.key, key),
+            or(
+              lte(idempotencyKeys.createdAt, now - IDEMPOTENCY_TTL_MS),
+              and(isNull(idempotencyKeys.responseBody), lte(idempotencyKeys.createdAt, leaseStart)),
+            ),
+          ),
+        ),
       db
         .insert(idempotencyKeys)
         .values({ userId: auth.userId, key, requestHash: sourceTextHash, createdAt: now })
@@ -151,7 +185,7 @@ export async function createGeneration(
     const releaseKey = key
       ? [db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.userId, auth.userId), eq(idempotencyKeys.key, key)))]
       : [];
-    await authedBatch(db, auth, finished, [
+    await releaseOnFailure(db, auth.userId, key, authedBatch(db, auth, finished, [
       db.insert(generationErrorLogs).values({
         id: crypto.randomUUID(),
         userId: auth.userId,
@@ -164,7 +198,7 @@ export async function createGeneration(
       }),
       // Release the key: a retry with it may try again.
       ...releaseKey,
-    ]);
+    ]));
     throw toApiError(failure);
   }
 
@@ -191,12 +225,12 @@ export async function createGeneration(
           .where(and(eq(idempotencyKeys.userId, auth.userId), eq(idempotencyKeys.key, key))),
       ]
     : [];
-  await authedBatch(db, auth, finished, [
+  await releaseOnFailure(db, auth.userId, key, authedBatch(db, auth, finished, [
     db.insert(generations).values(row),
     ...storeResponse,
     // Housekeeping on the primary key's user prefix: expired keys of this user.
     db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.userId, auth.userId), lte(idempotencyKeys.createdAt, finished - IDEMPOTENCY_TTL_MS))),
-  ]);
+  ]));
   return { body, replayed: false };
 }
 
