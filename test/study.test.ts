@@ -371,3 +371,31 @@ describe("query plans", () => {
     }
   });
 });
+
+describe("POST /study-sessions in one round trip", () => {
+  it("stores exactly the queue it returns (due first, then new within today's allowance)", async () => {
+    const user = await newUser();
+    const cards = await createCards(user, 8);
+    at(T0 + 60_000);
+    for (const c of cards.slice(0, 3)) expect((await review(user, c.id, "again")).status).toBe(200);
+    at(T0 + DAY);
+    const limited = { ...env, NEW_CARDS_PER_DAY: "2" };
+    const { db, counter } = countingD1(env.DB);
+    const started = await api("POST", "/api/v1/study-sessions", { token: user.accessToken, body: { limit: 4 }, env: { ...limited, DB: db } });
+    expect(started.status).toBe(201);
+    expect(counter.trips).toBe(1);
+    const returned = started.body.session.cards.map((c: any) => c.id);
+    // Three due cards and one new card: the limit leaves room for one of the two new allowed today.
+    expect(started.body.session.cards.map((c: any) => c.study.state)).toEqual(["learning", "learning", "learning", "new"]);
+    const row = await env.DB.prepare("SELECT card_ids FROM study_sessions WHERE id = ?").bind(started.body.session.id).first<{ card_ids: string }>();
+    expect(JSON.parse(row!.card_ids)).toEqual(returned);
+    const progress = await api("GET", `/api/v1/study-sessions/${started.body.session.id}`, { token: user.accessToken });
+    expect(progress.body).toMatchObject({ total: 4, reviewed: 0, remaining: 4, cards_remaining: returned });
+    // With nothing due and nothing new allowed, the session is empty but valid.
+    const other = await newUser();
+    const empty = await api("POST", "/api/v1/study-sessions", { token: other.accessToken, body: {} });
+    expect(empty.body.session.cards).toEqual([]);
+    const emptyRow = await env.DB.prepare("SELECT card_ids FROM study_sessions WHERE id = ?").bind(empty.body.session.id).first<{ card_ids: string }>();
+    expect(JSON.parse(emptyRow!.card_ids)).toEqual([]);
+  });
+});

@@ -3,6 +3,7 @@
  * Shared by GET /study/queue and POST /study-sessions.
  */
 import { and, asc, count, eq, gte, lte, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
 import { flashcards, reviewLogs } from "../db/schema";
 import { authedBatch } from "../db/session-gate";
@@ -43,16 +44,23 @@ export function buildQueueStatements(db: Db, userId: string, now: number, limit:
   ] as const;
 }
 
-/** Reads the queue in one round trip. */
-export async function readStudyQueue(deps: QueueDeps, limit: number): Promise<StudyQueue> {
+/**
+ * Reads the queue in one round trip. `alongside` statements (e.g. the insert of a study session)
+ * run in the same batch, after the reads; their results are returned as `extra`.
+ */
+export async function readStudyQueue(deps: QueueDeps, limit: number, alongside: BatchItem<"sqlite">[] = []): Promise<StudyQueue & { extra: unknown[] }> {
   const { db, auth, now, config } = deps;
   const dailyNew = config.study.newCardsPerDay;
-  const [dueCards, newCards, [dueCount], [learningCount], [newCount], [introducedToday]] = await authedBatch(
-    db,
-    auth,
-    now,
-    buildQueueStatements(db, auth.userId, now, limit, dailyNew),
-  );
+  const results = await authedBatch(db, auth, now, [...buildQueueStatements(db, auth.userId, now, limit, dailyNew), ...alongside]);
+  const [dueCards, newCards, [dueCount], [learningCount], [newCount], [introducedToday], ...extra] = results as unknown as [
+    FlashcardView[],
+    FlashcardView[],
+    { n: number }[],
+    { n: number }[],
+    { n: number }[],
+    { n: number }[],
+    ...unknown[],
+  ];
 
   const newAllowed = Math.max(0, dailyNew - (introducedToday?.n ?? 0));
   const availableNew = Math.min(newCount?.n ?? 0, newAllowed);
@@ -60,5 +68,19 @@ export async function readStudyQueue(deps: QueueDeps, limit: number): Promise<St
   return {
     cards: [...dueCards, ...newCards.slice(0, Math.min(room, availableNew))],
     counts: { due: dueCount?.n ?? 0, new: availableNew, learning: learningCount?.n ?? 0 },
+    extra,
   };
+}
+
+/**
+ * The ids `readStudyQueue` puts in the queue, computed by SQLite itself as a JSON array, in the same
+ * order (due first, then new within the room left and today's allowance). A study session stores it in
+ * the same batch that reads the queue: one round trip instead of read-then-insert.
+ */
+export function plannedCardIdsSql(userId: string, now: number, limit: number, dailyNew: number) {
+  const dueIds = sql`SELECT ${flashcards.id} FROM ${flashcards} WHERE ${flashcards.userId} = ${userId} AND ${flashcards.state} <> 0 AND ${flashcards.due} <= ${now} ORDER BY ${flashcards.due}, ${flashcards.id} LIMIT ${limit}`;
+  const introducedToday = sql`SELECT count(*) FROM ${reviewLogs} WHERE ${reviewLogs.userId} = ${userId} AND ${reviewLogs.reviewedAt} >= ${startOfUtcDay(now)} AND ${reviewLogs.state} = 0`;
+  const newRoom = sql`max(0, min(${limit} - (SELECT count(*) FROM (${dueIds})), ${dailyNew} - (${introducedToday})))`;
+  const newIds = sql`SELECT ${flashcards.id} FROM ${flashcards} WHERE ${flashcards.userId} = ${userId} AND ${flashcards.state} = 0 ORDER BY ${flashcards.createdAt}, ${flashcards.id} LIMIT ${newRoom}`;
+  return sql<string>`(SELECT json_group_array(id) FROM (SELECT id FROM (${dueIds}) UNION ALL SELECT id FROM (${newIds})))`;
 }

@@ -2,11 +2,11 @@
  * Study sessions: a planned slice of the queue, progress while studying, results when finished.
  */
 import { and, count, eq, isNull, min, sql, sum } from "drizzle-orm";
-import { flashcards, reviewLogs, studySessions } from "../../db/schema";
+import { flashcards, reviewLogs, studySessions, users } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
 import { notFound } from "../../lib/errors";
 import { toIso } from "../../lib/time";
-import { readStudyQueue, type QueueDeps } from "../../study/queue";
+import { plannedCardIdsSql, readStudyQueue, type QueueDeps } from "../../study/queue";
 import { toFlashcardJson } from "../flashcards/flashcard-view";
 import { sessionFinished } from "../reviews/reviews.handlers";
 import type * as z from "zod";
@@ -14,15 +14,27 @@ import type { CreateSessionInput, finishedSessionSchema, sessionProgressSchema, 
 
 const ownSession = (deps: QueueDeps, id: string) => and(eq(studySessions.id, id), eq(studySessions.userId, deps.auth.userId));
 
-/** Starts a session with the queue as it is now. Two round trips: read the queue, insert the session. */
+/**
+ * Starts a session with the queue as it is now, in one round trip: the batch reads the queue and
+ * inserts the session, whose planned card ids SQLite computes from the same rows (plannedCardIdsSql).
+ */
 export async function startSession(deps: QueueDeps, input: CreateSessionInput): Promise<z.infer<typeof startedSessionSchema>> {
-  const queue = await readStudyQueue(deps, input.limit);
+  const { db, auth, now, config } = deps;
   const id = crypto.randomUUID();
-  const cardIds = queue.cards.map((card) => card.id);
-  await authedBatch(deps.db, deps.auth, deps.now, [
-    deps.db.insert(studySessions).values({ id, userId: deps.auth.userId, cardIds, startedAt: deps.now }),
-  ]);
-  return { session: { id, started_at: toIso(deps.now), finished_at: null, cards: queue.cards.map(toFlashcardJson) } };
+  const insertSession = db.insert(studySessions).select(
+    db
+      .select({
+        id: sql<string>`${id}`.as("id"),
+        userId: users.id,
+        cardIds: plannedCardIdsSql(auth.userId, now, input.limit, config.study.newCardsPerDay).as("card_ids"),
+        startedAt: sql<number>`${now}`.as("started_at"),
+        finishedAt: sql<null>`NULL`.as("finished_at"),
+      })
+      .from(users)
+      .where(eq(users.id, auth.userId)),
+  );
+  const queue = await readStudyQueue(deps, input.limit, [insertSession]);
+  return { session: { id, started_at: toIso(now), finished_at: null, cards: queue.cards.map(toFlashcardJson) } };
 }
 
 /** The session's planned cards reviewed at least once in it, and the session row. */
