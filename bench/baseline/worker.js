@@ -1,0 +1,388 @@
+/**
+ * The baseline: the floor the app is compared with. It answers the benchmarked hot paths with the
+ * same semantic work as the app and nothing else:
+ *
+ * - verifies the HS256 access token by hand (WebCrypto HMAC-SHA256, key imported once per isolate;
+ *   header alg, signature, exp, sub and sid checked);
+ * - runs the app's own SQL text (the statements drizzle generates, copied verbatim, same bound
+ *   parameters) in one `env.DB.batch` per round trip, behind the same session-gate INSERT. Every
+ *   run checks this still holds: bench/round-trips.test.ts records the statements the app prepares
+ *   and the runner compares them with ENDPOINT_SQL below (the report flags any difference);
+ * - returns the same JSON (snake_case, ISO 8601 dates, signed next-page cursor) with the same status.
+ *
+ * It does NOT: route through a framework, validate or trim input (bodies and queries are trusted),
+ * parse configuration, set CORS/security/request-id headers, log a line per request, map errors to
+ * problem documents (beyond the 401/404 the benchmark never triggers), or use an ORM.
+ * FSRS scheduling uses ts-fsrs with the app's parameters: the scheduling maths is the product, not
+ * overhead, so both sides pay for it.
+ *
+ * Bench-only routes under /__bench/ (guarded by the JWT secret in `x-bench-secret`) let the runner
+ * seed rows, count them, and read the hot queries' plans and execution times through this worker's
+ * D1 binding.
+ */
+import { fsrs, generatorParameters } from "ts-fsrs";
+
+const CARD_COLUMNS =
+  '"id", "front", "back", "source", "generation_id", "created_at", "updated_at", "state", "due", "stability", "difficulty", "elapsed_days", "scheduled_days", "learning_steps", "reps", "lapses", "last_review"';
+
+/** The app's SQL, as drizzle generates it (see src/); bound parameters in the same places. */
+const SQL = {
+  gate: 'insert into "session_gate" ("session_id", "user_id", "at") values (?, ?, ?)',
+  list: `select ${CARD_COLUMNS} from "flashcards" where "flashcards"."user_id" = ? order by "flashcards"."created_at" desc, "flashcards"."id" desc limit ?`,
+  search: `select ${CARD_COLUMNS} from "flashcards" where ("flashcards"."user_id" = ? and "flashcards".rowid IN (SELECT rowid FROM flashcards_fts WHERE flashcards_fts MATCH ?)) order by "flashcards"."created_at" desc, "flashcards"."id" desc limit ?`,
+  get: `select ${CARD_COLUMNS} from "flashcards" where ("flashcards"."id" = ? and "flashcards"."user_id" = ?)`,
+  insertPrefix:
+    'insert into "flashcards" ("id", "user_id", "generation_id", "front", "back", "source", "created_at", "updated_at", "state", "due", "stability", "difficulty", "elapsed_days", "scheduled_days", "learning_steps", "reps", "lapses", "last_review", "version") values ',
+  reviewRead: `select ${CARD_COLUMNS}, "version" from "flashcards" where ("flashcards"."id" = ? and "flashcards"."user_id" = ?)`,
+  reviewSession: 'select "id", "finished_at" from "study_sessions" where ("study_sessions"."id" = ? and "study_sessions"."user_id" = ?)',
+  reviewInsert:
+    'insert into "review_logs" ("id", "user_id", "flashcard_id", "session_id", "rating", "state", "due", "stability", "difficulty", "elapsed_days", "last_elapsed_days", "scheduled_days", "learning_steps", "next_due", "duration_ms", "reviewed_at") select ? as "id", "user_id", "id", ? as "session_id", ? as "rating", ? as "state", ? as "due", ? as "stability", ? as "difficulty", ? as "elapsed_days", ? as "last_elapsed_days", ? as "scheduled_days", ? as "learning_steps", ? as "next_due", ? as "duration_ms", ? as "reviewed_at" from "flashcards" where (("flashcards"."id" = ? and "flashcards"."user_id" = ?) and "flashcards"."version" = ?)',
+  reviewUpdate: `update "flashcards" set "state" = ?, "due" = ?, "stability" = ?, "difficulty" = ?, "elapsed_days" = ?, "scheduled_days" = ?, "learning_steps" = ?, "reps" = ?, "lapses" = ?, "last_review" = ?, "version" = ? where (("flashcards"."id" = ? and "flashcards"."user_id" = ?) and "flashcards"."version" = ?) returning ${CARD_COLUMNS}`,
+  queueDue: `select ${CARD_COLUMNS} from "flashcards" where ("flashcards"."user_id" = ? and "flashcards"."state" <> 0 and "flashcards"."due" <= ?) order by "flashcards"."due" asc, "flashcards"."id" asc limit ?`,
+  queueNew: `select ${CARD_COLUMNS} from "flashcards" where ("flashcards"."user_id" = ? and "flashcards"."state" = 0) order by "flashcards"."created_at" asc, "flashcards"."id" asc limit ?`,
+  queueDueCount: 'select count(*) from "flashcards" where ("flashcards"."user_id" = ? and "flashcards"."state" <> 0 and "flashcards"."due" <= ?)',
+  queueLearningCount: 'select count(*) from "flashcards" where ("flashcards"."user_id" = ? and "flashcards"."state" IN (1, 3) and "flashcards"."due" <= ?)',
+  queueNewCount: 'select count(*) from (select 1 from "flashcards" where ("flashcards"."user_id" = ? and "flashcards"."state" = 0) limit ?) "capped"',
+  queueIntroducedToday: 'select count(*) from "review_logs" where ("review_logs"."user_id" = ? and "review_logs"."reviewed_at" >= ? and "review_logs"."state" = 0)',
+};
+
+/** The app's multi-row card INSERT: 6 bound values per row, its own timestamps inlined. */
+const insertSql = (rows, now) =>
+  SQL.insertPrefix + Array.from({ length: rows }, () => `(?, ?, ?, ?, ?, ?, ${now}, ${now}, 0, ${now}, 0, 0, 0, 0, 0, 0, 0, NULL, 0)`).join(", ");
+
+/** The statements each benchmarked endpoint prepares, in order (the runner compares them with the app's). */
+const ENDPOINT_SQL = {
+  list: [SQL.gate, SQL.list],
+  search: [SQL.gate, SQL.search],
+  get: [SQL.gate, SQL.get],
+  create: [SQL.gate, insertSql(1, 1_700_000_000_000)],
+  review: [SQL.gate, SQL.reviewRead, SQL.reviewSession, SQL.gate, SQL.reviewInsert, SQL.reviewUpdate],
+  queue: [SQL.gate, SQL.queueDue, SQL.queueNew, SQL.queueDueCount, SQL.queueLearningCount, SQL.queueNewCount, SQL.queueIntroducedToday],
+};
+
+/** The app's defaults from wrangler.toml [vars]. */
+const NEW_CARDS_PER_DAY = 20;
+const PAGE_DEFAULT = 20;
+const DAY_MS = 86_400_000;
+const STATES = ["new", "learning", "review", "relearning"];
+const RATINGS = { again: 1, hard: 2, good: 3, easy: 4 };
+const RATING_NAMES = [null, "again", "hard", "good", "easy"];
+const scheduler = fsrs(generatorParameters({ request_retention: 0.9, maximum_interval: 36500, enable_fuzz: true }));
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const keys = new Map();
+
+/** An HMAC-SHA256 key for `material`, imported once per isolate. */
+function hmacKey(material, usage) {
+  const id = `${usage}:${material}`;
+  let key = keys.get(id);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", encoder.encode(material), { name: "HMAC", hash: "SHA-256" }, false, [usage]);
+    keys.set(id, key);
+  }
+  return key;
+}
+
+function base64UrlToBytes(text) {
+  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4));
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+function bytesToBase64Url(bytes) {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** Verifies an HS256 JWT; returns { userId, sessionId } or null. */
+async function verifyToken(header, secret) {
+  if (!header || !header.startsWith("Bearer ")) return null;
+  const parts = header.slice(7).trim().split(".");
+  if (parts.length !== 3) return null;
+  try {
+    const head = JSON.parse(decoder.decode(base64UrlToBytes(parts[0])));
+    if (head.alg !== "HS256") return null;
+    const valid = await crypto.subtle.verify("HMAC", await hmacKey(secret, "verify"), base64UrlToBytes(parts[2]), encoder.encode(`${parts[0]}.${parts[1]}`));
+    if (!valid) return null;
+    const claims = JSON.parse(decoder.decode(base64UrlToBytes(parts[1])));
+    if (typeof claims.exp !== "number" || claims.exp <= Date.now() / 1000) return null;
+    if (typeof claims.sub !== "string" || typeof claims.sid !== "string") return null;
+    return { userId: claims.sub, sessionId: claims.sid };
+  } catch {
+    return null;
+  }
+}
+
+/** The app's next-page cursor: base64url(JSON) + "." + 16 bytes of HMAC-SHA256 with "cursor:<secret>". */
+async function encodeCursor(payload, secret) {
+  const body = bytesToBase64Url(encoder.encode(JSON.stringify(payload)));
+  const signature = await crypto.subtle.sign("HMAC", await hmacKey(`cursor:${secret}`, "sign"), encoder.encode(body));
+  return `${body}.${bytesToBase64Url(new Uint8Array(signature, 0, 16))}`;
+}
+
+const iso = (ms) => (ms === null ? null : new Date(ms).toISOString());
+
+/** A flashcard row as the app renders it. */
+function cardJson(row) {
+  return {
+    id: row.id,
+    front: row.front,
+    back: row.back,
+    source: row.source,
+    generation_id: row.generation_id,
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
+    study: {
+      state: STATES[row.state] ?? "new",
+      due: iso(row.due),
+      stability: row.stability,
+      difficulty: row.difficulty,
+      elapsed_days: row.elapsed_days,
+      scheduled_days: row.scheduled_days,
+      learning_steps: row.learning_steps,
+      reps: row.reps,
+      lapses: row.lapses,
+      last_review: iso(row.last_review),
+    },
+  };
+}
+
+const json = (body, status = 200) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+const problem = (status, code) => json({ status, code }, status);
+
+/**
+ * Runs `statements` after the session gate in one batch; returns their results (gate result dropped),
+ * or null when the gate aborted the batch (session revoked or expired).
+ */
+async function gatedBatch(env, auth, now, statements) {
+  try {
+    const [, ...results] = await env.DB.batch([env.DB.prepare(SQL.gate).bind(auth.sessionId, auth.userId, now), ...statements]);
+    return results;
+  } catch (error) {
+    if (String(error?.message ?? error).includes("session_invalid") || String(error?.cause?.message).includes("session_invalid")) return null;
+    throw error;
+  }
+}
+
+/** GET /api/v1/flashcards[?q=&limit=]: the first page, newest first, with the next cursor. */
+async function listCards(env, auth, now, url) {
+  const limit = Number(url.searchParams.get("limit") ?? PAGE_DEFAULT);
+  const q = url.searchParams.get("q");
+  const statement = q
+    ? env.DB.prepare(SQL.search).bind(auth.userId, `"${q.replaceAll('"', '""')}"`, limit + 1)
+    : env.DB.prepare(SQL.list).bind(auth.userId, limit + 1);
+  const results = await gatedBatch(env, auth, now, [statement]);
+  if (!results) return problem(401, "session_expired");
+  const rows = results[0].results;
+  const hasMore = rows.length > limit;
+  const page = hasMore ? rows.slice(0, limit) : rows;
+  const last = page.at(-1);
+  const nextCursor = hasMore && last ? await encodeCursor({ s: "created_at", o: "desc", v: last.created_at, id: last.id }, env.JWT_SECRET) : null;
+  return json({ data: page.map(cardJson), pagination: { limit, next_cursor: nextCursor, has_more: hasMore } });
+}
+
+/** GET /api/v1/flashcards/:id */
+async function getCard(env, auth, now, id) {
+  const results = await gatedBatch(env, auth, now, [env.DB.prepare(SQL.get).bind(id, auth.userId)]);
+  if (!results) return problem(401, "session_expired");
+  const row = results[0].results[0];
+  return row ? json(cardJson(row)) : problem(404, "not_found");
+}
+
+/** POST /api/v1/flashcards {flashcards: [{front, back, source}]}: manual cards, as the app inserts them. */
+async function createCards(env, auth, now, request) {
+  const { flashcards } = await request.json();
+  const rows = flashcards.map((card) => ({ id: crypto.randomUUID(), front: card.front, back: card.back, source: card.source }));
+  const statements = [];
+  for (let start = 0; start < rows.length; start += 16) {
+    const chunk = rows.slice(start, start + 16);
+    statements.push(env.DB.prepare(insertSql(chunk.length, now)).bind(...chunk.flatMap((r) => [r.id, auth.userId, null, r.front, r.back, r.source])));
+  }
+  const results = await gatedBatch(env, auth, now, statements);
+  if (!results) return problem(401, "session_expired");
+  const data = rows.map((r) =>
+    cardJson({ ...r, generation_id: null, created_at: now, updated_at: now, state: 0, due: now, stability: 0, difficulty: 0, elapsed_days: 0, scheduled_days: 0, learning_steps: 0, reps: 0, lapses: 0, last_review: null }),
+  );
+  return json({ data }, 201);
+}
+
+/** POST /api/v1/flashcards/:id/reviews {rating}: read, schedule with ts-fsrs, conditional write. */
+async function reviewCard(env, auth, now, id, request) {
+  const input = await request.json();
+  const sessionId = input.session_id ?? null;
+  const read = await gatedBatch(env, auth, now, [
+    env.DB.prepare(SQL.reviewRead).bind(id, auth.userId),
+    env.DB.prepare(SQL.reviewSession).bind(sessionId ?? "", auth.userId),
+  ]);
+  if (!read) return problem(401, "session_expired");
+  const card = read[0].results[0];
+  if (!card) return problem(404, "not_found");
+  if (sessionId && (!read[1].results[0] || read[1].results[0].finished_at !== null)) return problem(409, "session_finished");
+
+  const { card: next, log } = scheduler.next(
+    {
+      due: new Date(card.due),
+      stability: card.stability,
+      difficulty: card.difficulty,
+      elapsed_days: card.elapsed_days,
+      scheduled_days: card.scheduled_days,
+      learning_steps: card.learning_steps,
+      reps: card.reps,
+      lapses: card.lapses,
+      state: card.state,
+      last_review: card.last_review === null ? undefined : new Date(card.last_review),
+    },
+    new Date(now),
+    RATINGS[input.rating],
+  );
+  const review = {
+    id: crypto.randomUUID(),
+    flashcard_id: id,
+    session_id: sessionId,
+    rating: log.rating,
+    state: log.state,
+    due: log.due.getTime(),
+    stability: log.stability,
+    difficulty: log.difficulty,
+    elapsed_days: log.elapsed_days,
+    last_elapsed_days: log.last_elapsed_days,
+    scheduled_days: log.scheduled_days,
+    learning_steps: log.learning_steps,
+    next_due: next.due.getTime(),
+    duration_ms: input.duration_ms ?? null,
+    reviewed_at: now,
+  };
+  const lastReview = next.last_review ? next.last_review.getTime() : null;
+  const write = await gatedBatch(env, auth, now, [
+    env.DB.prepare(SQL.reviewInsert).bind(
+      review.id, review.session_id, review.rating, review.state, review.due, review.stability, review.difficulty, review.elapsed_days,
+      review.last_elapsed_days, review.scheduled_days, review.learning_steps, review.next_due, review.duration_ms, review.reviewed_at,
+      id, auth.userId, card.version,
+    ),
+    env.DB.prepare(SQL.reviewUpdate).bind(
+      next.state, next.due.getTime(), next.stability, next.difficulty, next.elapsed_days, next.scheduled_days, next.learning_steps,
+      next.reps, next.lapses, lastReview, card.version + 1, id, auth.userId, card.version,
+    ),
+  ]);
+  if (!write) return problem(401, "session_expired");
+  const updated = write[1].results[0];
+  if (!updated) return problem(409, "review_conflict");
+  return json({
+    flashcard: cardJson(updated),
+    review: {
+      id: review.id,
+      flashcard_id: id,
+      session_id: review.session_id,
+      rating: RATING_NAMES[review.rating] ?? "again",
+      state_before: STATES[review.state] ?? "new",
+      due_before: iso(review.due),
+      stability: review.stability,
+      difficulty: review.difficulty,
+      elapsed_days: review.elapsed_days,
+      last_elapsed_days: review.last_elapsed_days,
+      scheduled_days: review.scheduled_days,
+      learning_steps: review.learning_steps,
+      next_due: iso(review.next_due),
+      duration_ms: review.duration_ms,
+      reviewed_at: iso(review.reviewed_at),
+    },
+  });
+}
+
+/** GET /api/v1/study/queue[?limit=]: due cards, then new cards up to the daily limit, with counts. */
+async function studyQueue(env, auth, now, url) {
+  const limit = Number(url.searchParams.get("limit") ?? PAGE_DEFAULT);
+  const u = auth.userId;
+  const results = await gatedBatch(env, auth, now, [
+    env.DB.prepare(SQL.queueDue).bind(u, now, limit),
+    env.DB.prepare(SQL.queueNew).bind(u, Math.min(limit, NEW_CARDS_PER_DAY)),
+    env.DB.prepare(SQL.queueDueCount).bind(u, now),
+    env.DB.prepare(SQL.queueLearningCount).bind(u, now),
+    env.DB.prepare(SQL.queueNewCount).bind(u, NEW_CARDS_PER_DAY),
+    env.DB.prepare(SQL.queueIntroducedToday).bind(u, Math.floor(now / DAY_MS) * DAY_MS),
+  ]);
+  if (!results) return problem(401, "session_expired");
+  const [due, fresh, dueCount, learningCount, newCount, introduced] = results.map((r) => r.results);
+  const count = (rows) => Object.values(rows[0] ?? {})[0] ?? 0;
+  const availableNew = Math.min(count(newCount), Math.max(0, NEW_CARDS_PER_DAY - count(introduced)));
+  const room = Math.max(0, limit - due.length);
+  return json({
+    data: [...due, ...fresh.slice(0, Math.min(room, availableNew))].map(cardJson),
+    counts: { due: count(dueCount), new: availableNew, learning: count(learningCount) },
+  });
+}
+
+/** Bench-only: seed statements, row counts and query plans through this worker's D1 binding. */
+async function benchRoute(request, env, url) {
+  if (request.headers.get("x-bench-secret") !== env.JWT_SECRET) return problem(403, "forbidden");
+  if (url.pathname === "/__bench/seed" && request.method === "POST") {
+    const { statements } = await request.json();
+    await env.DB.batch(statements.map((sql) => env.DB.prepare(sql)));
+    return json({ ok: true, statements: statements.length });
+  }
+  if (url.pathname === "/__bench/sql") return json(ENDPOINT_SQL);
+  if (url.pathname === "/__bench/counts") {
+    const row = await env.DB.prepare(
+      "select (select count(*) from flashcards where user_id = ?1) as cards, (select count(*) from review_logs where user_id = ?1) as logs",
+    )
+      .bind(url.searchParams.get("user"))
+      .first();
+    return json(row);
+  }
+  if (url.pathname === "/__bench/plans") {
+    const { userId, now, q, missing } = await request.json();
+    const dayStart = Math.floor(now / DAY_MS) * DAY_MS;
+    const queries = {
+      list: [SQL.list, [userId, 21]],
+      search: [SQL.search, [userId, `"${q}"`, 21]],
+      searchNoMatch: [SQL.search, [userId, `"${missing}"`, 21]],
+      queueDue: [SQL.queueDue, [userId, now, 20]],
+      queueNew: [SQL.queueNew, [userId, 20]],
+      queueDueCount: [SQL.queueDueCount, [userId, now]],
+      queueLearningCount: [SQL.queueLearningCount, [userId, now]],
+      queueNewCount: [SQL.queueNewCount, [userId, 20]],
+      queueIntroducedToday: [SQL.queueIntroducedToday, [userId, dayStart]],
+    };
+    const plans = {};
+    for (const [name, [sql, params]] of Object.entries(queries)) {
+      const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all();
+      // D1 reports each statement's execution time (meta.duration, ms; the median of 5 runs) and the
+      // rows it read (meta.rows_read, what D1 bills reads by).
+      const runs = [];
+      for (let i = 0; i < 5; i++) runs.push((await env.DB.prepare(sql).bind(...params).all()).meta);
+      runs.sort((a, b) => a.duration - b.duration);
+      plans[name] = { plan: results.map((r) => r.detail).join(" | "), ms: runs[2].duration, rowsRead: runs[2].rows_read };
+    }
+    return json(plans);
+  }
+  return problem(404, "not_found");
+}
+
+const CARD_PATH = /^\/api\/v1\/flashcards\/([0-9a-f-]{36})$/;
+const REVIEW_PATH = /^\/api\/v1\/flashcards\/([0-9a-f-]{36})\/reviews$/;
+
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    const path = url.pathname;
+    if (path === "/health") return json({ status: "ok" });
+    if (path.startsWith("/__bench/")) return benchRoute(request, env, url);
+    const auth = await verifyToken(request.headers.get("authorization"), env.JWT_SECRET);
+    if (!auth) return problem(401, "unauthorized");
+    const now = Date.now();
+    const method = request.method;
+    if (path === "/api/v1/flashcards") {
+      if (method === "GET") return listCards(env, auth, now, url);
+      if (method === "POST") return createCards(env, auth, now, request);
+    }
+    if (path === "/api/v1/study/queue" && method === "GET") return studyQueue(env, auth, now, url);
+    let match = CARD_PATH.exec(path);
+    if (match && method === "GET") return getCard(env, auth, now, match[1]);
+    match = REVIEW_PATH.exec(path);
+    if (match && method === "POST") return reviewCard(env, auth, now, match[1], request);
+    return problem(404, "route_not_found");
+  },
+};

@@ -1,0 +1,71 @@
+/**
+ * The request shapes the benchmark drives. Each scenario gives the i-th request for a target
+ * ("app" or "baseline"); both targets get byte-identical requests except the health probe's path.
+ */
+
+const bearer = (user) => ({ authorization: `Bearer ${user.token}` });
+const jsonHeaders = (user) => ({ ...bearer(user), "content-type": "application/json" });
+
+/** Review ratings in a realistic mix: mostly good, some hard, easy and again. */
+const RATINGS = ["good", "good", "again", "good", "good", "hard", "good", "good", "easy", "good"];
+
+/** GET the first page of a user's cards (20, newest first). */
+const list = (user) => () => ({ method: "GET", path: "/api/v1/flashcards", headers: bearer(user) });
+
+/** GET a search for `term` (first page). */
+const search = (user, term) => () => ({ method: "GET", path: `/api/v1/flashcards?q=${encodeURIComponent(term)}`, headers: bearer(user) });
+
+/** GET the study queue (20 cards and the counts). */
+const queue = (user) => () => ({ method: "GET", path: "/api/v1/study/queue", headers: bearer(user) });
+
+/** GET one card, a different one each request (cycling through `ids`). */
+const read = (user, ids) => (i) => ({ method: "GET", path: `/api/v1/flashcards/${ids[i % ids.length]}`, headers: bearer(user) });
+
+/** POST one new manual card with realistic text. */
+const create = (user, texts) => (i) => {
+  const { front, back } = texts[i % texts.length];
+  return { method: "POST", path: "/api/v1/flashcards", headers: jsonHeaders(user), body: JSON.stringify({ flashcards: [{ front, back, source: "manual" }] }) };
+};
+
+/**
+ * POST a review of a different card each request. The cycle is far longer than the connection count,
+ * so no card is reviewed twice at once (which would rightly answer 409).
+ */
+const review = (user, ids) => (i) => ({
+  method: "POST",
+  path: `/api/v1/flashcards/${ids[i % ids.length]}/reviews`,
+  headers: jsonHeaders(user),
+  body: JSON.stringify({ rating: RATINGS[i % RATINGS.length], duration_ms: 4_000 + (i % 7) * 1_000 }),
+});
+
+/**
+ * All scenarios. `hot` rows are compared app vs baseline; `scale` rows rerun a hot path on the large
+ * collection (paired with the hot row of the same `path` on the small one); `health` measures the
+ * fixed cost of a request that touches neither auth nor D1.
+ * @param ctx { small, large, writer: users {id, token, ids}; texts; searchTerm; missingTerm }
+ */
+export function buildScenarios({ small, large, writer, texts, searchTerm, missingTerm }) {
+  const scenarios = [
+    { key: "health", path: "health", label: "health (no auth, no D1)", group: "diagnostic", phase: "read", request: { app: () => ({ method: "GET", path: "/api/v1/health" }), baseline: () => ({ method: "GET", path: "/health" }) } },
+    { key: "list", path: "list", label: "list a page of cards", group: "hot", phase: "read", make: list(small) },
+    { key: "get", path: "get", label: "read one card", group: "hot", phase: "read", make: read(small, small.ids) },
+    { key: "search", path: "search", label: `search "${searchTerm}"`, group: "hot", phase: "read", make: search(small, searchTerm) },
+    { key: "search-none", path: "search-none", label: `search "${missingTerm}" (no match)`, group: "hot", phase: "read", make: search(small, missingTerm) },
+    { key: "queue", path: "queue", label: "read the study queue", group: "hot", phase: "read", make: queue(small) },
+    { key: "create", path: "create", label: "create a card", group: "hot", phase: "write", make: create(writer, texts) },
+    { key: "review", path: "review", label: "submit a review", group: "hot", phase: "write", make: review(small, small.ids) },
+  ];
+  if (large) {
+    scenarios.push(
+      { key: "list@large", path: "list", label: "list a page of cards", group: "scale", phase: "read", make: list(large) },
+      { key: "search@large", path: "search", label: `search "${searchTerm}"`, group: "scale", phase: "read", make: search(large, searchTerm) },
+      { key: "search-none@large", path: "search-none", label: `search "${missingTerm}" (no match)`, group: "scale", phase: "read", make: search(large, missingTerm) },
+      { key: "queue@large", path: "queue", label: "read the study queue", group: "scale", phase: "read", make: queue(large) },
+      { key: "review@large", path: "review", label: "submit a review", group: "scale", phase: "write", make: review(large, large.ids) },
+    );
+  }
+  return scenarios.map((s) => ({ ...s, request: s.request ?? { app: s.make, baseline: s.make } }));
+}
+
+/** The scenario as `measure` wants it for one target: a name and request(i). */
+export const forTarget = (scenario, target) => ({ name: `${scenario.key} (${target})`, request: scenario.request[target] });
