@@ -226,13 +226,8 @@ export const reviewLogs = sqliteTable(
   ],
 );
 
-export type UserRow = typeof users.$inferSelect;
 export type ReviewLogRow = typeof reviewLogs.$inferSelect;
-export type StudySessionRow = typeof studySessions.$inferSelect;
 export type FlashcardRow = typeof flashcards.$inferSelect;
 export type GenerationRow = typeof generations.$inferSelect;
 export type GenerationErrorLogRow = typeof generationErrorLogs.$inferSelect;
-export type SessionRow = typeof sessions.$inferSelect;
 
-/** Unix epoch milliseconds in SQL, for defaults computed by D1 itself. */
-export const nowMs = sql`(cast(unixepoch('subsec') * 1000 as integer))`;

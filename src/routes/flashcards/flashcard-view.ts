@@ -7,7 +7,6 @@ import { toIso } from "../../lib/time";
 import { type flashcardSchema, STUDY_STATES } from "./flashcards.schemas";
 
 export { STUDY_STATES };
-export type StudyState = (typeof STUDY_STATES)[number];
 
 /** The columns every flashcard response is built from (not the owner, not the version). */
 export const flashcardColumns = {
