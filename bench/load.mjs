@@ -1,4 +1,10 @@
 #!/usr/bin/env node
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 /**
  * Load test: holds a mixed, authenticated workload against `wrangler dev` on loopback and fails unless
  * the service answered every request without a 5xx, an error or a timeout, and every write it
@@ -24,12 +30,6 @@
  * it started is killed (by process group) on exit, on failure and on Ctrl-C.
  */
 import autocannon from "autocannon";
-import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const STATE = join(ROOT, "bench", ".state", "load");
@@ -115,7 +115,12 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Runs `wrangler <args>` to completion in its own process group; resolves with stdout. */
 function wrangler(args, { timeoutMs = 180_000 } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, env: WRANGLER_ENV, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [WRANGLER, ...args], {
+      cwd: ROOT,
+      env: WRANGLER_ENV,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     groups.add(child.pid);
     let stdout = "";
     let stderr = "";
@@ -126,7 +131,8 @@ function wrangler(args, { timeoutMs = 180_000 } = {}) {
       clearTimeout(timer);
       groups.delete(child.pid);
       if (code === 0) resolve(stdout);
-      else reject(new Error(`wrangler ${args.slice(0, 3).join(" ")} exited ${code}:\n${(stdout + stderr).slice(-3_000)}`));
+      else
+        reject(new Error(`wrangler ${args.slice(0, 3).join(" ")} exited ${code}:\n${(stdout + stderr).slice(-3_000)}`));
     });
   });
 }
@@ -150,12 +156,28 @@ async function startServer(secret) {
   const logFile = join(STATE, "wrangler-dev.log");
   const log = createWriteStream(logFile);
   const args = [
-    WRANGLER, "dev",
-    "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort),
-    "--persist-to", STATE, "--var", `JWT_SECRET:${secret}`,
-    "--show-interactive-dev-session=false", "--log-level", "warn",
+    WRANGLER,
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(inspectorPort),
+    "--persist-to",
+    STATE,
+    "--var",
+    `JWT_SECRET:${secret}`,
+    "--show-interactive-dev-session=false",
+    "--log-level",
+    "warn",
   ];
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: WRANGLER_ENV, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: WRANGLER_ENV,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   groups.add(child.pid);
   child.stdout.pipe(log);
   child.stderr.pipe(log);
@@ -182,7 +204,9 @@ async function startServer(secret) {
     await sleep(250);
   }
   await stop();
-  throw new Error(`wrangler dev ${exited ? "exited early" : "did not become healthy"}; log:\n${readFileSync(logFile, "utf8").slice(-3_000)}`);
+  throw new Error(
+    `wrangler dev ${exited ? "exited early" : "did not become healthy"}; log:\n${readFileSync(logFile, "utf8").slice(-3_000)}`,
+  );
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -195,7 +219,11 @@ async function call(base, method, path, { token, body, ip } = {}) {
     const headers = { "content-type": "application/json" };
     if (token) headers.authorization = `Bearer ${token}`;
     if (ip) headers["cf-connecting-ip"] = ip;
-    const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(base + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
     if (res.status === 429 && attempt < 2) {
       await sleep((Number(res.headers.get("retry-after")) || 60) * 1000);
@@ -209,13 +237,20 @@ async function call(base, method, path, { token, body, ip } = {}) {
 /** Registers a user and creates their cards; returns { token, pool } (pool: card ids not reviewed yet). */
 async function seedUser(base, index, cards) {
   const email = `load-${index}-${randomBytes(4).toString("hex")}@example.com`;
-  const registered = await call(base, "POST", "/api/v1/auth/register", { body: { email, password: `load test password ${index}` }, ip: `198.18.0.${index + 1}` });
+  const registered = await call(base, "POST", "/api/v1/auth/register", {
+    body: { email, password: `load test password ${index}` },
+    ip: `198.18.0.${index + 1}`,
+  });
   if (registered.status !== 201) throw new Error(`register ${email}: ${registered.status} ${registered.text}`);
   const token = registered.body.access_token;
   const pool = [];
   for (let start = 0; start < cards; start += 100) {
     const n = Math.min(100, cards - start);
-    const flashcards = Array.from({ length: n }, (_, i) => ({ front: `Seed ${index}.${start + i}: what is ${start + i} squared?`, back: String((start + i) ** 2), source: "manual" }));
+    const flashcards = Array.from({ length: n }, (_, i) => ({
+      front: `Seed ${index}.${start + i}: what is ${start + i} squared?`,
+      back: String((start + i) ** 2),
+      source: "manual",
+    }));
     const created = await call(base, "POST", "/api/v1/flashcards", { token, body: { flashcards } });
     if (created.status !== 201) throw new Error(`seed cards: ${created.status} ${created.text}`);
     pool.push(...created.body.data.map((card) => card.id));
@@ -266,7 +301,11 @@ function workload(users, tally) {
         context.pending = { kind: "create" };
         tally.unansweredCreates++;
         const n = ++serial;
-        const body = JSON.stringify({ flashcards: [{ front: `Load card ${n}: capital of country #${n}?`, back: `Answer ${n} 🦊`, source: "manual" }] });
+        const body = JSON.stringify({
+          flashcards: [
+            { front: `Load card ${n}: capital of country #${n}?`, back: `Answer ${n} 🦊`, source: "manual" },
+          ],
+        });
         return { ...req, path: "/api/v1/flashcards", headers: auth(context.user), body };
       },
       onResponse: record("create"),
@@ -278,12 +317,23 @@ function workload(users, tally) {
         if (!cardId) {
           // Nothing left to review for this user: read the queue instead (never reuse a card).
           context.pending = { kind: "queue" };
-          return { ...req, method: "GET", path: "/api/v1/study/queue?limit=20", headers: auth(context.user), body: undefined };
+          return {
+            ...req,
+            method: "GET",
+            path: "/api/v1/study/queue?limit=20",
+            headers: auth(context.user),
+            body: undefined,
+          };
         }
         context.pending = { kind: "review", cardId };
         tally.unansweredReviews.add(cardId);
         const rating = ["again", "hard", "good", "easy"][cardId.charCodeAt(0) % 4];
-        return { ...req, path: `/api/v1/flashcards/${cardId}/reviews`, headers: auth(context.user), body: JSON.stringify({ rating, duration_ms: 1500 }) };
+        return {
+          ...req,
+          path: `/api/v1/flashcards/${cardId}/reviews`,
+          headers: auth(context.user),
+          body: JSON.stringify({ rating, duration_ms: 1500 }),
+        };
       },
       onResponse: record("review"),
     },
@@ -342,18 +392,31 @@ async function verify(tally, seeded) {
 
   // Every acknowledged write is there...
   const missingCards = tally.cards.filter((id) => !cards.has(id));
-  if (missingCards.length) problems.push(`${missingCards.length} acknowledged cards missing in D1 (e.g. ${missingCards.slice(0, 3).join(", ")})`);
+  if (missingCards.length)
+    problems.push(
+      `${missingCards.length} acknowledged cards missing in D1 (e.g. ${missingCards.slice(0, 3).join(", ")})`,
+    );
   const missingReviews = tally.reviews.filter((r) => reviews.get(r.id) !== r.cardId);
-  if (missingReviews.length) problems.push(`${missingReviews.length} acknowledged reviews missing in D1 (e.g. ${missingReviews.slice(0, 3).map((r) => r.id).join(", ")})`);
+  if (missingReviews.length)
+    problems.push(
+      `${missingReviews.length} acknowledged reviews missing in D1 (e.g. ${missingReviews
+        .slice(0, 3)
+        .map((r) => r.id)
+        .join(", ")})`,
+    );
   const wrongReps = tally.reviews.filter((r) => cards.get(r.cardId) !== 1);
   if (wrongReps.length) problems.push(`${wrongReps.length} reviewed cards without exactly one rep`);
   // ...and nothing else landed, except writes still in flight when autocannon stopped (no answer either way).
   const minCards = seeded + tally.cards.length;
   if (cards.size < minCards || cards.size > minCards + tally.unansweredCreates) {
-    problems.push(`flashcards: ${cards.size} rows, expected ${seeded} seeded + ${tally.cards.length} acknowledged (+ up to ${tally.unansweredCreates} unanswered)`);
+    problems.push(
+      `flashcards: ${cards.size} rows, expected ${seeded} seeded + ${tally.cards.length} acknowledged (+ up to ${tally.unansweredCreates} unanswered)`,
+    );
   }
   const acknowledgedReviews = new Set(tally.reviews.map((r) => r.id));
-  const unexplained = reviewRows.filter((row) => !acknowledgedReviews.has(row.id) && !tally.unansweredReviews.has(row.flashcard_id));
+  const unexplained = reviewRows.filter(
+    (row) => !acknowledgedReviews.has(row.id) && !tally.unansweredReviews.has(row.flashcard_id),
+  );
   if (unexplained.length) problems.push(`${unexplained.length} review logs in D1 that no request wrote`);
   return { problems, rows: { flashcards: cards.size, review_logs: reviews.size } };
 }
@@ -380,7 +443,9 @@ async function main() {
     const users = [];
     for (let i = 0; i < options.users; i++) users.push(await seedUser(server.url, i, options.cards));
     seeded = options.users * options.cards;
-    console.log(`[load] ${options.users} users, ${seeded} cards; running ${options.duration} s at ${options.connections} connections`);
+    console.log(
+      `[load] ${options.users} users, ${seeded} cards; running ${options.duration} s at ${options.connections} connections`,
+    );
 
     tally = newTally();
     result = await runAutocannon({
@@ -395,8 +460,12 @@ async function main() {
   }
 
   const { problems, rows } = await verify(tally, seeded);
-  const statusCounts = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count]));
-  const fiveXx = Object.entries(statusCounts).filter(([code]) => Number(code) >= 500).reduce((sum, [, n]) => sum + n, 0);
+  const statusCounts = Object.fromEntries(
+    Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count]),
+  );
+  const fiveXx = Object.entries(statusCounts)
+    .filter(([code]) => Number(code) >= 500)
+    .reduce((sum, [, n]) => sum + n, 0);
   const unexpected = Object.entries(tally.byOp).flatMap(([op, byStatus]) =>
     Object.entries(byStatus)
       .filter(([status]) => !(Number(status) >= 200 && Number(status) < 300))
@@ -421,12 +490,18 @@ async function main() {
   writeFileSync(join(RESULTS, "load.json"), `${JSON.stringify(summary, null, 2)}\n`);
 
   console.log("\n[load] summary");
-  console.log(`  requests      ${summary.requests} in ${options.duration} s (${summary.rps_average.toFixed(1)} req/s average) at ${options.connections} connections`);
-  console.log(`  latency       p50 ${summary.latency_ms.p50} ms, p90 ${summary.latency_ms.p90} ms, p99 ${summary.latency_ms.p99} ms, max ${summary.latency_ms.max} ms`);
+  console.log(
+    `  requests      ${summary.requests} in ${options.duration} s (${summary.rps_average.toFixed(1)} req/s average) at ${options.connections} connections`,
+  );
+  console.log(
+    `  latency       p50 ${summary.latency_ms.p50} ms, p90 ${summary.latency_ms.p90} ms, p99 ${summary.latency_ms.p99} ms, max ${summary.latency_ms.max} ms`,
+  );
   console.log(`  statuses      ${JSON.stringify(statusCounts)}`);
   console.log(`  by operation  ${JSON.stringify(tally.byOp)}`);
   console.log(`  errors ${result.errors}, timeouts ${result.timeouts}, 5xx ${fiveXx}, non-2xx ${result.non2xx}`);
-  console.log(`  acknowledged  ${tally.cards.length} cards created, ${tally.reviews.length} reviews (unanswered at stop: ${tally.unansweredCreates} creates, ${tally.unansweredReviews.size} reviews)`);
+  console.log(
+    `  acknowledged  ${tally.cards.length} cards created, ${tally.reviews.length} reviews (unanswered at stop: ${tally.unansweredCreates} creates, ${tally.unansweredReviews.size} reviews)`,
+  );
   console.log(`  D1            ${rows.flashcards} cards (${seeded} seeded), ${rows.review_logs} review logs`);
   console.log(`  written       bench/results/load.json`);
 

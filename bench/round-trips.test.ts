@@ -15,13 +15,22 @@
  */
 import { env } from "cloudflare:test";
 import { afterAll, describe, expect, it } from "vitest";
-import { api, freshIp, registerUser, type ApiOptions, type TestUser } from "../test/helpers/api";
+import { type ApiOptions, api, freshIp, registerUser, type TestUser } from "../test/helpers/api";
 import { countingD1 } from "../test/helpers/d1-counter";
 import { seedGeneration } from "../test/helpers/fixtures";
 import { textOfLength } from "../test/helpers/texts";
 
 type Kind = "read" | "write" | "review" | "flow";
-type Row = { kind: Kind; endpoint: string; trips: number; statements: number; budget: number; target: number | null; status: number; sql: string[] };
+type Row = {
+  kind: Kind;
+  endpoint: string;
+  trips: number;
+  statements: number;
+  budget: number;
+  target: number | null;
+  status: number;
+  sql: string[];
+};
 
 /** The issue's targets per kind of endpoint. */
 const TARGETS: Record<Kind, number | null> = { read: 1, write: 1, review: 2, flow: null };
@@ -52,12 +61,28 @@ function recordingD1(real: D1Database): { db: D1Database; sql: string[] } {
  * Calls one endpoint through a counting D1 and records the row.
  * @param budget the asserted maximum (defaults to the kind's target)
  */
-async function measure(kind: Kind, endpoint: string, method: string, path: string, options: ApiOptions = {}, budget?: number) {
+async function measure(
+  kind: Kind,
+  endpoint: string,
+  method: string,
+  path: string,
+  options: ApiOptions = {},
+  budget?: number,
+) {
   const recording = recordingD1(env.DB);
   const { db, counter } = countingD1(recording.db);
   const res = await api(method, path, { ...options, env: { ...env, DB: db } });
   const target = TARGETS[kind];
-  const row = { kind, endpoint, trips: counter.trips, statements: counter.statements, budget: budget ?? target ?? 0, target, status: res.status, sql: recording.sql };
+  const row = {
+    kind,
+    endpoint,
+    trips: counter.trips,
+    statements: counter.statements,
+    budget: budget ?? target ?? 0,
+    target,
+    status: res.status,
+    sql: recording.sql,
+  };
   rows.push(row);
   expect(res.status, `${endpoint}: ${res.text.slice(0, 300)}`).toBeLessThan(300);
   expect(counter.trips, endpoint).toBeLessThanOrEqual(row.budget);
@@ -75,7 +100,10 @@ describe("D1 round trips per endpoint", () => {
   it("reads: one round trip each, session check included", async () => {
     user = await registerUser("trips");
     const token = user.accessToken;
-    const created = await api("POST", "/api/v1/flashcards", { token, body: { flashcards: Array.from({ length: 25 }, (_, i) => manual(`Card ${i} about photosynthesis`)) } });
+    const created = await api("POST", "/api/v1/flashcards", {
+      token,
+      body: { flashcards: Array.from({ length: 25 }, (_, i) => manual(`Card ${i} about photosynthesis`)) },
+    });
     [cardId, otherCardId] = created.body.data.map((c: { id: string }) => c.id);
     await api("POST", `/api/v1/flashcards/${cardId}/reviews`, { token, body: { rating: "good" } });
     const generation = await api("POST", "/api/v1/generations", { token, body: { source_text: textOfLength(1_100) } });
@@ -92,17 +120,37 @@ describe("D1 round trips per endpoint", () => {
     await measure("read", "GET /health", "GET", "/api/v1/health");
     await measure("read", "GET /auth/me", "GET", "/api/v1/auth/me", { token });
     await measure("read", "GET /flashcards (first page)", "GET", "/api/v1/flashcards", { token });
-    await measure("read", "GET /flashcards?cursor= (next page)", "GET", `/api/v1/flashcards?cursor=${page.body.pagination.next_cursor}`, { token });
+    await measure(
+      "read",
+      "GET /flashcards?cursor= (next page)",
+      "GET",
+      `/api/v1/flashcards?cursor=${page.body.pagination.next_cursor}`,
+      { token },
+    );
     await measure("read", "GET /flashcards?q= (search)", "GET", "/api/v1/flashcards?q=photosynthesis", { token });
-    await measure("read", "GET /flashcards?q= (search, filter, sort)", "GET", "/api/v1/flashcards?q=photo&source=manual&sort=due&order=asc", { token });
+    await measure(
+      "read",
+      "GET /flashcards?q= (search, filter, sort)",
+      "GET",
+      "/api/v1/flashcards?q=photo&source=manual&sort=due&order=asc",
+      { token },
+    );
     await measure("read", "GET /flashcards/:id", "GET", `/api/v1/flashcards/${cardId}`, { token });
     await measure("read", "GET /flashcards/:id/reviews", "GET", `/api/v1/flashcards/${cardId}/reviews`, { token });
-    await measure("read", "GET /flashcards/:id/schedule-preview", "GET", `/api/v1/flashcards/${cardId}/schedule-preview`, { token });
+    await measure(
+      "read",
+      "GET /flashcards/:id/schedule-preview",
+      "GET",
+      `/api/v1/flashcards/${cardId}/schedule-preview`,
+      { token },
+    );
     await measure("read", "GET /study/queue", "GET", "/api/v1/study/queue", { token });
     await measure("read", "GET /study-sessions/:id", "GET", `/api/v1/study-sessions/${sessionId}`, { token });
     await measure("read", "GET /stats", "GET", "/api/v1/stats", { token });
     await measure("read", "GET /generations", "GET", "/api/v1/generations", { token });
-    await measure("read", "GET /generations/:id", "GET", `/api/v1/generations/${generation.body.generation.id}`, { token });
+    await measure("read", "GET /generations/:id", "GET", `/api/v1/generations/${generation.body.generation.id}`, {
+      token,
+    });
     await measure("read", "GET /generation-error-logs", "GET", "/api/v1/generation-error-logs", { token });
     await measure("read", "GET /generation-error-logs/:id", "GET", `/api/v1/generation-error-logs/${logId}`, { token });
   });
@@ -110,15 +158,39 @@ describe("D1 round trips per endpoint", () => {
   it("single writes: one round trip each; a review at most two", async () => {
     const token = user.accessToken;
     const generationId = await seedGeneration(user.id, 100);
-    await measure("write", "POST /flashcards (1 card)", "POST", "/api/v1/flashcards", { token, body: { flashcards: [manual("One more card")] } });
+    await measure("write", "POST /flashcards (1 card)", "POST", "/api/v1/flashcards", {
+      token,
+      body: { flashcards: [manual("One more card")] },
+    });
     await measure("write", "POST /flashcards (100 cards, from a generation)", "POST", "/api/v1/flashcards", {
       token,
-      body: { flashcards: Array.from({ length: 100 }, (_, i) => ({ front: `Q${i}`, back: "A", source: "ai-full", generation_id: generationId })) },
+      body: {
+        flashcards: Array.from({ length: 100 }, (_, i) => ({
+          front: `Q${i}`,
+          back: "A",
+          source: "ai-full",
+          generation_id: generationId,
+        })),
+      },
     });
-    await measure("write", "PATCH /flashcards/:id", "PATCH", `/api/v1/flashcards/${otherCardId}`, { token, body: { back: "An edited answer" } });
-    await measure("review", "POST /flashcards/:id/reviews", "POST", `/api/v1/flashcards/${cardId}/reviews`, { token, body: { rating: "good", duration_ms: 4000 } });
-    await measure("review", "POST /flashcards/:id/reviews (in a session)", "POST", `/api/v1/flashcards/${otherCardId}/reviews`, { token, body: { rating: "good", session_id: sessionId } });
-    await measure("write", "POST /study-sessions/:id/finish", "POST", `/api/v1/study-sessions/${sessionId}/finish`, { token });
+    await measure("write", "PATCH /flashcards/:id", "PATCH", `/api/v1/flashcards/${otherCardId}`, {
+      token,
+      body: { back: "An edited answer" },
+    });
+    await measure("review", "POST /flashcards/:id/reviews", "POST", `/api/v1/flashcards/${cardId}/reviews`, {
+      token,
+      body: { rating: "good", duration_ms: 4000 },
+    });
+    await measure(
+      "review",
+      "POST /flashcards/:id/reviews (in a session)",
+      "POST",
+      `/api/v1/flashcards/${otherCardId}/reviews`,
+      { token, body: { rating: "good", session_id: sessionId } },
+    );
+    await measure("write", "POST /study-sessions/:id/finish", "POST", `/api/v1/study-sessions/${sessionId}/finish`, {
+      token,
+    });
     // One round trip: the queue read and the session insert share a batch (plannedCardIdsSql).
     await measure("write", "POST /study-sessions", "POST", "/api/v1/study-sessions", { token, body: { limit: 5 } }, 1);
     await measure("write", "DELETE /flashcards/:id", "DELETE", `/api/v1/flashcards/${otherCardId}`, { token });
@@ -128,19 +200,63 @@ describe("D1 round trips per endpoint", () => {
     const email = `trips-flow-${crypto.randomUUID().slice(0, 8)}@example.com`;
     const password = "correct horse battery staple";
     const ip = () => ({ "cf-connecting-ip": freshIp() });
-    await measure("flow", "POST /auth/register", "POST", "/api/v1/auth/register", { body: { email, password }, headers: ip() }, 1);
-    const login = await measure("flow", "POST /auth/login", "POST", "/api/v1/auth/login", { body: { email, password }, headers: ip() }, 2);
-    const refreshed = await measure("flow", "POST /auth/refresh", "POST", "/api/v1/auth/refresh", { body: { refresh_token: login.body.refresh_token }, headers: ip() }, 2);
+    await measure(
+      "flow",
+      "POST /auth/register",
+      "POST",
+      "/api/v1/auth/register",
+      { body: { email, password }, headers: ip() },
+      1,
+    );
+    const login = await measure(
+      "flow",
+      "POST /auth/login",
+      "POST",
+      "/api/v1/auth/login",
+      { body: { email, password }, headers: ip() },
+      2,
+    );
+    const refreshed = await measure(
+      "flow",
+      "POST /auth/refresh",
+      "POST",
+      "/api/v1/auth/refresh",
+      { body: { refresh_token: login.body.refresh_token }, headers: ip() },
+      2,
+    );
     const token = refreshed.body.access_token;
-    await measure("flow", "POST /generations", "POST", "/api/v1/generations", { token, body: { source_text: textOfLength(1_200) } }, 2);
-    await measure("flow", "POST /generations (Idempotency-Key)", "POST", "/api/v1/generations", {
-      token,
-      body: { source_text: textOfLength(1_250) },
-      headers: { "idempotency-key": crypto.randomUUID() },
-    }, 3);
-    await measure("write", "POST /auth/logout", "POST", "/api/v1/auth/logout", { body: { refresh_token: refreshed.body.refresh_token } });
+    await measure(
+      "flow",
+      "POST /generations",
+      "POST",
+      "/api/v1/generations",
+      { token, body: { source_text: textOfLength(1_200) } },
+      2,
+    );
+    await measure(
+      "flow",
+      "POST /generations (Idempotency-Key)",
+      "POST",
+      "/api/v1/generations",
+      {
+        token,
+        body: { source_text: textOfLength(1_250) },
+        headers: { "idempotency-key": crypto.randomUUID() },
+      },
+      3,
+    );
+    await measure("write", "POST /auth/logout", "POST", "/api/v1/auth/logout", {
+      body: { refresh_token: refreshed.body.refresh_token },
+    });
     const again = await api("POST", "/api/v1/auth/login", { body: { email, password }, headers: ip() });
-    await measure("flow", "DELETE /auth/me", "DELETE", "/api/v1/auth/me", { token: again.body.access_token, body: { password }, headers: ip() }, 2);
+    await measure(
+      "flow",
+      "DELETE /auth/me",
+      "DELETE",
+      "/api/v1/auth/me",
+      { token: again.body.access_token, body: { password }, headers: ip() },
+      2,
+    );
   });
 
   afterAll(() => {

@@ -14,7 +14,7 @@
  * 6. Stops everything it started and writes the report to bench/results/.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildProduction, bundleSize, startupProfiles } from "./lib/artifacts.mjs";
 import { measureWithRetry } from "./lib/load.mjs";
@@ -34,8 +34,28 @@ const RESULTS = join(ROOT, "bench", "results");
  * health probe, < 60 s). `health: 1` adds the no-auth, no-D1 probe that shows the fixed per-request cost.
  */
 const MODES = {
-  full: { rounds: 3, requests: 600, scaleRequests: 300, warmup: 50, connections: 10, small: 1_000, large: 100_000, startupRuns: 3, health: 1 },
-  quick: { rounds: 1, requests: 150, scaleRequests: 100, warmup: 15, connections: 10, small: 1_000, large: 0, startupRuns: 1, health: 0 },
+  full: {
+    rounds: 3,
+    requests: 600,
+    scaleRequests: 300,
+    warmup: 50,
+    connections: 10,
+    small: 1_000,
+    large: 100_000,
+    startupRuns: 3,
+    health: 1,
+  },
+  quick: {
+    rounds: 1,
+    requests: 150,
+    scaleRequests: 100,
+    warmup: 15,
+    connections: 10,
+    small: 1_000,
+    large: 0,
+    startupRuns: 1,
+    health: 0,
+  },
 };
 
 /** Parses `--quick` and `--name value` overrides of the mode's numbers. */
@@ -45,7 +65,12 @@ function parseArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i].replace(/^--/, "");
     if (name !== "quick" && name in options) options[name] = Number(argv[++i]);
-    else if (name !== "quick") throw new Error(`unknown option ${argv[i]} (known: --quick ${Object.keys(MODES.full).map((k) => `--${k} <n>`).join(" ")})`);
+    else if (name !== "quick")
+      throw new Error(
+        `unknown option ${argv[i]} (known: --quick ${Object.keys(MODES.full)
+          .map((k) => `--${k} <n>`)
+          .join(" ")})`,
+      );
   }
   return options;
 }
@@ -73,7 +98,15 @@ async function prepare() {
   const persist = join(STATE, "d1");
   const [production] = await Promise.all([
     buildProduction(join(STATE, "dist")),
-    runWrangler(["deploy", "--dry-run", "-c", "bench/baseline/wrangler.toml", "--minify", "--outdir", join(STATE, "baseline-dist")]),
+    runWrangler([
+      "deploy",
+      "--dry-run",
+      "-c",
+      "bench/baseline/wrangler.toml",
+      "--minify",
+      "--outdir",
+      join(STATE, "baseline-dist"),
+    ]),
     runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist]),
   ]);
   return { persist, production };
@@ -91,7 +124,15 @@ async function startServers(persist, secret) {
     }),
     startWranglerDev({
       name: "baseline",
-      args: ["-c", "bench/baseline/wrangler.toml", join(STATE, "baseline-dist", "worker.js"), "--no-bundle", "--persist-to", persist, ...vars],
+      args: [
+        "-c",
+        "bench/baseline/wrangler.toml",
+        join(STATE, "baseline-dist", "worker.js"),
+        "--no-bundle",
+        "--persist-to",
+        persist,
+        ...vars,
+      ],
       logFile: join(STATE, "logs", "baseline.log"),
       healthPath: "/health",
     }),
@@ -102,7 +143,11 @@ async function startServers(persist, secret) {
 async function call(server, method, path, { token, body, headers = {} } = {}) {
   const res = await fetch(server.url + path, {
     method,
-    headers: { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) },
+    headers: {
+      ...headers,
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body ? { "content-type": "application/json" } : {}),
+    },
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
@@ -113,7 +158,9 @@ async function call(server, method, path, { token, body, headers = {} } = {}) {
 /** Registers a user through the app's API (real password hash, real session). */
 async function register(app, label) {
   const email = `bench-${label}-${Date.now()}@example.com`;
-  const res = await call(app, "POST", "/api/v1/auth/register", { body: { email, password: "benchmark password 0123" } });
+  const res = await call(app, "POST", "/api/v1/auth/register", {
+    body: { email, password: "benchmark password 0123" },
+  });
   return { label, id: res.user.id, token: res.access_token };
 }
 
@@ -126,9 +173,12 @@ async function seedUser(baseline, secret, user, cards, seed) {
   const pending = [];
   const flush = async () => {
     const statements = pending.splice(0);
-    if (statements.length > 0) await call(baseline, "POST", "/__bench/seed", { body: { statements }, headers: { "x-bench-secret": secret } });
+    if (statements.length > 0)
+      await call(baseline, "POST", "/__bench/seed", { body: { statements }, headers: { "x-bench-secret": secret } });
   };
-  for (const statement of seedStatements(generateCollection(user.id, cards, Date.now(), seed), (card) => ids.push(card.id))) {
+  for (const statement of seedStatements(generateCollection(user.id, cards, Date.now(), seed), (card) =>
+    ids.push(card.id),
+  )) {
     pending.push(statement);
     if (pending.length === 40) await flush();
   }
@@ -138,17 +188,24 @@ async function seedUser(baseline, secret, user, cards, seed) {
 
 /** Checks app and baseline both see the seeded rows. @throws Error on any mismatch. */
 async function verifySeed(app, baseline, secret, user, expectedCards) {
-  const counts = await call(baseline, "GET", `/__bench/counts?user=${user.id}`, { headers: { "x-bench-secret": secret } });
+  const counts = await call(baseline, "GET", `/__bench/counts?user=${user.id}`, {
+    headers: { "x-bench-secret": secret },
+  });
   const stats = await call(app, "GET", "/api/v1/stats", { token: user.token });
   if (counts.cards !== expectedCards || stats.total_cards !== expectedCards) {
-    throw new Error(`seed check for ${user.label}: expected ${expectedCards} cards, baseline sees ${counts.cards}, app sees ${stats.total_cards}`);
+    throw new Error(
+      `seed check for ${user.label}: expected ${expectedCards} cards, baseline sees ${counts.cards}, app sees ${stats.total_cards}`,
+    );
   }
   return { cards: counts.cards, logs: counts.logs, byState: stats.by_state, dueToday: stats.due_today };
 }
 
 /** EXPLAIN QUERY PLAN and D1's execution time (median of 5) of each hot statement for a user. */
 const sqlProfile = (baseline, secret, user) =>
-  call(baseline, "POST", "/__bench/plans", { body: { userId: user.id, now: Date.now(), q: SEARCH_TERM, missing: MISSING_TERM }, headers: { "x-bench-secret": secret } });
+  call(baseline, "POST", "/__bench/plans", {
+    body: { userId: user.id, now: Date.now(), q: SEARCH_TERM, missing: MISSING_TERM },
+    headers: { "x-bench-secret": secret },
+  });
 
 /** Which round-trip row holds the app's SQL for each benchmarked path. */
 const SQL_ENDPOINTS = {
@@ -194,14 +251,20 @@ async function runRounds(servers, scenarios, options, quiet) {
   const runs = [];
   const targetsOf = (scenario) => (scenario.group === "scale" ? ["app"] : ["app", "baseline"]);
   // The large collection's runs are slower (the queue especially): fewer requests keep the run short.
-  const loadOf = (scenario) => ({ connections: options.connections, amount: scenario.group === "scale" ? options.scaleRequests : options.requests });
+  const loadOf = (scenario) => ({
+    connections: options.connections,
+    amount: scenario.group === "scale" ? options.scaleRequests : options.requests,
+  });
   for (const phase of ["read", "write"]) {
     const inPhase = scenarios.filter((s) => s.phase === phase);
     log(`warm-up (${phase}s): ${options.warmup} requests per scenario and target`);
     const warmupStarted = Date.now();
     for (const scenario of inPhase) {
       for (const target of targetsOf(scenario)) {
-        await measureWithRetry(servers[target], forTarget(scenario, target), { connections: options.connections, amount: options.warmup });
+        await measureWithRetry(servers[target], forTarget(scenario, target), {
+          connections: options.connections,
+          amount: options.warmup,
+        });
       }
     }
     log(`warm-up (${phase}s) took ${((Date.now() - warmupStarted) / 1000).toFixed(1)} s`);
@@ -212,9 +275,17 @@ async function runRounds(servers, scenarios, options, quiet) {
         const targets = targetsOf(scenario);
         if ((round + index) % 2 === 0) targets.reverse();
         for (const target of targets) {
-          const result = await measureWithRetry(servers[target], forTarget(scenario, target), loadOf(scenario), 3, (e) => log(`retrying: ${e.message}`));
+          const result = await measureWithRetry(
+            servers[target],
+            forTarget(scenario, target),
+            loadOf(scenario),
+            3,
+            (e) => log(`retrying: ${e.message}`),
+          );
           runs.push({ round, scenario: scenario.key, target, ...result });
-          log(`round ${round} ${scenario.key.padEnd(13)} ${target.padEnd(8)} ${result.rps.toFixed(0).padStart(4)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  CPU ${result.cpuMs.toFixed(2)} ms/req`);
+          log(
+            `round ${round} ${scenario.key.padEnd(13)} ${target.padEnd(8)} ${result.rps.toFixed(0).padStart(4)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  CPU ${result.cpuMs.toFixed(2)} ms/req`,
+          );
         }
       }
     }
@@ -264,7 +335,9 @@ function writeReport(data) {
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   installCleanup();
-  log(`mode ${options.mode}: ${options.rounds} round(s) × ${options.requests} requests, ${options.connections} connections; collections ${options.small} and ${options.large || "(large skipped)"} cards`);
+  log(
+    `mode ${options.mode}: ${options.rounds} round(s) × ${options.requests} requests, ${options.connections} connections; collections ${options.small} and ${options.large || "(large skipped)"} cards`,
+  );
   const secret = randomBytes(32).toString("base64url");
 
   // Round trips run in vitest's own workerd while the builds, the servers and the seed get ready.
@@ -280,20 +353,45 @@ async function main() {
 
   const rand = prng(99);
   const texts = Array.from({ length: 500 }, () => cardText(rand));
-  const scenarios = buildScenarios({ small, large, writer, texts, searchTerm: SEARCH_TERM, missingTerm: MISSING_TERM }).filter((s) => options.health || s.key !== "health");
+  const scenarios = buildScenarios({
+    small,
+    large,
+    writer,
+    texts,
+    searchTerm: SEARCH_TERM,
+    missingTerm: MISSING_TERM,
+  }).filter((s) => options.health || s.key !== "health");
   const answers = await compareAnswers(app, baseline, scenarios);
   const baselineSql = await call(baseline, "GET", "/__bench/sql", { headers: { "x-bench-secret": secret } });
 
-  const runs = await runRounds({ app, baseline }, scenarios, options, roundTrips.then(() => log("round-trip count done")));
+  const runs = await runRounds(
+    { app, baseline },
+    scenarios,
+    options,
+    roundTrips.then(() => log("round-trip count done")),
+  );
   await Promise.all([app.stop(), baseline.stop()]);
   log("servers stopped; profiling startup");
   const trips = await roundTrips;
   const sameSql = compareSql(trips, baselineSql);
-  for (const check of sameSql.filter((c) => !c.same)) log(`WARNING: the baseline's SQL for ${check.path} differs from the app's: update bench/baseline/worker.js`);
+  for (const check of sameSql.filter((c) => !c.same))
+    log(`WARNING: the baseline's SQL for ${check.path} differs from the app's: update bench/baseline/worker.js`);
   const bundle = bundleSize(production.dir);
   const startup = await startupProfiles(production.dir, options.startupRuns);
 
-  const file = writeReport({ options, runs, scenarios, trips, bundle, startup, seeded, answers, sameSql, sql, wallSeconds: (Date.now() - started) / 1000 });
+  const file = writeReport({
+    options,
+    runs,
+    scenarios,
+    trips,
+    bundle,
+    startup,
+    seeded,
+    answers,
+    sameSql,
+    sql,
+    wallSeconds: (Date.now() - started) / 1000,
+  });
   log(`done in ${elapsed()}; report ${file} (and bench/results/latest.md)`);
 }
 

@@ -2,8 +2,9 @@
  * Assembles the API: middleware, the /api/v1 routes, the error renderer and the 404/405 answers.
  * Everything a request passes through is visible here, in order.
  */
-import { Hono } from "hono";
+
 import type { Context } from "hono";
+import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { methodNotAllowed as allowHeader } from "hono/method-not-allowed";
@@ -101,7 +102,8 @@ export function createApp() {
           request_id: c.get("requestId"),
           method: c.req.method,
           path: c.req.path,
-          error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
+          error:
+            error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
         }),
       );
     }

@@ -39,18 +39,31 @@ describe("error model", () => {
 
   it("answers 415 to a JSON endpoint without a JSON Content-Type", async () => {
     for (const type of ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]) {
-      const res = await api("POST", "/api/v1/auth/login", { rawBody: '{"email":"a@b.co","password":"x"}', headers: { "content-type": type, "cf-connecting-ip": freshIp() } });
+      const res = await api("POST", "/api/v1/auth/login", {
+        rawBody: '{"email":"a@b.co","password":"x"}',
+        headers: { "content-type": type, "cf-connecting-ip": freshIp() },
+      });
       expectProblem(res, 415, "unsupported_media_type");
     }
-    expectProblem(await api("POST", "/api/v1/auth/login", { rawBody: "{}", headers: { "cf-connecting-ip": freshIp() } }), 415, "unsupported_media_type");
+    expectProblem(
+      await api("POST", "/api/v1/auth/login", { rawBody: "{}", headers: { "cf-connecting-ip": freshIp() } }),
+      415,
+      "unsupported_media_type",
+    );
     // application/*+json and parameters are JSON too.
-    const ok = await api("POST", "/api/v1/auth/login", { rawBody: "{}", headers: { "content-type": "application/merge-patch+json; charset=utf-8", "cf-connecting-ip": freshIp() } });
+    const ok = await api("POST", "/api/v1/auth/login", {
+      rawBody: "{}",
+      headers: { "content-type": "application/merge-patch+json; charset=utf-8", "cf-connecting-ip": freshIp() },
+    });
     expectProblem(ok, 400, "validation_failed");
   });
 
   it("answers 400 malformed_json for a body that is not JSON", async () => {
     for (const rawBody of ["{", "{'a':1}", "", "nul"]) {
-      const res = await api("POST", "/api/v1/auth/login", { rawBody, headers: { "content-type": "application/json", "cf-connecting-ip": freshIp() } });
+      const res = await api("POST", "/api/v1/auth/login", {
+        rawBody,
+        headers: { "content-type": "application/json", "cf-connecting-ip": freshIp() },
+      });
       expectProblem(res, 400, "malformed_json");
     }
   });
@@ -58,14 +71,20 @@ describe("error model", () => {
   it("answers 400 for JSON that is not an object, naming the body", async () => {
     const deep = "[".repeat(5000) + "]".repeat(5000);
     for (const rawBody of ["null", "[]", "42", '"text"', "true", deep]) {
-      const res = await api("POST", "/api/v1/auth/login", { rawBody, headers: { "content-type": "application/json", "cf-connecting-ip": freshIp() } });
+      const res = await api("POST", "/api/v1/auth/login", {
+        rawBody,
+        headers: { "content-type": "application/json", "cf-connecting-ip": freshIp() },
+      });
       const problem = expectProblem(res, 400, "validation_failed");
       expect(problem.errors[0]).toMatchObject({ path: "body", code: "invalid_type" });
     }
   });
 
   it("answers 413 as JSON for a body over the limit, with Content-Length", async () => {
-    const res = await api("POST", "/api/v1/auth/login", { rawBody: JSON.stringify({ email: "a".repeat(LIMIT), password: "x" }), headers: { "content-type": "application/json" } });
+    const res = await api("POST", "/api/v1/auth/login", {
+      rawBody: JSON.stringify({ email: "a".repeat(LIMIT), password: "x" }),
+      headers: { "content-type": "application/json" },
+    });
     expectProblem(res, 413, "payload_too_large");
   });
 
@@ -79,7 +98,11 @@ describe("error model", () => {
         controller.enqueue(chunk);
       },
     });
-    const request = new Request("http://api.test/api/v1/auth/login", { method: "POST", body, headers: { "content-type": "application/json" } });
+    const request = new Request("http://api.test/api/v1/auth/login", {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json" },
+    });
     expect(request.headers.get("content-length")).toBeNull();
     const response = await worker.fetch(request, env, createExecutionContext());
     expect(response.status).toBe(413);
@@ -89,7 +112,10 @@ describe("error model", () => {
   it("answers 500 with a generic message and no stack trace for an unexpected failure, and logs it", async () => {
     const user = await registerUser();
     const log = vi.spyOn(console, "error").mockImplementation(() => {});
-    const res = await api("GET", "/api/v1/auth/me", { token: user.accessToken, env: { ...env, DB: failingD1("kaboom: secret internals") } });
+    const res = await api("GET", "/api/v1/auth/me", {
+      token: user.accessToken,
+      env: { ...env, DB: failingD1("kaboom: secret internals") },
+    });
     expectProblem(res, 500, "internal_error");
     expect(res.text).not.toMatch(/kaboom|secret internals|at \w+ \(|\.ts:/);
     expect(log).toHaveBeenCalledOnce();
@@ -99,8 +125,14 @@ describe("error model", () => {
 
   it("answers 503 with Retry-After when D1 is overloaded or unreachable", async () => {
     const user = await registerUser();
-    for (const message of ["D1_ERROR: D1 DB is overloaded. Too many requests queued.", "D1_ERROR: Network connection lost."]) {
-      const res = await api("GET", "/api/v1/auth/me", { token: user.accessToken, env: { ...env, DB: failingD1(message) } });
+    for (const message of [
+      "D1_ERROR: D1 DB is overloaded. Too many requests queued.",
+      "D1_ERROR: Network connection lost.",
+    ]) {
+      const res = await api("GET", "/api/v1/auth/me", {
+        token: user.accessToken,
+        env: { ...env, DB: failingD1(message) },
+      });
       expectProblem(res, 503, "service_unavailable");
       expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
     }
@@ -130,7 +162,11 @@ describe("headers", () => {
     const foreign = await api("GET", "/api/v1/health", { headers: { origin: "https://evil.example" } });
     expect(foreign.headers.get("access-control-allow-origin")).toBeNull();
     const preflight = await api("OPTIONS", "/api/v1/auth/login", {
-      headers: { origin: allowed, "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+      headers: {
+        origin: allowed,
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type",
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-allow-methods")).toContain("POST");

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
-import { afterEach, describe, expect, it, vi } from "vitest";
 import { Jwt } from "hono/utils/jwt";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { api, expectProblem, freshIp, registerUser } from "./helpers/api";
 import { countingD1 } from "./helpers/d1-counter";
 
@@ -8,7 +8,8 @@ const SECRET = env.JWT_SECRET;
 const ip = () => ({ "cf-connecting-ip": freshIp() });
 const register = (body: unknown) => api("POST", "/api/v1/auth/register", { body, headers: ip() });
 const login = (body: unknown) => api("POST", "/api/v1/auth/login", { body, headers: ip() });
-const refresh = (refresh_token: string) => api("POST", "/api/v1/auth/refresh", { body: { refresh_token }, headers: ip() });
+const refresh = (refresh_token: string) =>
+  api("POST", "/api/v1/auth/refresh", { body: { refresh_token }, headers: ip() });
 const me = (token: string) => api("GET", "/api/v1/auth/me", { token });
 
 afterEach(() => {
@@ -28,11 +29,17 @@ describe("POST /auth/register", () => {
       expires_in: 900,
     });
     expect(new Date(res.body.user.created_at).toISOString()).toBe(res.body.user.created_at);
-    const row = await env.DB.prepare("SELECT email, password_hash FROM users WHERE id = ?").bind(res.body.user.id).first<{ email: string; password_hash: string }>();
+    const row = await env.DB.prepare("SELECT email, password_hash FROM users WHERE id = ?")
+      .bind(res.body.user.id)
+      .first<{ email: string; password_hash: string }>();
     expect(row?.email).toBe("ada.lovelace@example.com");
     expect(row?.password_hash).toMatch(/^pbkdf2-sha256\$100000\$[\w-]{22}\$[\w-]{43}$/);
     expect(row?.password_hash).not.toContain("analytical");
-    const tokens = await env.DB.prepare("SELECT token_hash FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id WHERE s.user_id = ?").bind(res.body.user.id).all<{ token_hash: string }>();
+    const tokens = await env.DB.prepare(
+      "SELECT token_hash FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id WHERE s.user_id = ?",
+    )
+      .bind(res.body.user.id)
+      .all<{ token_hash: string }>();
     expect(tokens.results).toHaveLength(1);
     expect(tokens.results[0]?.token_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(tokens.results[0]?.token_hash).not.toBe(res.body.refresh_token);
@@ -51,17 +58,27 @@ describe("POST /auth/register", () => {
   });
 
   it("accepts passwords of exactly 12 and 128 characters", async () => {
-    expect((await register({ email: `p12-${crypto.randomUUID()}@example.com`, password: "a".repeat(12) })).status).toBe(201);
-    expect((await register({ email: `p128-${crypto.randomUUID()}@example.com`, password: "b".repeat(128) })).status).toBe(201);
+    expect((await register({ email: `p12-${crypto.randomUUID()}@example.com`, password: "a".repeat(12) })).status).toBe(
+      201,
+    );
+    expect(
+      (await register({ email: `p128-${crypto.randomUUID()}@example.com`, password: "b".repeat(128) })).status,
+    ).toBe(201);
   });
 
   it("rejects unknown and server-owned fields", async () => {
     const res = await api("POST", "/api/v1/auth/register", {
-      rawBody: '{"email":"x@example.com","password":"long enough password","id":"u1","user_id":"u2","created_at":"2020-01-01","__proto__":{"admin":true}}',
+      rawBody:
+        '{"email":"x@example.com","password":"long enough password","id":"u1","user_id":"u2","created_at":"2020-01-01","__proto__":{"admin":true}}',
       headers: { "content-type": "application/json", ...ip() },
     });
     const problem = expectProblem(res, 400, "validation_failed");
-    expect(problem.errors.map((e: { path: string }) => e.path).sort()).toEqual(["__proto__", "created_at", "id", "user_id"]);
+    expect(problem.errors.map((e: { path: string }) => e.path).sort()).toEqual([
+      "__proto__",
+      "created_at",
+      "id",
+      "user_id",
+    ]);
   });
 
   it("answers 409 for a duplicate email in any case", async () => {
@@ -72,10 +89,14 @@ describe("POST /auth/register", () => {
 
   it("lets exactly one of several concurrent registrations with one email succeed", async () => {
     const email = `race-${crypto.randomUUID()}@example.com`;
-    const results = await Promise.all(Array.from({ length: 5 }, () => register({ email, password: "racing password 1" })));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => register({ email, password: "racing password 1" })),
+    );
     expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
     for (const r of results.filter((r) => r.status === 409)) expectProblem(r, 409, "email_taken");
-    const count = await env.DB.prepare("SELECT count(*) AS n FROM users WHERE email = ?").bind(email).first<{ n: number }>();
+    const count = await env.DB.prepare("SELECT count(*) AS n FROM users WHERE email = ?")
+      .bind(email)
+      .first<{ n: number }>();
     expect(count?.n).toBe(1);
   });
 });
@@ -132,8 +153,10 @@ describe("POST /auth/login", () => {
 });
 
 describe("access tokens", () => {
-  const forge = async (payload: Record<string, unknown>, secret = SECRET, alg: "HS256" | "HS512" = "HS256") => Jwt.sign(payload, secret, alg);
-  const b64 = (value: unknown) => btoa(JSON.stringify(value)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+  const forge = async (payload: Record<string, unknown>, secret = SECRET, alg: "HS256" | "HS512" = "HS256") =>
+    Jwt.sign(payload, secret, alg);
+  const b64 = (value: unknown) =>
+    btoa(JSON.stringify(value)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
 
   it("rejects missing, malformed, forged, algorithm-swapped and exp-less tokens with WWW-Authenticate", async () => {
     const user = await registerUser();
@@ -171,7 +194,9 @@ describe("access tokens", () => {
 
   it("is refused once its session expires, even if the token itself is still valid", async () => {
     const user = await registerUser();
-    await env.DB.prepare("UPDATE sessions SET expires_at = ? WHERE user_id = ?").bind(Date.now() - 1, user.id).run();
+    await env.DB.prepare("UPDATE sessions SET expires_at = ? WHERE user_id = ?")
+      .bind(Date.now() - 1, user.id)
+      .run();
     expectProblem(await me(user.accessToken), 401, "session_expired");
   });
 });
@@ -204,14 +229,18 @@ describe("POST /auth/refresh", () => {
     expect(results.map((r) => r.status).sort()).toEqual([200, 401]);
     const loser = results.find((r) => r.status === 401)!;
     expectProblem(loser, 401, "refresh_token_reused");
-    const session = await env.DB.prepare("SELECT revoked_at FROM sessions WHERE user_id = ?").bind(user.id).first<{ revoked_at: number | null }>();
+    const session = await env.DB.prepare("SELECT revoked_at FROM sessions WHERE user_id = ?")
+      .bind(user.id)
+      .first<{ revoked_at: number | null }>();
     expect(session?.revoked_at).not.toBeNull();
   });
 
   it("rejects unknown tokens and expired sessions", async () => {
     expectProblem(await refresh("a".repeat(43)), 401, "invalid_refresh_token");
     const user = await registerUser();
-    await env.DB.prepare("UPDATE sessions SET expires_at = ? WHERE user_id = ?").bind(Date.now() - 1, user.id).run();
+    await env.DB.prepare("UPDATE sessions SET expires_at = ? WHERE user_id = ?")
+      .bind(Date.now() - 1, user.id)
+      .run();
     expectProblem(await refresh(user.refreshToken), 401, "invalid_refresh_token");
   });
 });
@@ -249,7 +278,8 @@ describe("GET /auth/me", () => {
 });
 
 describe("DELETE /auth/me", () => {
-  const deleteMe = (token: string, password: string) => api("DELETE", "/api/v1/auth/me", { token, body: { password }, headers: ip() });
+  const deleteMe = (token: string, password: string) =>
+    api("DELETE", "/api/v1/auth/me", { token, body: { password }, headers: ip() });
 
   it("refuses a wrong password with 403 and keeps the account", async () => {
     const user = await registerUser();
@@ -277,7 +307,11 @@ describe("DELETE /auth/me", () => {
 
   it("needs the password field", async () => {
     const user = await registerUser();
-    const problem = expectProblem(await api("DELETE", "/api/v1/auth/me", { token: user.accessToken, body: {} }), 400, "validation_failed");
+    const problem = expectProblem(
+      await api("DELETE", "/api/v1/auth/me", { token: user.accessToken, body: {} }),
+      400,
+      "validation_failed",
+    );
     expect(problem.errors[0].path).toBe("password");
   });
 });

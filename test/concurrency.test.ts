@@ -14,9 +14,15 @@ import { textOfLength } from "./helpers/texts";
 
 afterEach(() => vi.restoreAllMocks());
 
-const parallel = <T>(n: number, task: (i: number) => Promise<T>) => Promise.all(Array.from({ length: n }, (_, i) => task(i)));
+const parallel = <T>(n: number, task: (i: number) => Promise<T>) =>
+  Promise.all(Array.from({ length: n }, (_, i) => task(i)));
 const statuses = (responses: Array<{ status: number }>) => responses.map((r) => r.status).sort();
-const count = async (sql: string, ...params: unknown[]) => (await env.DB.prepare(sql).bind(...params).first<{ n: number }>())?.n ?? 0;
+const count = async (sql: string, ...params: unknown[]) =>
+  (
+    await env.DB.prepare(sql)
+      .bind(...params)
+      .first<{ n: number }>()
+  )?.n ?? 0;
 
 async function createCards(user: TestUser, n: number): Promise<any[]> {
   const res = await api("POST", "/api/v1/flashcards", {
@@ -29,13 +35,21 @@ async function createCards(user: TestUser, n: number): Promise<any[]> {
 
 /** `n` cards accepted from a generation: 3 of every 5 unedited (`ai-full`), 2 edited. */
 const aiCards = (generationId: string, batch: number, n: number) =>
-  Array.from({ length: n }, (_, i) => ({ front: `B${batch}Q${i}`, back: "A", source: i % 5 < 3 ? "ai-full" : "ai-edited", generation_id: generationId }));
+  Array.from({ length: n }, (_, i) => ({
+    front: `B${batch}Q${i}`,
+    back: "A",
+    source: i % 5 < 3 ? "ai-full" : "ai-edited",
+    generation_id: generationId,
+  }));
 
 describe("registration races", () => {
   it("10 parallel registrations of one email: exactly one 201, nine 409 email_taken, one user, one session", async () => {
     const email = `race-${crypto.randomUUID()}@example.com`;
     const results = await parallel(10, (i) =>
-      api("POST", "/api/v1/auth/register", { body: { email, password: `racing password ${i}` }, headers: { "cf-connecting-ip": freshIp() } }),
+      api("POST", "/api/v1/auth/register", {
+        body: { email, password: `racing password ${i}` },
+        headers: { "cf-connecting-ip": freshIp() },
+      }),
     );
     expect(statuses(results)).toEqual([201, ...Array(9).fill(409)]);
     for (const loser of results.filter((r) => r.status === 409)) expectProblem(loser, 409, "email_taken");
@@ -47,49 +61,76 @@ describe("registration races", () => {
 
   it("the same race with differently written forms of the email (case, spaces) still has one winner", async () => {
     const local = `Race-${crypto.randomUUID().slice(0, 8)}`;
-    const forms = [`${local}@Example.com`, `${local.toLowerCase()}@example.com`, `  ${local.toUpperCase()}@EXAMPLE.COM `, `${local}@example.COM`];
+    const forms = [
+      `${local}@Example.com`,
+      `${local.toLowerCase()}@example.com`,
+      `  ${local.toUpperCase()}@EXAMPLE.COM `,
+      `${local}@example.COM`,
+    ];
     const results = await parallel(8, (i) =>
-      api("POST", "/api/v1/auth/register", { body: { email: forms[i % forms.length], password: "racing password x" }, headers: { "cf-connecting-ip": freshIp() } }),
+      api("POST", "/api/v1/auth/register", {
+        body: { email: forms[i % forms.length], password: "racing password x" },
+        headers: { "cf-connecting-ip": freshIp() },
+      }),
     );
     expect(statuses(results)).toEqual([201, ...Array(7).fill(409)]);
-    expect(await count("SELECT count(*) AS n FROM users WHERE email = ?", `${local.toLowerCase()}@example.com`)).toBe(1);
+    expect(await count("SELECT count(*) AS n FROM users WHERE email = ?", `${local.toLowerCase()}@example.com`)).toBe(
+      1,
+    );
   });
 });
 
 describe("bursts from one client", () => {
-  it.each(["register", "login"])("15 parallel %s requests from one address: 10 served, 5 get 429 with Retry-After, and only the served ones hash", async (action) => {
-    const ip = freshIp();
-    const derive = vi.spyOn(crypto.subtle, "deriveBits");
-    const results = await parallel(15, (i) =>
-      api("POST", `/api/v1/auth/${action}`, { body: { email: `burst-${i}-${crypto.randomUUID()}@example.com`, password: "burst password 123" }, headers: { "cf-connecting-ip": ip } }),
-    );
-    const served = results.filter((r) => r.status !== 429);
-    expect(served).toHaveLength(10);
-    expect(served.every((r) => r.status === (action === "register" ? 201 : 401))).toBe(true);
-    for (const limited of results.filter((r) => r.status === 429)) {
-      expectProblem(limited, 429, "rate_limited");
-      expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
-    }
-    // One PBKDF2 derivation per served request (a login with an unknown email hashes a dummy); none for the throttled.
-    expect(derive).toHaveBeenCalledTimes(10);
-  });
+  it.each(["register", "login"])(
+    "15 parallel %s requests from one address: 10 served, 5 get 429 with Retry-After, and only the served ones hash",
+    async (action) => {
+      const ip = freshIp();
+      const derive = vi.spyOn(crypto.subtle, "deriveBits");
+      const results = await parallel(15, (i) =>
+        api("POST", `/api/v1/auth/${action}`, {
+          body: { email: `burst-${i}-${crypto.randomUUID()}@example.com`, password: "burst password 123" },
+          headers: { "cf-connecting-ip": ip },
+        }),
+      );
+      const served = results.filter((r) => r.status !== 429);
+      expect(served).toHaveLength(10);
+      expect(served.every((r) => r.status === (action === "register" ? 201 : 401))).toBe(true);
+      for (const limited of results.filter((r) => r.status === 429)) {
+        expectProblem(limited, 429, "rate_limited");
+        expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+      }
+      // One PBKDF2 derivation per served request (a login with an unknown email hashes a dummy); none for the throttled.
+      expect(derive).toHaveBeenCalledTimes(10);
+    },
+  );
 });
 
 describe("refresh-token races", () => {
   it("5 parallel refreshes with one token: exactly one 200; the others are reuse, which revokes the session", async () => {
     const user = await registerUser();
     const results = await parallel(5, () =>
-      api("POST", "/api/v1/auth/refresh", { body: { refresh_token: user.refreshToken }, headers: { "cf-connecting-ip": freshIp() } }),
+      api("POST", "/api/v1/auth/refresh", {
+        body: { refresh_token: user.refreshToken },
+        headers: { "cf-connecting-ip": freshIp() },
+      }),
     );
     expect(statuses(results)).toEqual([200, 401, 401, 401, 401]);
     for (const loser of results.filter((r) => r.status === 401)) expectProblem(loser, 401, "refresh_token_reused");
     // Exactly one successor token was ever issued.
-    expect(await count("SELECT count(*) AS n FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id WHERE s.user_id = ?", user.id)).toBe(2);
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id WHERE s.user_id = ?",
+        user.id,
+      ),
+    ).toBe(2);
     // A reuse means the token leaked or raced: the session ends, the winner's new pair included.
     const winner = results.find((r) => r.status === 200)!;
     expectProblem(await api("GET", "/api/v1/auth/me", { token: winner.body.access_token }), 401, "session_expired");
     expectProblem(
-      await api("POST", "/api/v1/auth/refresh", { body: { refresh_token: winner.body.refresh_token }, headers: { "cf-connecting-ip": freshIp() } }),
+      await api("POST", "/api/v1/auth/refresh", {
+        body: { refresh_token: winner.body.refresh_token },
+        headers: { "cf-connecting-ip": freshIp() },
+      }),
       401,
       "invalid_refresh_token",
     );
@@ -101,15 +142,24 @@ describe("review races", () => {
     const user = await registerUser();
     const [card] = await createCards(user, 1);
     const ratings = ["again", "hard", "good", "easy"];
-    const results = await parallel(8, (i) => api("POST", `/api/v1/flashcards/${card.id}/reviews`, { token: user.accessToken, body: { rating: ratings[i % 4] } }));
+    const results = await parallel(8, (i) =>
+      api("POST", `/api/v1/flashcards/${card.id}/reviews`, {
+        token: user.accessToken,
+        body: { rating: ratings[i % 4] },
+      }),
+    );
     const ok = results.filter((r) => r.status === 200);
     expect(ok.length).toBeGreaterThanOrEqual(1);
     for (const r of results) if (r.status !== 200) expectProblem(r, 409, "review_conflict");
     // Each success moved the card from a distinct version: its reps are all different.
     expect(new Set(ok.map((r) => r.body.flashcard.study.reps)).size).toBe(ok.length);
-    const row = await env.DB.prepare("SELECT reps, version FROM flashcards WHERE id = ?").bind(card.id).first<{ reps: number; version: number }>();
+    const row = await env.DB.prepare("SELECT reps, version FROM flashcards WHERE id = ?")
+      .bind(card.id)
+      .first<{ reps: number; version: number }>();
     expect(row).toEqual({ reps: ok.length, version: ok.length });
-    const logs = await env.DB.prepare("SELECT id FROM review_logs WHERE flashcard_id = ?").bind(card.id).all<{ id: string }>();
+    const logs = await env.DB.prepare("SELECT id FROM review_logs WHERE flashcard_id = ?")
+      .bind(card.id)
+      .all<{ id: string }>();
     expect(logs.results.map((l) => l.id).sort()).toEqual(ok.map((r) => r.body.review.id).sort());
   });
 
@@ -118,7 +168,10 @@ describe("review races", () => {
     const [card] = await createCards(user, 1);
     const reviewUntilApplied = async () => {
       for (let attempt = 0; attempt < 50; attempt++) {
-        const res = await api("POST", `/api/v1/flashcards/${card.id}/reviews`, { token: user.accessToken, body: { rating: "good" } });
+        const res = await api("POST", `/api/v1/flashcards/${card.id}/reviews`, {
+          token: user.accessToken,
+          body: { rating: "good" },
+        });
         if (res.status === 200) return attempt;
         expectProblem(res, 409, "review_conflict");
       }
@@ -132,7 +185,9 @@ describe("review races", () => {
   it("parallel reviews of different cards never conflict", async () => {
     const user = await registerUser();
     const cards = await createCards(user, 8);
-    const results = await parallel(8, (i) => api("POST", `/api/v1/flashcards/${cards[i].id}/reviews`, { token: user.accessToken, body: { rating: "good" } }));
+    const results = await parallel(8, (i) =>
+      api("POST", `/api/v1/flashcards/${cards[i].id}/reviews`, { token: user.accessToken, body: { rating: "good" } }),
+    );
     expect(statuses(results)).toEqual(Array(8).fill(200));
     expect(await count("SELECT count(*) AS n FROM review_logs WHERE user_id = ?", user.id)).toBe(8);
   });
@@ -142,7 +197,12 @@ describe("bulk-create races against one generation", () => {
   it("10 parallel bulk creates of 10 cards: all 201, 100 cards, counters exactly 60 unedited + 40 edited", async () => {
     const user = await registerUser();
     const generationId = await seedGeneration(user.id, 100);
-    const results = await parallel(10, (b) => api("POST", "/api/v1/flashcards", { token: user.accessToken, body: { flashcards: aiCards(generationId, b, 10) } }));
+    const results = await parallel(10, (b) =>
+      api("POST", "/api/v1/flashcards", {
+        token: user.accessToken,
+        body: { flashcards: aiCards(generationId, b, 10) },
+      }),
+    );
     expect(statuses(results)).toEqual(Array(10).fill(201));
     expect(await count("SELECT count(*) AS n FROM flashcards WHERE generation_id = ?", generationId)).toBe(100);
     expect(await generationCounts(generationId)).toEqual({ unedited: 60, edited: 40 });
@@ -151,7 +211,9 @@ describe("bulk-create races against one generation", () => {
   it("10 parallel bulk creates of 5 cards against 25 proposals: exactly 5 succeed, 5 get 409, nothing over-counted", async () => {
     const user = await registerUser();
     const generationId = await seedGeneration(user.id, 25);
-    const results = await parallel(10, (b) => api("POST", "/api/v1/flashcards", { token: user.accessToken, body: { flashcards: aiCards(generationId, b, 5) } }));
+    const results = await parallel(10, (b) =>
+      api("POST", "/api/v1/flashcards", { token: user.accessToken, body: { flashcards: aiCards(generationId, b, 5) } }),
+    );
     expect(statuses(results)).toEqual([...Array(5).fill(201), ...Array(5).fill(409)]);
     for (const r of results.filter((r) => r.status === 409)) expectProblem(r, 409, "acceptance_exceeds_proposals");
     expect(await countFlashcards(user.id)).toBe(25);
@@ -164,7 +226,9 @@ describe("other races", () => {
     const user = await registerUser();
     await createCards(user, 2);
     const session = await api("POST", "/api/v1/study-sessions", { token: user.accessToken, body: {} });
-    const results = await parallel(5, () => api("POST", `/api/v1/study-sessions/${session.body.session.id}/finish`, { token: user.accessToken }));
+    const results = await parallel(5, () =>
+      api("POST", `/api/v1/study-sessions/${session.body.session.id}/finish`, { token: user.accessToken }),
+    );
     expect(statuses(results)).toEqual([200, 409, 409, 409, 409]);
     for (const r of results.filter((r) => r.status === 409)) expectProblem(r, 409, "session_finished");
   });
@@ -172,7 +236,9 @@ describe("other races", () => {
   it("parallel deletes of one card: one 204, the rest 404", async () => {
     const user = await registerUser();
     const [card] = await createCards(user, 1);
-    const results = await parallel(5, () => api("DELETE", `/api/v1/flashcards/${card.id}`, { token: user.accessToken }));
+    const results = await parallel(5, () =>
+      api("DELETE", `/api/v1/flashcards/${card.id}`, { token: user.accessToken }),
+    );
     expect(statuses(results)).toEqual([204, 404, 404, 404, 404]);
     expect(await countFlashcards(user.id)).toBe(0);
   });
@@ -180,7 +246,13 @@ describe("other races", () => {
   it("parallel generations with one Idempotency-Key: one generation; the others replay it or are told it is in progress", async () => {
     const user = await registerUser();
     const headers = { "idempotency-key": `race-${crypto.randomUUID()}` };
-    const results = await parallel(5, () => api("POST", "/api/v1/generations", { token: user.accessToken, body: { source_text: textOfLength(1_500) }, headers }));
+    const results = await parallel(5, () =>
+      api("POST", "/api/v1/generations", {
+        token: user.accessToken,
+        body: { source_text: textOfLength(1_500) },
+        headers,
+      }),
+    );
     const fresh = results.filter((r) => r.status === 201 && r.headers.get("idempotent-replayed") === null);
     expect(fresh).toHaveLength(1);
     for (const r of results) {
@@ -197,7 +269,11 @@ describe("other races", () => {
     const writes = parallel(6, (b) =>
       api("POST", "/api/v1/flashcards", { token: user.accessToken, body: { flashcards: aiCards(generationId, b, 3) } }),
     );
-    const deletion = api("DELETE", "/api/v1/auth/me", { token: user.accessToken, body: { password: user.password }, headers: { "cf-connecting-ip": freshIp() } });
+    const deletion = api("DELETE", "/api/v1/auth/me", {
+      token: user.accessToken,
+      body: { password: user.password },
+      headers: { "cf-connecting-ip": freshIp() },
+    });
     const [results, deleted] = await Promise.all([writes, deletion]);
     expect(deleted.status).toBe(204);
     for (const r of results) {

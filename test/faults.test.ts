@@ -6,8 +6,16 @@
  */
 import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { api, type ApiResponse, expectProblem, freshIp, registerUser, type TestUser } from "./helpers/api";
-import { D1_CONNECTION_LOST, D1_OVERLOADED, faultyD1, type FaultPlan, TRANSIENT_D1_ERRORS, tripMatches, userRows } from "./helpers/faulty-d1";
+import { type ApiResponse, api, expectProblem, freshIp, registerUser, type TestUser } from "./helpers/api";
+import {
+  D1_CONNECTION_LOST,
+  D1_OVERLOADED,
+  type FaultPlan,
+  faultyD1,
+  TRANSIENT_D1_ERRORS,
+  tripMatches,
+  userRows,
+} from "./helpers/faulty-d1";
 import { countFlashcards, generationCounts, seedGeneration } from "./helpers/fixtures";
 import { textOfLength } from "./helpers/texts";
 
@@ -40,7 +48,11 @@ function expectUnavailable(res: ApiResponse) {
 }
 
 const count = async (sql: string, ...params: unknown[]) =>
-  (await env.DB.prepare(sql).bind(...params).first<{ n: number }>())?.n ?? 0;
+  (
+    await env.DB.prepare(sql)
+      .bind(...params)
+      .first<{ n: number }>()
+  )?.n ?? 0;
 
 async function createCards(user: TestUser, n: number): Promise<any[]> {
   const res = await api("POST", "/api/v1/flashcards", {
@@ -64,17 +76,29 @@ const WRITES: WriteOp[] = [
   {
     name: "login",
     ok: 200,
-    arrange: async (user) => ({ method: "POST", path: "/api/v1/auth/login", body: { email: user.email, password: user.password } }),
+    arrange: async (user) => ({
+      method: "POST",
+      path: "/api/v1/auth/login",
+      body: { email: user.email, password: user.password },
+    }),
   },
   {
     name: "refresh",
     ok: 200,
-    arrange: async (user) => ({ method: "POST", path: "/api/v1/auth/refresh", body: { refresh_token: user.refreshToken } }),
+    arrange: async (user) => ({
+      method: "POST",
+      path: "/api/v1/auth/refresh",
+      body: { refresh_token: user.refreshToken },
+    }),
   },
   {
     name: "logout",
     ok: 204,
-    arrange: async (user) => ({ method: "POST", path: "/api/v1/auth/logout", body: { refresh_token: user.refreshToken } }),
+    arrange: async (user) => ({
+      method: "POST",
+      path: "/api/v1/auth/logout",
+      body: { refresh_token: user.refreshToken },
+    }),
   },
   {
     name: "bulk create against a generation",
@@ -83,7 +107,9 @@ const WRITES: WriteOp[] = [
       const generationId = await seedGeneration(user.id, 20);
       // 6 manual and 18 AI cards: two INSERT chunks and the counter UPDATE.
       const flashcards = Array.from({ length: 24 }, (_, i) =>
-        i % 4 === 0 ? { front: `M${i}`, back: "A", source: "manual" } : { front: `G${i}`, back: "A", source: i % 2 ? "ai-full" : "ai-edited", generation_id: generationId },
+        i % 4 === 0
+          ? { front: `M${i}`, back: "A", source: "manual" }
+          : { front: `G${i}`, back: "A", source: i % 2 ? "ai-full" : "ai-edited", generation_id: generationId },
       );
       return { method: "POST", path: "/api/v1/flashcards", token: user.accessToken, body: { flashcards } };
     },
@@ -93,7 +119,12 @@ const WRITES: WriteOp[] = [
     ok: 200,
     arrange: async (user) => {
       const [card] = await createCards(user, 1);
-      return { method: "PATCH", path: `/api/v1/flashcards/${card.id}`, token: user.accessToken, body: { front: "edited", back: "edited too" } };
+      return {
+        method: "PATCH",
+        path: `/api/v1/flashcards/${card.id}`,
+        token: user.accessToken,
+        body: { front: "edited", back: "edited too" },
+      };
     },
   },
   {
@@ -101,7 +132,14 @@ const WRITES: WriteOp[] = [
     ok: 204,
     arrange: async (user) => {
       const [card] = await createCards(user, 1);
-      expect((await api("POST", `/api/v1/flashcards/${card.id}/reviews`, { token: user.accessToken, body: { rating: "good" } })).status).toBe(200);
+      expect(
+        (
+          await api("POST", `/api/v1/flashcards/${card.id}/reviews`, {
+            token: user.accessToken,
+            body: { rating: "good" },
+          })
+        ).status,
+      ).toBe(200);
       return { method: "DELETE", path: `/api/v1/flashcards/${card.id}`, token: user.accessToken };
     },
   },
@@ -111,13 +149,23 @@ const WRITES: WriteOp[] = [
     arrange: async (user) => {
       const [card] = await createCards(user, 1);
       const sessionId = await startSession(user);
-      return { method: "POST", path: `/api/v1/flashcards/${card.id}/reviews`, token: user.accessToken, body: { rating: "good", session_id: sessionId, duration_ms: 1500 } };
+      return {
+        method: "POST",
+        path: `/api/v1/flashcards/${card.id}/reviews`,
+        token: user.accessToken,
+        body: { rating: "good", session_id: sessionId, duration_ms: 1500 },
+      };
     },
   },
   {
     name: "generation (no Idempotency-Key)",
     ok: 201,
-    arrange: async (user) => ({ method: "POST", path: "/api/v1/generations", token: user.accessToken, body: { source_text: textOfLength(1_500) } }),
+    arrange: async (user) => ({
+      method: "POST",
+      path: "/api/v1/generations",
+      token: user.accessToken,
+      body: { source_text: textOfLength(1_500) },
+    }),
   },
   {
     name: "start a study session",
@@ -143,40 +191,56 @@ const WRITES: WriteOp[] = [
       const [card] = await createCards(user, 2);
       await api("POST", `/api/v1/flashcards/${card.id}/reviews`, { token: user.accessToken, body: { rating: "easy" } });
       await startSession(user);
-      await api("POST", "/api/v1/generations", { token: user.accessToken, body: { source_text: textOfLength(1_200) }, headers: { "idempotency-key": "kept" } });
+      await api("POST", "/api/v1/generations", {
+        token: user.accessToken,
+        body: { source_text: textOfLength(1_200) },
+        headers: { "idempotency-key": "kept" },
+      });
       return { method: "DELETE", path: "/api/v1/auth/me", token: user.accessToken, body: { password: user.password } };
     },
   },
 ];
 
 describe("a transient D1 failure on any round trip of any write", () => {
-  it.each(WRITES.map((op) => [op.name, op] as const))("%s: 503 with Retry-After, D1 unchanged, and the retry succeeds", async (_name, op) => {
-    // Learn how many round trips the write makes when nothing fails.
-    const probeUser = await registerUser("probe");
-    const probe = await send(await op.arrange(probeUser));
-    expect(probe.res.status, probe.res.text).toBe(op.ok);
-    const tripCount = probe.faulty.trips.length;
-    expect(tripCount).toBeGreaterThan(0);
+  it.each(WRITES.map((op) => [op.name, op] as const))(
+    "%s: 503 with Retry-After, D1 unchanged, and the retry succeeds",
+    async (_name, op) => {
+      // Learn how many round trips the write makes when nothing fails.
+      const probeUser = await registerUser("probe");
+      const probe = await send(await op.arrange(probeUser));
+      expect(probe.res.status, probe.res.text).toBe(op.ok);
+      const tripCount = probe.faulty.trips.length;
+      expect(tripCount).toBeGreaterThan(0);
 
-    for (let n = 1; n <= tripCount; n++) {
-      for (const message of TRANSIENT_D1_ERRORS) {
-        const user = await registerUser("fault");
-        const call = await op.arrange(user);
-        const before = await userRows(env.DB, user.id);
-        const { res, faulty } = await send(call, { failOn: n, message });
-        expect(faulty.failed.map((t) => t.n), `${op.name}: trip ${n}`).toEqual([n]);
-        expectUnavailable(res);
-        expect(await userRows(env.DB, user.id), `${op.name}: trip ${n} (${message}) left a partial write`).toEqual(before);
-        const retry = await send(call);
-        expect(retry.res.status, `${op.name}: retry after trip ${n} failed: ${retry.res.text}`).toBe(op.ok);
+      for (let n = 1; n <= tripCount; n++) {
+        for (const message of TRANSIENT_D1_ERRORS) {
+          const user = await registerUser("fault");
+          const call = await op.arrange(user);
+          const before = await userRows(env.DB, user.id);
+          const { res, faulty } = await send(call, { failOn: n, message });
+          expect(
+            faulty.failed.map((t) => t.n),
+            `${op.name}: trip ${n}`,
+          ).toEqual([n]);
+          expectUnavailable(res);
+          expect(await userRows(env.DB, user.id), `${op.name}: trip ${n} (${message}) left a partial write`).toEqual(
+            before,
+          );
+          const retry = await send(call);
+          expect(retry.res.status, `${op.name}: retry after trip ${n} failed: ${retry.res.text}`).toBe(op.ok);
+        }
       }
-    }
-  });
+    },
+  );
 
   it("registration: 503, no user row, and the same email registers on retry", async () => {
     for (const message of TRANSIENT_D1_ERRORS) {
       const email = `fault-${crypto.randomUUID()}@example.com`;
-      const call: Call = { method: "POST", path: "/api/v1/auth/register", body: { email, password: "a long enough password" } };
+      const call: Call = {
+        method: "POST",
+        path: "/api/v1/auth/register",
+        body: { email, password: "a long enough password" },
+      };
       const { res, faulty } = await send(call, { failOn: tripMatches(/insert into "users"/i), message });
       expect(faulty.failed).toHaveLength(1);
       expectUnavailable(res);
@@ -192,9 +256,17 @@ describe("no partial state (the issue's cases)", () => {
     const user = await registerUser();
     const generationId = await seedGeneration(user.id, 100);
     // 100 cards: seven chunked INSERTs plus the counter UPDATE, all in one batch.
-    const flashcards = Array.from({ length: 100 }, (_, i) => ({ front: `Q${i}`, back: "A", source: i % 2 ? "ai-full" : "ai-edited", generation_id: generationId }));
+    const flashcards = Array.from({ length: 100 }, (_, i) => ({
+      front: `Q${i}`,
+      back: "A",
+      source: i % 2 ? "ai-full" : "ai-edited",
+      generation_id: generationId,
+    }));
     for (const message of TRANSIENT_D1_ERRORS) {
-      const { res, faulty } = await send({ method: "POST", path: "/api/v1/flashcards", token: user.accessToken, body: { flashcards } }, { failOn: tripMatches(/insert into "flashcards"/i), message });
+      const { res, faulty } = await send(
+        { method: "POST", path: "/api/v1/flashcards", token: user.accessToken, body: { flashcards } },
+        { failOn: tripMatches(/insert into "flashcards"/i), message },
+      );
       expectUnavailable(res);
       expect(faulty.failed[0]?.sql.filter((s) => /insert into "flashcards"/i.test(s))).toHaveLength(7);
       expect(await countFlashcards(user.id)).toBe(0);
@@ -205,10 +277,19 @@ describe("no partial state (the issue's cases)", () => {
   it("review: a failed write leaves reps, version and review_logs unchanged", async () => {
     const user = await registerUser();
     const [card] = await createCards(user, 1);
-    const state = () => env.DB.prepare("SELECT reps, version, state, due FROM flashcards WHERE id = ?").bind(card.id).first();
+    const state = () =>
+      env.DB.prepare("SELECT reps, version, state, due FROM flashcards WHERE id = ?").bind(card.id).first();
     const before = await state();
     for (const message of TRANSIENT_D1_ERRORS) {
-      const { res } = await send({ method: "POST", path: `/api/v1/flashcards/${card.id}/reviews`, token: user.accessToken, body: { rating: "good" } }, { failOn: tripMatches(/insert into "review_logs"/i), message });
+      const { res } = await send(
+        {
+          method: "POST",
+          path: `/api/v1/flashcards/${card.id}/reviews`,
+          token: user.accessToken,
+          body: { rating: "good" },
+        },
+        { failOn: tripMatches(/insert into "review_logs"/i), message },
+      );
       expectUnavailable(res);
       expect(await state()).toEqual(before);
       expect(await count("SELECT count(*) AS n FROM review_logs WHERE flashcard_id = ?", card.id)).toBe(0);
@@ -220,13 +301,23 @@ describe("no partial state (the issue's cases)", () => {
     const [card] = await createCards(user, 3);
     await api("POST", `/api/v1/flashcards/${card.id}/reviews`, { token: user.accessToken, body: { rating: "good" } });
     await startSession(user);
-    expect((await api("POST", "/api/v1/generations", { token: user.accessToken, body: { source_text: textOfLength(1_300) } })).status).toBe(201);
+    expect(
+      (
+        await api("POST", "/api/v1/generations", {
+          token: user.accessToken,
+          body: { source_text: textOfLength(1_300) },
+        })
+      ).status,
+    ).toBe(201);
     const before = await userRows(env.DB, user.id);
     expect(before.flashcards).toHaveLength(3);
     expect(before.review_logs).toHaveLength(1);
     expect(before.generations).toHaveLength(1);
     for (const message of TRANSIENT_D1_ERRORS) {
-      const { res } = await send({ method: "DELETE", path: "/api/v1/auth/me", token: user.accessToken, body: { password: user.password } }, { failOn: tripMatches(/delete from "users"/i), message });
+      const { res } = await send(
+        { method: "DELETE", path: "/api/v1/auth/me", token: user.accessToken, body: { password: user.password } },
+        { failOn: tripMatches(/delete from "users"/i), message },
+      );
       expectUnavailable(res);
       expect(await userRows(env.DB, user.id)).toEqual(before);
       expect((await api("GET", "/api/v1/auth/me", { token: user.accessToken })).status).toBe(200);
@@ -238,22 +329,52 @@ describe("no partial state (the issue's cases)", () => {
     const quotaEnv = { GENERATIONS_PER_HOUR: "1" };
     for (const message of TRANSIENT_D1_ERRORS) {
       const faulty = faultyD1(env.DB, { failOn: tripMatches(/insert into "generations"/i), message });
-      const res = await api("POST", "/api/v1/generations", { token: user.accessToken, body: { source_text: textOfLength(1_400) }, env: { ...env, ...quotaEnv, DB: faulty.db } });
+      const res = await api("POST", "/api/v1/generations", {
+        token: user.accessToken,
+        body: { source_text: textOfLength(1_400) },
+        env: { ...env, ...quotaEnv, DB: faulty.db },
+      });
       // The provider's proposals are discarded: the client retries; nothing is recorded as a failure
       // either, because the provider did not fail (an error log is for provider failures).
       expectUnavailable(res);
-      expect(await userRows(env.DB, user.id)).toMatchObject({ generations: [], generation_error_logs: [], idempotency_keys: [] });
+      expect(await userRows(env.DB, user.id)).toMatchObject({
+        generations: [],
+        generation_error_logs: [],
+        idempotency_keys: [],
+      });
     }
     // Failed writes were not counted: the single attempt of the hour is still available.
-    expect((await api("POST", "/api/v1/generations", { token: user.accessToken, body: { source_text: textOfLength(1_400) }, env: { ...env, ...quotaEnv } })).status).toBe(201);
+    expect(
+      (
+        await api("POST", "/api/v1/generations", {
+          token: user.accessToken,
+          body: { source_text: textOfLength(1_400) },
+          env: { ...env, ...quotaEnv },
+        })
+      ).status,
+    ).toBe(201);
   });
 
   it("generation: a provider failure whose error log cannot be written answers 503 and records nothing", async () => {
     const user = await registerUser();
     vi.spyOn(globalThis, "fetch").mockImplementation(async () => new Response("upstream down", { status: 500 }));
-    const faulty = faultyD1(env.DB, { failOn: tripMatches(/insert into "generation_error_logs"/i), message: D1_CONNECTION_LOST });
-    const aiEnv = { ...env, AI_PROVIDER: "openai", OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: "https://llm.example/v1", OPENAI_MODEL: "m", DB: faulty.db };
-    const res = await api("POST", "/api/v1/generations", { token: user.accessToken, body: { source_text: textOfLength(1_400) }, env: aiEnv });
+    const faulty = faultyD1(env.DB, {
+      failOn: tripMatches(/insert into "generation_error_logs"/i),
+      message: D1_CONNECTION_LOST,
+    });
+    const aiEnv = {
+      ...env,
+      AI_PROVIDER: "openai",
+      OPENAI_API_KEY: "sk-test",
+      OPENAI_BASE_URL: "https://llm.example/v1",
+      OPENAI_MODEL: "m",
+      DB: faulty.db,
+    };
+    const res = await api("POST", "/api/v1/generations", {
+      token: user.accessToken,
+      body: { source_text: textOfLength(1_400) },
+      env: aiEnv,
+    });
     expectUnavailable(res);
     expect(await userRows(env.DB, user.id)).toMatchObject({ generations: [], generation_error_logs: [] });
   });
@@ -263,7 +384,13 @@ describe("no partial state (the issue's cases)", () => {
   // releases it, and a reservation older than the provider budget + 30 s is taken over anyway.
   it("generation with Idempotency-Key: a retry after a failed final write succeeds (the key is not left reserved)", async () => {
     const user = await registerUser();
-    const call: Call = { method: "POST", path: "/api/v1/generations", token: user.accessToken, body: { source_text: textOfLength(1_600) }, headers: { "idempotency-key": "retry-after-503" } };
+    const call: Call = {
+      method: "POST",
+      path: "/api/v1/generations",
+      token: user.accessToken,
+      body: { source_text: textOfLength(1_600) },
+      headers: { "idempotency-key": "retry-after-503" },
+    };
     const { res } = await send(call, { failOn: tripMatches(/insert into "generations"/i), message: D1_OVERLOADED });
     expectUnavailable(res);
     const retry = await send(call);
@@ -275,8 +402,16 @@ describe("an acknowledgement lost after commit (connection lost after D1 applied
   it("bulk create is still all or nothing: every card and the counters are there", async () => {
     const user = await registerUser();
     const generationId = await seedGeneration(user.id, 50);
-    const flashcards = Array.from({ length: 30 }, (_, i) => ({ front: `Q${i}`, back: "A", source: i % 3 ? "ai-full" : "ai-edited", generation_id: generationId }));
-    const { res } = await send({ method: "POST", path: "/api/v1/flashcards", token: user.accessToken, body: { flashcards } }, { failOn: tripMatches(/insert into "flashcards"/i), message: D1_CONNECTION_LOST, phase: "after" });
+    const flashcards = Array.from({ length: 30 }, (_, i) => ({
+      front: `Q${i}`,
+      back: "A",
+      source: i % 3 ? "ai-full" : "ai-edited",
+      generation_id: generationId,
+    }));
+    const { res } = await send(
+      { method: "POST", path: "/api/v1/flashcards", token: user.accessToken, body: { flashcards } },
+      { failOn: tripMatches(/insert into "flashcards"/i), message: D1_CONNECTION_LOST, phase: "after" },
+    );
     expectUnavailable(res);
     expect(await countFlashcards(user.id)).toBe(30);
     expect(await generationCounts(generationId)).toEqual({ unedited: 20, edited: 10 });
@@ -285,7 +420,15 @@ describe("an acknowledgement lost after commit (connection lost after D1 applied
   it("review is applied whole: one log and one rep", async () => {
     const user = await registerUser();
     const [card] = await createCards(user, 1);
-    const { res } = await send({ method: "POST", path: `/api/v1/flashcards/${card.id}/reviews`, token: user.accessToken, body: { rating: "good" } }, { failOn: tripMatches(/insert into "review_logs"/i), message: D1_CONNECTION_LOST, phase: "after" });
+    const { res } = await send(
+      {
+        method: "POST",
+        path: `/api/v1/flashcards/${card.id}/reviews`,
+        token: user.accessToken,
+        body: { rating: "good" },
+      },
+      { failOn: tripMatches(/insert into "review_logs"/i), message: D1_CONNECTION_LOST, phase: "after" },
+    );
     expectUnavailable(res);
     expect(await count("SELECT reps AS n FROM flashcards WHERE id = ?", card.id)).toBe(1);
     expect(await count("SELECT count(*) AS n FROM review_logs WHERE flashcard_id = ?", card.id)).toBe(1);
@@ -294,10 +437,19 @@ describe("an acknowledgement lost after commit (connection lost after D1 applied
   it("refresh: retrying a rotation whose answer was lost counts as reuse and ends the session (strict rotation, by design)", async () => {
     const user = await registerUser();
     const call: Call = { method: "POST", path: "/api/v1/auth/refresh", body: { refresh_token: user.refreshToken } };
-    const { res } = await send(call, { failOn: tripMatches(/insert into "refresh_tokens"/i), message: D1_CONNECTION_LOST, phase: "after" });
+    const { res } = await send(call, {
+      failOn: tripMatches(/insert into "refresh_tokens"/i),
+      message: D1_CONNECTION_LOST,
+      phase: "after",
+    });
     expectUnavailable(res);
     // The rotation committed: the old token is spent and exactly one successor exists.
-    expect(await count("SELECT count(*) AS n FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id WHERE s.user_id = ? AND rt.used_at IS NOT NULL", user.id)).toBe(1);
+    expect(
+      await count(
+        "SELECT count(*) AS n FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id WHERE s.user_id = ? AND rt.used_at IS NOT NULL",
+        user.id,
+      ),
+    ).toBe(1);
     expectProblem((await send(call)).res, 401, "refresh_token_reused");
     expectProblem(await api("GET", "/api/v1/auth/me", { token: user.accessToken }), 401, "session_expired");
   });
@@ -305,7 +457,10 @@ describe("an acknowledgement lost after commit (connection lost after D1 applied
   it("account deletion is whole: no row of the user survives, and the token is dead", async () => {
     const user = await registerUser();
     await createCards(user, 2);
-    const { res } = await send({ method: "DELETE", path: "/api/v1/auth/me", token: user.accessToken, body: { password: user.password } }, { failOn: tripMatches(/delete from "users"/i), message: D1_CONNECTION_LOST, phase: "after" });
+    const { res } = await send(
+      { method: "DELETE", path: "/api/v1/auth/me", token: user.accessToken, body: { password: user.password } },
+      { failOn: tripMatches(/delete from "users"/i), message: D1_CONNECTION_LOST, phase: "after" },
+    );
     expectUnavailable(res);
     const rows = await userRows(env.DB, user.id);
     expect(Object.values(rows).every((table) => table.length === 0)).toBe(true);
@@ -318,7 +473,10 @@ describe("every route that reads D1", () => {
     const user = await registerUser();
     const [card] = await createCards(user, 1);
     const sessionId = await startSession(user);
-    const generation = await api("POST", "/api/v1/generations", { token: user.accessToken, body: { source_text: textOfLength(1_100) } });
+    const generation = await api("POST", "/api/v1/generations", {
+      token: user.accessToken,
+      body: { source_text: textOfLength(1_100) },
+    });
     const logId = crypto.randomUUID();
     await env.DB.prepare(
       "INSERT INTO generation_error_logs (id, user_id, model, source_text_hash, source_text_length, error_code, error_message, created_at) VALUES (?, ?, 'm', ?, 1000, 'provider_error', 'x', ?)",

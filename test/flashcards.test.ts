@@ -7,12 +7,16 @@ import { api, expectProblem, registerUser, type TestUser } from "./helpers/api";
 import { countingD1 } from "./helpers/d1-counter";
 import { countFlashcards, generationCounts, seedGeneration } from "./helpers/fixtures";
 
-const create = (user: TestUser, flashcards: unknown) => api("POST", "/api/v1/flashcards", { token: user.accessToken, body: { flashcards } });
+const create = (user: TestUser, flashcards: unknown) =>
+  api("POST", "/api/v1/flashcards", { token: user.accessToken, body: { flashcards } });
 const manual = (front: string, back = "answer") => ({ front, back, source: "manual" });
 const list = (user: TestUser, query = "") => api("GET", `/api/v1/flashcards${query}`, { token: user.accessToken });
 
 async function createCards(user: TestUser, count: number, prefix = "card"): Promise<any[]> {
-  const res = await create(user, Array.from({ length: count }, (_, i) => manual(`${prefix} ${i}`)));
+  const res = await create(
+    user,
+    Array.from({ length: count }, (_, i) => manual(`${prefix} ${i}`)),
+  );
   expect(res.status).toBe(201);
   return res.body.data;
 }
@@ -64,7 +68,12 @@ describe("POST /flashcards", () => {
   it("accepts exactly 100 items and refuses 0 and 101, writing nothing", async () => {
     const user = await registerUser();
     const generationId = await seedGeneration(user.id, 100);
-    const hundred = Array.from({ length: 100 }, (_, i) => ({ front: `Q${i}`, back: `A${i}`, source: i % 2 ? "ai-full" : "ai-edited", generation_id: generationId }));
+    const hundred = Array.from({ length: 100 }, (_, i) => ({
+      front: `Q${i}`,
+      back: `A${i}`,
+      source: i % 2 ? "ai-full" : "ai-edited",
+      generation_id: generationId,
+    }));
     const ok = await create(user, hundred);
     expect(ok.status).toBe(201);
     expect(ok.body.data).toHaveLength(100);
@@ -73,8 +82,15 @@ describe("POST /flashcards", () => {
     expect(await generationCounts(generationId)).toEqual({ unedited: 50, edited: 50 });
 
     const other = await registerUser();
-    const tooMany = await create(other, Array.from({ length: 101 }, (_, i) => manual(`Q${i}`)));
-    expect(expectProblem(tooMany, 400, "validation_failed").errors).toContainEqual({ path: "flashcards", code: "too_big", message: "Must contain at most 100 flashcards." });
+    const tooMany = await create(
+      other,
+      Array.from({ length: 101 }, (_, i) => manual(`Q${i}`)),
+    );
+    expect(expectProblem(tooMany, 400, "validation_failed").errors).toContainEqual({
+      path: "flashcards",
+      code: "too_big",
+      message: "Must contain at most 100 flashcards.",
+    });
     expect(expectProblem(await create(other, []), 400, "validation_failed").errors[0].path).toBe("flashcards");
     expect(await countFlashcards(other.id)).toBe(0);
   });
@@ -84,7 +100,9 @@ describe("POST /flashcards", () => {
     const items = Array.from({ length: 10 }, (_, i) => manual(`Q${i}`));
     items[7] = manual("x".repeat(201));
     const problem = expectProblem(await create(user, items), 400, "validation_failed");
-    expect(problem.errors).toEqual([{ path: "flashcards.7.front", code: "too_big", message: "Must be at most 200 characters." }]);
+    expect(problem.errors).toEqual([
+      { path: "flashcards.7.front", code: "too_big", message: "Must be at most 200 characters." },
+    ]);
     expect(await countFlashcards(user.id)).toBe(0);
   });
 
@@ -93,7 +111,11 @@ describe("POST /flashcards", () => {
     const ok = await create(user, [{ front: "🦊".repeat(200), back: "ż".repeat(500), source: "manual" }]);
     expect(ok.status).toBe(201);
     expect(ok.body.data[0].front).toBe("🦊".repeat(200));
-    const problem = expectProblem(await create(user, [{ front: "a", back: "b".repeat(501), source: "manual" }]), 400, "validation_failed");
+    const problem = expectProblem(
+      await create(user, [{ front: "a", back: "b".repeat(501), source: "manual" }]),
+      400,
+      "validation_failed",
+    );
     expect(problem.errors[0]).toMatchObject({ path: "flashcards.0.back", code: "too_big" });
   });
 
@@ -110,8 +132,17 @@ describe("POST /flashcards", () => {
 
   it("round-trips emoji, CJK and right-to-left text unchanged", async () => {
     const user = await registerUser();
-    const texts = ["🧠 Spaced repetition 👩‍🔬", "東京タワーの高さは？", "ما هي عاصمة مصر؟", "Zażółć gęślą jaźń", "line one\nline two\ttabbed"];
-    const res = await create(user, texts.map((t) => ({ front: t, back: t, source: "manual" })));
+    const texts = [
+      "🧠 Spaced repetition 👩‍🔬",
+      "東京タワーの高さは？",
+      "ما هي عاصمة مصر؟",
+      "Zażółć gęślą jaźń",
+      "line one\nline two\ttabbed",
+    ];
+    const res = await create(
+      user,
+      texts.map((t) => ({ front: t, back: t, source: "manual" })),
+    );
     expect(res.status).toBe(201);
     const listed = await list(user, "?order=asc&limit=100");
     expect(listed.body.data.map((c: any) => c.front).sort()).toEqual([...texts].sort());
@@ -143,18 +174,32 @@ describe("POST /flashcards", () => {
     const user = await registerUser();
     const res = await api("POST", "/api/v1/flashcards", {
       token: user.accessToken,
-      rawBody: '{"flashcards":[{"front":"a","back":"b","source":"manual","id":"x","user_id":"y","created_at":1,"__proto__":{}}],"extra":1}',
+      rawBody:
+        '{"flashcards":[{"front":"a","back":"b","source":"manual","id":"x","user_id":"y","created_at":1,"__proto__":{}}],"extra":1}',
       headers: { "content-type": "application/json" },
     });
     const problem = expectProblem(res, 400, "validation_failed");
-    expect(problem.errors.map((e: any) => e.path).sort()).toEqual(["extra", "flashcards.0.__proto__", "flashcards.0.created_at", "flashcards.0.id", "flashcards.0.user_id"]);
+    expect(problem.errors.map((e: any) => e.path).sort()).toEqual([
+      "extra",
+      "flashcards.0.__proto__",
+      "flashcards.0.created_at",
+      "flashcards.0.id",
+      "flashcards.0.user_id",
+    ]);
   });
 
-  it.each(["null", "[]", "42", '"cards"', '{"flashcards":null}', '{"flashcards":{}}'])("rejects the body %s with 400", async (rawBody) => {
-    const user = await registerUser();
-    const res = await api("POST", "/api/v1/flashcards", { token: user.accessToken, rawBody, headers: { "content-type": "application/json" } });
-    expectProblem(res, 400, "validation_failed");
-  });
+  it.each(["null", "[]", "42", '"cards"', '{"flashcards":null}', '{"flashcards":{}}'])(
+    "rejects the body %s with 400",
+    async (rawBody) => {
+      const user = await registerUser();
+      const res = await api("POST", "/api/v1/flashcards", {
+        token: user.accessToken,
+        rawBody,
+        headers: { "content-type": "application/json" },
+      });
+      expectProblem(res, 400, "validation_failed");
+    },
+  );
 
   it("answers 404 for another user's or a missing generation and inserts nothing", async () => {
     const alice = await registerUser("alice");
@@ -167,7 +212,13 @@ describe("POST /flashcards", () => {
     ]);
     expect(expectProblem(stolen, 404, "not_found").detail).toContain(aliceGeneration);
     const missing = crypto.randomUUID();
-    expect(expectProblem(await create(bob, [{ front: "x", back: "y", source: "ai-edited", generation_id: missing }]), 404, "not_found").detail).toContain(missing);
+    expect(
+      expectProblem(
+        await create(bob, [{ front: "x", back: "y", source: "ai-edited", generation_id: missing }]),
+        404,
+        "not_found",
+      ).detail,
+    ).toContain(missing);
     expect(await countFlashcards(bob.id)).toBe(0);
     expect(await generationCounts(aliceGeneration)).toEqual({ unedited: 0, edited: 0 });
     expect(await generationCounts(bobGeneration)).toEqual({ unedited: 0, edited: 0 });
@@ -176,7 +227,12 @@ describe("POST /flashcards", () => {
   it("refuses to accept more cards than the generation proposed (409, nothing written)", async () => {
     const user = await registerUser();
     const generationId = await seedGeneration(user.id, 2);
-    const cards = Array.from({ length: 3 }, (_, i) => ({ front: `Q${i}`, back: "A", source: "ai-full", generation_id: generationId }));
+    const cards = Array.from({ length: 3 }, (_, i) => ({
+      front: `Q${i}`,
+      back: "A",
+      source: "ai-full",
+      generation_id: generationId,
+    }));
     expectProblem(await create(user, cards), 409, "acceptance_exceeds_proposals");
     expect(await countFlashcards(user.id)).toBe(0);
     expect(await generationCounts(generationId)).toEqual({ unedited: 0, edited: 0 });
@@ -186,7 +242,15 @@ describe("POST /flashcards", () => {
     const user = await registerUser();
     const generationId = await seedGeneration(user.id, 50);
     const batches = Array.from({ length: 5 }, (_, b) =>
-      create(user, Array.from({ length: 4 }, (_, i) => ({ front: `B${b}Q${i}`, back: "A", source: i % 2 ? "ai-full" : "ai-edited", generation_id: generationId }))),
+      create(
+        user,
+        Array.from({ length: 4 }, (_, i) => ({
+          front: `B${b}Q${i}`,
+          back: "A",
+          source: i % 2 ? "ai-full" : "ai-edited",
+          generation_id: generationId,
+        })),
+      ),
     );
     expect((await Promise.all(batches)).map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
     expect(await generationCounts(generationId)).toEqual({ unedited: 10, edited: 10 });
@@ -209,21 +273,28 @@ describe("GET, PATCH, DELETE /flashcards/:id", () => {
       const absent = await api(method, `/api/v1/flashcards/${missing}`, { token: bob.accessToken, body });
       expectProblem(foreign, 404, "not_found");
       expectProblem(absent, 404, "not_found");
-      const normalise = (b: any) => ({ ...b, request_id: "", detail: b.detail.replace(card.id, "ID").replace(missing, "ID") });
+      const normalise = (b: any) => ({
+        ...b,
+        request_id: "",
+        detail: b.detail.replace(card.id, "ID").replace(missing, "ID"),
+      });
       expect(normalise(foreign.body)).toEqual(normalise(absent.body));
     }
     const still = await api("GET", `/api/v1/flashcards/${card.id}`, { token: alice.accessToken });
     expect(still.body).toEqual(card);
   });
 
-  it.each(["not-a-uuid", "1", "%00", "..%2F..%2Fetc", "x".repeat(300), "00000000-0000-0000-0000-00000000000g"])("answers 400 for the malformed id %s", async (id) => {
-    const user = await registerUser();
-    for (const method of ["GET", "DELETE"]) {
-      const res = await api(method, `/api/v1/flashcards/${id}`, { token: user.accessToken });
-      expect([400, 404]).toContain(res.status);
-      expectProblem(res, res.status, res.status === 400 ? "validation_failed" : "route_not_found");
-    }
-  });
+  it.each(["not-a-uuid", "1", "%00", "..%2F..%2Fetc", "x".repeat(300), "00000000-0000-0000-0000-00000000000g"])(
+    "answers 400 for the malformed id %s",
+    async (id) => {
+      const user = await registerUser();
+      for (const method of ["GET", "DELETE"]) {
+        const res = await api(method, `/api/v1/flashcards/${id}`, { token: user.accessToken });
+        expect([400, 404]).toContain(res.status);
+        expectProblem(res, res.status, res.status === 400 ? "validation_failed" : "route_not_found");
+      }
+    },
+  );
 
   it("edits: updated_at moves, ai-full becomes ai-edited only when the text changes", async () => {
     const user = await registerUser();
@@ -235,10 +306,21 @@ describe("GET, PATCH, DELETE /flashcards/:id", () => {
     expect(same.status).toBe(200);
     expect(same.body.source).toBe("ai-full");
     expect(same.body.updated_at > card.updated_at).toBe(true);
-    const edited = await api("PATCH", `/api/v1/flashcards/${card.id}`, { token: user.accessToken, body: { back: "  A, better  " } });
-    expect(edited.body).toMatchObject({ front: "Q", back: "A, better", source: "ai-edited", created_at: card.created_at });
+    const edited = await api("PATCH", `/api/v1/flashcards/${card.id}`, {
+      token: user.accessToken,
+      body: { back: "  A, better  " },
+    });
+    expect(edited.body).toMatchObject({
+      front: "Q",
+      back: "A, better",
+      source: "ai-edited",
+      created_at: card.created_at,
+    });
     const manualCard = (await createCards(user, 1))[0];
-    const m = await api("PATCH", `/api/v1/flashcards/${manualCard.id}`, { token: user.accessToken, body: { front: "new", back: "newer" } });
+    const m = await api("PATCH", `/api/v1/flashcards/${manualCard.id}`, {
+      token: user.accessToken,
+      body: { front: "new", back: "newer" },
+    });
     expect(m.body).toMatchObject({ front: "new", back: "newer", source: "manual" });
   });
 
@@ -248,8 +330,19 @@ describe("GET, PATCH, DELETE /flashcards/:id", () => {
     const patch = (body: unknown) => api("PATCH", `/api/v1/flashcards/${card.id}`, { token: user.accessToken, body });
     expectProblem(await patch({}), 400, "validation_failed");
     expect(expectProblem(await patch({ front: "" }), 400, "validation_failed").errors[0].path).toBe("front");
-    expect(expectProblem(await patch({ source: "manual" }), 400, "validation_failed").errors[0]).toMatchObject({ path: "source", code: "unrecognized_keys" });
-    expectProblem(await api("PATCH", `/api/v1/flashcards/${card.id}`, { token: user.accessToken, rawBody: "front=x", headers: { "content-type": "text/plain" } }), 415, "unsupported_media_type");
+    expect(expectProblem(await patch({ source: "manual" }), 400, "validation_failed").errors[0]).toMatchObject({
+      path: "source",
+      code: "unrecognized_keys",
+    });
+    expectProblem(
+      await api("PATCH", `/api/v1/flashcards/${card.id}`, {
+        token: user.accessToken,
+        rawBody: "front=x",
+        headers: { "content-type": "text/plain" },
+      }),
+      415,
+      "unsupported_media_type",
+    );
   });
 
   it("deletes with 204, then answers 404", async () => {
@@ -272,7 +365,16 @@ describe("GET, PATCH, DELETE /flashcards/:id", () => {
       ["GET", `/api/v1/flashcards/${card.id}`],
       ["PATCH", `/api/v1/flashcards/${card.id}`, { front: "edited" }],
       ["DELETE", `/api/v1/flashcards/${card.id}`],
-      ["POST", "/api/v1/flashcards", { flashcards: [...Array.from({ length: 40 }, (_, i) => manual(`m${i}`)), { front: "g", back: "h", source: "ai-full", generation_id: generationId }] }],
+      [
+        "POST",
+        "/api/v1/flashcards",
+        {
+          flashcards: [
+            ...Array.from({ length: 40 }, (_, i) => manual(`m${i}`)),
+            { front: "g", back: "h", source: "ai-full", generation_id: generationId },
+          ],
+        },
+      ],
     ];
     for (const [method, path, body] of calls) {
       const { db, counter } = countingD1(env.DB);
@@ -375,7 +477,8 @@ describe("GET /flashcards", () => {
     ]);
     expect(res.status).toBe(201);
     await create(bob, [manual("photosynthesis for bob", "bob's")]);
-    const search = async (q: string) => (await list(alice, `?q=${encodeURIComponent(q)}`)).body.data.map((c: any) => c.front);
+    const search = async (q: string) =>
+      (await list(alice, `?q=${encodeURIComponent(q)}`)).body.data.map((c: any) => c.front);
     expect(await search("photosynth")).toEqual(["What is PHOTOSYNTHESIS?"]);
     expect(await search("toruniu")).toEqual(["Where was Copernicus born?"]);
     expect(await search("KRAKOW")).toEqual(["Kraków was the capital until?"]);
@@ -424,11 +527,15 @@ describe("GET /flashcards", () => {
     const plan = async (query: Record<string, string>, after?: { v: number; id: string }) => {
       const parsed = listFlashcardsQuerySchema.parse(query);
       const { sql, params } = buildListQuery(db, "user-1", parsed, after).toSQL();
-      const rows = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>();
+      const rows = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .bind(...params)
+        .all<{ detail: string }>();
       return rows.results.map((r) => r.detail).join(" | ");
     };
     expect(await plan({})).toMatch(/SEARCH flashcards USING INDEX flashcards_user_created_idx/);
-    expect(await plan({}, { v: 1, id: "x" })).toMatch(/SEARCH flashcards USING INDEX flashcards_user_created_idx \(user_id=\? AND \(created_at,id\)<\(\?,\?\)\)/);
+    expect(await plan({}, { v: 1, id: "x" })).toMatch(
+      /SEARCH flashcards USING INDEX flashcards_user_created_idx \(user_id=\? AND \(created_at,id\)<\(\?,\?\)\)/,
+    );
     expect(await plan({ sort: "updated_at", order: "asc" })).toMatch(/USING INDEX flashcards_user_updated_idx/);
     expect(await plan({ sort: "due" })).toMatch(/USING INDEX flashcards_user_due_idx/);
     const search = await plan({ q: "photo" });

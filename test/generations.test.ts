@@ -6,19 +6,37 @@ import { textOfLength } from "./helpers/texts";
 
 afterEach(() => vi.restoreAllMocks());
 
-const generate = (user: TestUser, source_text: unknown, options: { headers?: Record<string, string>; env?: Cloudflare.Env } = {}) =>
-  api("POST", "/api/v1/generations", { token: user.accessToken, body: { source_text }, ...options });
+const generate = (
+  user: TestUser,
+  source_text: unknown,
+  options: { headers?: Record<string, string>; env?: Cloudflare.Env } = {},
+) => api("POST", "/api/v1/generations", { token: user.accessToken, body: { source_text }, ...options });
 
 const sha256 = async (text: string) =>
-  [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)))]
+    .map((b) => b.toString(16).padStart(2, "0"))
+    .join("");
 
 /** An OpenAI-compatible provider whose fetch is spied: the only faked thing in these tests. */
 function openAiEnv(reply: () => Response | Promise<Response>) {
   const fetchSpy = vi.spyOn(globalThis, "fetch").mockImplementation(async () => reply());
-  return { fetchSpy, env: { ...env, AI_PROVIDER: "openai", OPENAI_API_KEY: "sk-test-secret", OPENAI_BASE_URL: "https://llm.example/v1", OPENAI_MODEL: "test-model" } };
+  return {
+    fetchSpy,
+    env: {
+      ...env,
+      AI_PROVIDER: "openai",
+      OPENAI_API_KEY: "sk-test-secret",
+      OPENAI_BASE_URL: "https://llm.example/v1",
+      OPENAI_MODEL: "test-model",
+    },
+  };
 }
 const completion = (content: unknown) =>
-  Response.json({ choices: [{ message: { role: "assistant", content: typeof content === "string" ? content : JSON.stringify(content) } }] });
+  Response.json({
+    choices: [
+      { message: { role: "assistant", content: typeof content === "string" ? content : JSON.stringify(content) } },
+    ],
+  });
 
 describe("POST /generations (local provider)", () => {
   it("returns proposals and records the generation without storing the text", async () => {
@@ -50,7 +68,9 @@ describe("POST /generations (local provider)", () => {
     expect((await generate(user, `   ${textOfLength(1_000)}   `)).status).toBe(201);
     expect((await generate(user, textOfLength(10_000))).status).toBe(201);
     const short = expectProblem(await generate(user, `  ${textOfLength(999)}  `), 400, "validation_failed");
-    expect(short.errors).toEqual([{ path: "source_text", code: "too_small", message: "Must be at least 1000 characters after trimming (got 999)." }]);
+    expect(short.errors).toEqual([
+      { path: "source_text", code: "too_small", message: "Must be at least 1000 characters after trimming (got 999)." },
+    ]);
     const long = expectProblem(await generate(user, textOfLength(10_001)), 400, "validation_failed");
     expect(long.errors[0]).toMatchObject({ path: "source_text", code: "too_big" });
     for (const bad of [null, 42, ["text"], textOfLength(1_500) + "\u0000"]) {
@@ -63,7 +83,9 @@ describe("POST /generations (local provider)", () => {
     const quotaEnv = { ...env, GENERATIONS_PER_HOUR: "3" };
     expect((await generate(user, textOfLength(1_200), { env: quotaEnv })).status).toBe(201);
     const failing = openAiEnv(() => new Response("boom", { status: 500 }));
-    expect((await generate(user, textOfLength(1_200), { env: { ...failing.env, GENERATIONS_PER_HOUR: "3" } })).status).toBe(502);
+    expect(
+      (await generate(user, textOfLength(1_200), { env: { ...failing.env, GENERATIONS_PER_HOUR: "3" } })).status,
+    ).toBe(502);
     failing.fetchSpy.mockRestore();
     expect((await generate(user, textOfLength(1_200), { env: quotaEnv })).status).toBe(201);
     const limited = await generate(user, textOfLength(1_200), { env: quotaEnv });
@@ -80,7 +102,9 @@ describe("POST /generations (local provider)", () => {
     const quotaEnv = { ...env, GENERATIONS_PER_HOUR: "1" };
     expect((await generate(user, textOfLength(1_200), { env: quotaEnv })).status).toBe(201);
     expect((await generate(user, textOfLength(1_200), { env: quotaEnv })).status).toBe(429);
-    await env.DB.prepare("UPDATE generations SET created_at = created_at - 3600001 WHERE user_id = ?").bind(user.id).run();
+    await env.DB.prepare("UPDATE generations SET created_at = created_at - 3600001 WHERE user_id = ?")
+      .bind(user.id)
+      .run();
     expect((await generate(user, textOfLength(1_200), { env: quotaEnv })).status).toBe(201);
   });
 });
@@ -88,7 +112,9 @@ describe("POST /generations (local provider)", () => {
 describe("Idempotency-Key", () => {
   it("replays the first response without calling the provider again", async () => {
     const user = await registerUser();
-    const { fetchSpy, env: aiEnv } = openAiEnv(() => completion({ proposals: [{ front: "Longest river in Poland?", back: "The Vistula" }] }));
+    const { fetchSpy, env: aiEnv } = openAiEnv(() =>
+      completion({ proposals: [{ front: "Longest river in Poland?", back: "The Vistula" }] }),
+    );
     const headers = { "idempotency-key": "retry-me-123" };
     const first = await generate(user, textOfLength(1_500), { headers, env: aiEnv });
     const second = await generate(user, textOfLength(1_500), { headers, env: aiEnv });
@@ -97,7 +123,9 @@ describe("Idempotency-Key", () => {
     expect(second.body).toEqual(first.body);
     expect(second.headers.get("idempotent-replayed")).toBe("true");
     expect(fetchSpy).toHaveBeenCalledTimes(1);
-    const count = await env.DB.prepare("SELECT count(*) AS n FROM generations WHERE user_id = ?").bind(user.id).first<{ n: number }>();
+    const count = await env.DB.prepare("SELECT count(*) AS n FROM generations WHERE user_id = ?")
+      .bind(user.id)
+      .first<{ n: number }>();
     expect(count?.n).toBe(1);
   });
 
@@ -106,23 +134,37 @@ describe("Idempotency-Key", () => {
     const headers = { "idempotency-key": "key-A" };
     expect((await generate(user, textOfLength(1_500), { headers })).status).toBe(201);
     expectProblem(await generate(user, textOfLength(1_600), { headers }), 422, "idempotency_key_reused");
-    await env.DB.prepare("INSERT INTO idempotency_keys (user_id, key, request_hash, created_at) VALUES (?, 'key-B', ?, ?)")
+    await env.DB.prepare(
+      "INSERT INTO idempotency_keys (user_id, key, request_hash, created_at) VALUES (?, 'key-B', ?, ?)",
+    )
       .bind(user.id, await sha256(textOfLength(1_500)), Date.now())
       .run();
-    expectProblem(await generate(user, textOfLength(1_500), { headers: { "idempotency-key": "key-B" } }), 409, "idempotency_key_in_use");
+    expectProblem(
+      await generate(user, textOfLength(1_500), { headers: { "idempotency-key": "key-B" } }),
+      409,
+      "idempotency_key_in_use",
+    );
   });
 
   it("takes over a reservation abandoned longer than the provider's time budget", async () => {
     const user = await registerUser();
     const hash = await sha256(textOfLength(1_500));
     // A request that died mid-flight 61 s ago (budget 60 s here + 30 s margin is not over yet)...
-    await env.DB.prepare("INSERT INTO idempotency_keys (user_id, key, request_hash, created_at) VALUES (?, 'stale', ?, ?)")
+    await env.DB.prepare(
+      "INSERT INTO idempotency_keys (user_id, key, request_hash, created_at) VALUES (?, 'stale', ?, ?)",
+    )
       .bind(user.id, hash, Date.now() - 61_000)
       .run();
     const headers = { "idempotency-key": "stale" };
-    expectProblem(await generate(user, textOfLength(1_500), { headers, env: { ...env, AI_TIMEOUT_MS: "60000" } }), 409, "idempotency_key_in_use");
+    expectProblem(
+      await generate(user, textOfLength(1_500), { headers, env: { ...env, AI_TIMEOUT_MS: "60000" } }),
+      409,
+      "idempotency_key_in_use",
+    );
     // ...and one that died 91 s ago: abandoned, the retry runs.
-    await env.DB.prepare("UPDATE idempotency_keys SET created_at = ? WHERE user_id = ? AND key = 'stale'").bind(Date.now() - 91_000, user.id).run();
+    await env.DB.prepare("UPDATE idempotency_keys SET created_at = ? WHERE user_id = ? AND key = 'stale'")
+      .bind(Date.now() - 91_000, user.id)
+      .run();
     const retried = await generate(user, textOfLength(1_500), { headers, env: { ...env, AI_TIMEOUT_MS: "60000" } });
     expect(retried.status).toBe(201);
     expect(retried.headers.get("idempotent-replayed")).toBeNull();
@@ -136,7 +178,9 @@ describe("Idempotency-Key", () => {
     const b = await generate(bob, textOfLength(1_500), { headers });
     expect(b.status).toBe(201);
     expect(b.body.generation.id).not.toBe(a.body.generation.id);
-    await env.DB.prepare("UPDATE idempotency_keys SET created_at = created_at - 86400001 WHERE user_id = ?").bind(alice.id).run();
+    await env.DB.prepare("UPDATE idempotency_keys SET created_at = created_at - 86400001 WHERE user_id = ?")
+      .bind(alice.id)
+      .run();
     const later = await generate(alice, textOfLength(1_500), { headers });
     expect(later.status).toBe(201);
     expect(later.headers.get("idempotent-replayed")).toBeNull();
@@ -157,7 +201,11 @@ describe("Idempotency-Key", () => {
 
   it("rejects a malformed key", async () => {
     const user = await registerUser();
-    const problem = expectProblem(await generate(user, textOfLength(1_500), { headers: { "idempotency-key": "x".repeat(256) } }), 400, "validation_failed");
+    const problem = expectProblem(
+      await generate(user, textOfLength(1_500), { headers: { "idempotency-key": "x".repeat(256) } }),
+      400,
+      "validation_failed",
+    );
     expect(problem.errors[0].path).toBe("idempotency-key");
   });
 });
@@ -174,14 +222,26 @@ describe("GET /generations and /generation-error-logs", () => {
     const first = await api("GET", "/api/v1/generations?limit=2", { token: alice.accessToken });
     expect(first.body.data.map((g: any) => g.id)).toEqual([ids[2], ids[1]]);
     expect(first.body.pagination.has_more).toBe(true);
-    const second = await api("GET", `/api/v1/generations?limit=2&cursor=${first.body.pagination.next_cursor}`, { token: alice.accessToken });
+    const second = await api("GET", `/api/v1/generations?limit=2&cursor=${first.body.pagination.next_cursor}`, {
+      token: alice.accessToken,
+    });
     expect(second.body.data.map((g: any) => g.id)).toEqual([ids[0]]);
     expect(second.body.pagination).toEqual({ limit: 2, next_cursor: null, has_more: false });
-    expectProblem(await api("GET", `/api/v1/generation-error-logs?cursor=${first.body.pagination.next_cursor}`, { token: alice.accessToken }), 400, "invalid_cursor");
+    expectProblem(
+      await api("GET", `/api/v1/generation-error-logs?cursor=${first.body.pagination.next_cursor}`, {
+        token: alice.accessToken,
+      }),
+      400,
+      "invalid_cursor",
+    );
 
     expect((await api("GET", "/api/v1/generations", { token: bob.accessToken })).body.data).toEqual([]);
     expectProblem(await api("GET", `/api/v1/generations/${ids[0]}`, { token: bob.accessToken }), 404, "not_found");
-    expectProblem(await api("GET", "/api/v1/generations/not-a-uuid", { token: bob.accessToken }), 400, "validation_failed");
+    expectProblem(
+      await api("GET", "/api/v1/generations/not-a-uuid", { token: bob.accessToken }),
+      400,
+      "validation_failed",
+    );
 
     const failing = openAiEnv(() => new Response("nope", { status: 500 }));
     await generate(alice, textOfLength(1_300), { env: failing.env });
@@ -198,8 +258,14 @@ describe("GET /generations and /generation-error-logs", () => {
       error_message: "The provider answered HTTP 500.",
       created_at: expect.any(String),
     });
-    expect((await api("GET", `/api/v1/generation-error-logs/${log.id}`, { token: alice.accessToken })).body).toEqual(log);
-    expectProblem(await api("GET", `/api/v1/generation-error-logs/${log.id}`, { token: bob.accessToken }), 404, "not_found");
+    expect((await api("GET", `/api/v1/generation-error-logs/${log.id}`, { token: alice.accessToken })).body).toEqual(
+      log,
+    );
+    expectProblem(
+      await api("GET", `/api/v1/generation-error-logs/${log.id}`, { token: bob.accessToken }),
+      404,
+      "not_found",
+    );
     expect((await api("GET", "/api/v1/generation-error-logs", { token: bob.accessToken })).body.data).toEqual([]);
   });
 
@@ -226,12 +292,21 @@ describe("generate, then accept through POST /flashcards", () => {
         flashcards: [
           { ...proposals[0], source: "ai-full", generation_id: generation.id },
           { ...proposals[1], source: "ai-full", generation_id: generation.id },
-          { front: proposals[2].front, back: `${proposals[2].back} (my words)`, source: "ai-edited", generation_id: generation.id },
+          {
+            front: proposals[2].front,
+            back: `${proposals[2].back} (my words)`,
+            source: "ai-edited",
+            generation_id: generation.id,
+          },
         ],
       },
     });
     expect(accepted.status).toBe(201);
     const after = await api("GET", `/api/v1/generations/${generation.id}`, { token: user.accessToken });
-    expect(after.body).toMatchObject({ accepted_unedited_count: 2, accepted_edited_count: 1, generated_count: proposals.length });
+    expect(after.body).toMatchObject({
+      accepted_unedited_count: 2,
+      accepted_edited_count: 1,
+      generated_count: proposals.length,
+    });
   });
 });

@@ -3,7 +3,7 @@ import { hc } from "hono/client";
 import { describe, expect, it } from "vitest";
 import type { AppType } from "../src/app";
 import worker from "../src/index";
-import { api, freshIp, registerUser, type ApiResponse, type TestUser } from "./helpers/api";
+import { type ApiResponse, api, freshIp, registerUser, type TestUser } from "./helpers/api";
 import { assertMatchesContract, openApiDocument, operations } from "./helpers/contract";
 import { textOfLength } from "./helpers/texts";
 
@@ -12,8 +12,14 @@ describe("GET /api/v1/openapi.json", () => {
     const res = await api("GET", "/api/v1/openapi.json");
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe("3.1.0");
-    expect(res.body.components.securitySchemes.bearerAuth).toEqual({ type: "http", scheme: "bearer", bearerFormat: "JWT" });
-    expect(res.body.components.schemas.Problem.required).toEqual(expect.arrayContaining(["type", "title", "status", "detail", "code", "request_id"]));
+    expect(res.body.components.securitySchemes.bearerAuth).toEqual({
+      type: "http",
+      scheme: "bearer",
+      bearerFormat: "JWT",
+    });
+    expect(res.body.components.schemas.Problem.required).toEqual(
+      expect.arrayContaining(["type", "title", "status", "detail", "code", "request_id"]),
+    );
   });
 
   it("documents exactly the routes the app registers", async () => {
@@ -24,8 +30,14 @@ describe("GET /api/v1/openapi.json", () => {
         .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, "{$1}")}`),
     );
     const documented = new Set([...(await operations()).values()].map((op) => `${op.method} ${op.path}`));
-    expect([...registered].filter((r) => !documented.has(r)), "registered but not documented").toEqual([]);
-    expect([...documented].filter((d) => !registered.has(d)), "documented but not registered").toEqual([]);
+    expect(
+      [...registered].filter((r) => !documented.has(r)),
+      "registered but not documented",
+    ).toEqual([]);
+    expect(
+      [...documented].filter((d) => !registered.has(d)),
+      "documented but not registered",
+    ).toEqual([]);
   });
 
   it("generates request schemas from the validators (limits included)", async () => {
@@ -38,7 +50,8 @@ describe("GET /api/v1/openapi.json", () => {
     expect(items.items.additionalProperties).toBe(false);
     const limit = doc.paths["/api/v1/flashcards"].get.parameters.find((p: any) => p.name === "limit");
     expect(limit).toMatchObject({ in: "query", required: false });
-    const source = doc.paths["/api/v1/generations"].post.requestBody.content["application/json"].schema.properties.source_text;
+    const source =
+      doc.paths["/api/v1/generations"].post.requestBody.content["application/json"].schema.properties.source_text;
     expect(source).toMatchObject({ minLength: 1000, maxLength: 10000 });
   });
 });
@@ -65,24 +78,65 @@ describe("real responses match the document", () => {
 
     const registered = await api("POST", "/api/v1/auth/register", { body: { email, password }, headers: ip() });
     await check("register", registered, "success");
-    await check("register", await api("POST", "/api/v1/auth/register", { body: { email, password }, headers: ip() }), "error");
-    const user: TestUser = { id: registered.body.user.id, email, password, accessToken: registered.body.access_token, refreshToken: registered.body.refresh_token };
+    await check(
+      "register",
+      await api("POST", "/api/v1/auth/register", { body: { email, password }, headers: ip() }),
+      "error",
+    );
+    const user: TestUser = {
+      id: registered.body.user.id,
+      email,
+      password,
+      accessToken: registered.body.access_token,
+      refreshToken: registered.body.refresh_token,
+    };
     const token = user.accessToken;
 
-    await check("login", await api("POST", "/api/v1/auth/login", { body: { email, password }, headers: ip() }), "success");
-    await check("login", await api("POST", "/api/v1/auth/login", { body: { email, password: "wrong password!" }, headers: ip() }), "error");
+    await check(
+      "login",
+      await api("POST", "/api/v1/auth/login", { body: { email, password }, headers: ip() }),
+      "success",
+    );
+    await check(
+      "login",
+      await api("POST", "/api/v1/auth/login", { body: { email, password: "wrong password!" }, headers: ip() }),
+      "error",
+    );
     const other = await registerUser("contract-other");
-    const refreshed = await api("POST", "/api/v1/auth/refresh", { body: { refresh_token: other.refreshToken }, headers: ip() });
+    const refreshed = await api("POST", "/api/v1/auth/refresh", {
+      body: { refresh_token: other.refreshToken },
+      headers: ip(),
+    });
     await check("refresh", refreshed, "success");
-    await check("refresh", await api("POST", "/api/v1/auth/refresh", { body: { refresh_token: "nope" }, headers: ip() }), "error");
-    await check("logout", await api("POST", "/api/v1/auth/logout", { body: { refresh_token: refreshed.body.refresh_token } }), "success");
-    await check("logout", await api("POST", "/api/v1/auth/logout", { rawBody: "x", headers: { "content-type": "text/plain" } }), "error");
+    await check(
+      "refresh",
+      await api("POST", "/api/v1/auth/refresh", { body: { refresh_token: "nope" }, headers: ip() }),
+      "error",
+    );
+    await check(
+      "logout",
+      await api("POST", "/api/v1/auth/logout", { body: { refresh_token: refreshed.body.refresh_token } }),
+      "success",
+    );
+    await check(
+      "logout",
+      await api("POST", "/api/v1/auth/logout", { rawBody: "x", headers: { "content-type": "text/plain" } }),
+      "error",
+    );
     await check("getMe", await api("GET", "/api/v1/auth/me", { token }), "success");
     await check("getMe", await api("GET", "/api/v1/auth/me"), "error");
 
-    const generation = await api("POST", "/api/v1/generations", { token, body: { source_text: textOfLength(2_500) }, headers: { "idempotency-key": "contract-1" } });
+    const generation = await api("POST", "/api/v1/generations", {
+      token,
+      body: { source_text: textOfLength(2_500) },
+      headers: { "idempotency-key": "contract-1" },
+    });
     await check("createGeneration", generation, "success");
-    await check("createGeneration", await api("POST", "/api/v1/generations", { token, body: { source_text: "too short" } }), "error");
+    await check(
+      "createGeneration",
+      await api("POST", "/api/v1/generations", { token, body: { source_text: "too short" } }),
+      "error",
+    );
     const generationId = generation.body.generation.id;
     await check("listGenerations", await api("GET", "/api/v1/generations", { token }), "success");
     await check("listGenerations", await api("GET", "/api/v1/generations?limit=0", { token }), "error");
@@ -93,56 +147,125 @@ describe("real responses match the document", () => {
     await api("POST", "/api/v1/generations", { token, body: { source_text: textOfLength(1_500) }, env: failedEnv });
     const logs = await api("GET", "/api/v1/generation-error-logs", { token });
     await check("listGenerationErrorLogs", logs, "success");
-    await check("listGenerationErrorLogs", await api("GET", "/api/v1/generation-error-logs?cursor=forged", { token }), "error");
-    await check("getGenerationErrorLog", await api("GET", `/api/v1/generation-error-logs/${logs.body.data[0].id}`, { token }), "success");
-    await check("getGenerationErrorLog", await api("GET", `/api/v1/generation-error-logs/${missing}`, { token }), "error");
+    await check(
+      "listGenerationErrorLogs",
+      await api("GET", "/api/v1/generation-error-logs?cursor=forged", { token }),
+      "error",
+    );
+    await check(
+      "getGenerationErrorLog",
+      await api("GET", `/api/v1/generation-error-logs/${logs.body.data[0].id}`, { token }),
+      "success",
+    );
+    await check(
+      "getGenerationErrorLog",
+      await api("GET", `/api/v1/generation-error-logs/${missing}`, { token }),
+      "error",
+    );
 
     const proposal = generation.body.proposals[0];
     const created = await api("POST", "/api/v1/flashcards", {
       token,
-      body: { flashcards: [{ ...proposal, source: "ai-full", generation_id: generationId }, { front: "Manual Q", back: "Manual A", source: "manual" }] },
+      body: {
+        flashcards: [
+          { ...proposal, source: "ai-full", generation_id: generationId },
+          { front: "Manual Q", back: "Manual A", source: "manual" },
+        ],
+      },
     });
     await check("createFlashcards", created, "success");
-    await check("createFlashcards", await api("POST", "/api/v1/flashcards", { token, body: { flashcards: [] } }), "error");
+    await check(
+      "createFlashcards",
+      await api("POST", "/api/v1/flashcards", { token, body: { flashcards: [] } }),
+      "error",
+    );
     const cardId = created.body.data[1].id;
     await check("listFlashcards", await api("GET", "/api/v1/flashcards?q=Manual", { token }), "success");
     await check("listFlashcards", await api("GET", "/api/v1/flashcards?limit=abc", { token }), "error");
     await check("getFlashcard", await api("GET", `/api/v1/flashcards/${cardId}`, { token }), "success");
     await check("getFlashcard", await api("GET", "/api/v1/flashcards/not-a-uuid", { token }), "error");
-    await check("updateFlashcard", await api("PATCH", `/api/v1/flashcards/${cardId}`, { token, body: { front: "Edited Q" } }), "success");
+    await check(
+      "updateFlashcard",
+      await api("PATCH", `/api/v1/flashcards/${cardId}`, { token, body: { front: "Edited Q" } }),
+      "success",
+    );
     await check("updateFlashcard", await api("PATCH", `/api/v1/flashcards/${cardId}`, { token, body: {} }), "error");
 
-    await check("previewSchedule", await api("GET", `/api/v1/flashcards/${cardId}/schedule-preview`, { token }), "success");
-    await check("previewSchedule", await api("GET", `/api/v1/flashcards/${missing}/schedule-preview`, { token }), "error");
+    await check(
+      "previewSchedule",
+      await api("GET", `/api/v1/flashcards/${cardId}/schedule-preview`, { token }),
+      "success",
+    );
+    await check(
+      "previewSchedule",
+      await api("GET", `/api/v1/flashcards/${missing}/schedule-preview`, { token }),
+      "error",
+    );
     await check("getStudyQueue", await api("GET", "/api/v1/study/queue", { token }), "success");
     await check("getStudyQueue", await api("GET", "/api/v1/study/queue?limit=500", { token }), "error");
     const session = await api("POST", "/api/v1/study-sessions", { token, body: { limit: 5 } });
     await check("startStudySession", session, "success");
-    await check("startStudySession", await api("POST", "/api/v1/study-sessions", { token, body: { limit: -1 } }), "error");
+    await check(
+      "startStudySession",
+      await api("POST", "/api/v1/study-sessions", { token, body: { limit: -1 } }),
+      "error",
+    );
     const sessionId = session.body.session.id;
-    await check("reviewFlashcard", await api("POST", `/api/v1/flashcards/${cardId}/reviews`, { token, body: { rating: "good", session_id: sessionId } }), "success");
-    await check("reviewFlashcard", await api("POST", `/api/v1/flashcards/${cardId}/reviews`, { token, body: { rating: "meh" } }), "error");
+    await check(
+      "reviewFlashcard",
+      await api("POST", `/api/v1/flashcards/${cardId}/reviews`, {
+        token,
+        body: { rating: "good", session_id: sessionId },
+      }),
+      "success",
+    );
+    await check(
+      "reviewFlashcard",
+      await api("POST", `/api/v1/flashcards/${cardId}/reviews`, { token, body: { rating: "meh" } }),
+      "error",
+    );
     await check("listReviews", await api("GET", `/api/v1/flashcards/${cardId}/reviews`, { token }), "success");
     await check("listReviews", await api("GET", `/api/v1/flashcards/${missing}/reviews`, { token }), "error");
     await check("getStudySession", await api("GET", `/api/v1/study-sessions/${sessionId}`, { token }), "success");
     await check("getStudySession", await api("GET", `/api/v1/study-sessions/${missing}`, { token }), "error");
-    await check("finishStudySession", await api("POST", `/api/v1/study-sessions/${sessionId}/finish`, { token }), "success");
-    await check("finishStudySession", await api("POST", `/api/v1/study-sessions/${sessionId}/finish`, { token }), "error");
+    await check(
+      "finishStudySession",
+      await api("POST", `/api/v1/study-sessions/${sessionId}/finish`, { token }),
+      "success",
+    );
+    await check(
+      "finishStudySession",
+      await api("POST", `/api/v1/study-sessions/${sessionId}/finish`, { token }),
+      "error",
+    );
     await check("getStats", await api("GET", "/api/v1/stats", { token }), "success");
     await check("getStats", await api("GET", "/api/v1/stats?x=1", { token }), "error");
 
     await check("deleteFlashcard", await api("DELETE", `/api/v1/flashcards/${cardId}`, { token }), "success");
     await check("deleteFlashcard", await api("DELETE", `/api/v1/flashcards/${cardId}`, { token }), "error");
-    await check("deleteMe", await api("DELETE", "/api/v1/auth/me", { token, body: { password: "not my password" }, headers: ip() }), "error");
-    await check("deleteMe", await api("DELETE", "/api/v1/auth/me", { token, body: { password }, headers: ip() }), "success");
-    await check("getHealth", await api("GET", "/api/v1/health?x=1", { headers: { "content-length": "0" } }).then((r) => r), "success");
+    await check(
+      "deleteMe",
+      await api("DELETE", "/api/v1/auth/me", { token, body: { password: "not my password" }, headers: ip() }),
+      "error",
+    );
+    await check(
+      "deleteMe",
+      await api("DELETE", "/api/v1/auth/me", { token, body: { password }, headers: ip() }),
+      "success",
+    );
+    await check(
+      "getHealth",
+      await api("GET", "/api/v1/health?x=1", { headers: { "content-length": "0" } }).then((r) => r),
+      "success",
+    );
 
     // Every documented operation got both a success and an error checked (health and the document
     // itself have no error response to produce).
     for (const [operationId] of await operations()) {
       const kinds = checked.get(operationId);
       expect(kinds?.has("success"), `${operationId} success`).toBe(true);
-      if (operationId !== "getHealth" && operationId !== "getOpenApiDocument") expect(kinds?.has("error"), `${operationId} error`).toBe(true);
+      if (operationId !== "getHealth" && operationId !== "getOpenApiDocument")
+        expect(kinds?.has("error"), `${operationId} error`).toBe(true);
     }
   });
 });
@@ -150,15 +273,23 @@ describe("real responses match the document", () => {
 describe("typed client (hono/client)", () => {
   it("runs a full flow with typed calls against the worker", async () => {
     const ctx = { waitUntil: () => {}, passThroughOnException: () => {}, props: {} } as unknown as ExecutionContext;
-    const fetchWorker = (input: RequestInfo | URL, init?: RequestInit) => worker.fetch(new Request(input, init), env, ctx);
+    const fetchWorker = (input: RequestInfo | URL, init?: RequestInit) =>
+      worker.fetch(new Request(input, init), env, ctx);
     const client = hc<AppType>("http://api.test", { fetch: fetchWorker, headers: { "cf-connecting-ip": freshIp() } });
 
-    const registered = await client.api.v1.auth.register.$post({ json: { email: `hc-${crypto.randomUUID()}@example.com`, password: "typed client password" } });
+    const registered = await client.api.v1.auth.register.$post({
+      json: { email: `hc-${crypto.randomUUID()}@example.com`, password: "typed client password" },
+    });
     expect(registered.status).toBe(201);
     const { access_token } = await registered.json();
-    const authed = hc<AppType>("http://api.test", { fetch: fetchWorker, headers: { authorization: `Bearer ${access_token}` } });
+    const authed = hc<AppType>("http://api.test", {
+      fetch: fetchWorker,
+      headers: { authorization: `Bearer ${access_token}` },
+    });
 
-    const created = await authed.api.v1.flashcards.$post({ json: { flashcards: [{ front: "Typed?", back: "Yes", source: "manual" }] } });
+    const created = await authed.api.v1.flashcards.$post({
+      json: { flashcards: [{ front: "Typed?", back: "Yes", source: "manual" }] },
+    });
     expect(created.status).toBe(201);
     const { data } = await created.json();
     const card = data[0]!;
@@ -168,7 +299,10 @@ describe("typed client (hono/client)", () => {
     const page = await listed.json();
     expect(page.data.map((c) => c.id)).toEqual([card.id]);
 
-    const reviewed = await authed.api.v1.flashcards[":id"].reviews.$post({ param: { id: card.id }, json: { rating: "good" } });
+    const reviewed = await authed.api.v1.flashcards[":id"].reviews.$post({
+      param: { id: card.id },
+      json: { rating: "good" },
+    });
     expect(reviewed.status).toBe(200);
     const { flashcard } = await reviewed.json();
     expect(flashcard.study.reps).toBe(1);

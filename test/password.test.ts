@@ -29,7 +29,13 @@ describe("password hashing", () => {
   it("treats malformed or over-cap stored hashes as non-matching instead of throwing", async () => {
     const good = await hashPassword("some password here");
     const [, , salt, hash] = good.split("$");
-    for (const stored of ["", "plain", `pbkdf2-sha256$200000$${salt}$${hash}`, `md5$1$${salt}$${hash}`, `pbkdf2-sha256$100000$***$${hash}`]) {
+    for (const stored of [
+      "",
+      "plain",
+      `pbkdf2-sha256$200000$${salt}$${hash}`,
+      `md5$1$${salt}$${hash}`,
+      `pbkdf2-sha256$100000$***$${hash}`,
+    ]) {
       expect(await verifyPassword("some password here", stored)).toBe(false);
     }
   });

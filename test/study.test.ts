@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
-import { createEmptyCard, fsrs, generatorParameters, Rating, type Card } from "ts-fsrs";
+import { type Card, createEmptyCard, fsrs, generatorParameters, Rating } from "ts-fsrs";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { api as rawApi, expectProblem, freshToken, registerUser, type ApiOptions, type TestUser } from "./helpers/api";
+import { type ApiOptions, expectProblem, freshToken, api as rawApi, registerUser, type TestUser } from "./helpers/api";
 import { countingD1 } from "./helpers/d1-counter";
 
 const DAY = 86_400_000;
@@ -28,18 +28,28 @@ async function newUser(prefix?: string) {
   const user = await registerUser(prefix);
   tokenOwners.set(user.accessToken, user);
   // The clock travels for months here; keep the session (30 days) alive for the journey.
-  await env.DB.prepare("UPDATE sessions SET expires_at = ? WHERE user_id = ?").bind(T0 + 3650 * DAY, user.id).run();
+  await env.DB.prepare("UPDATE sessions SET expires_at = ? WHERE user_id = ?")
+    .bind(T0 + 3650 * DAY, user.id)
+    .run();
   return user;
 }
 async function createCards(user: TestUser, count: number, prefix = "Q"): Promise<any[]> {
   const res = await api("POST", "/api/v1/flashcards", {
     token: user.accessToken,
-    body: { flashcards: Array.from({ length: count }, (_, i) => ({ front: `${prefix}${i}`, back: "A", source: "manual" })) },
+    body: {
+      flashcards: Array.from({ length: count }, (_, i) => ({ front: `${prefix}${i}`, back: "A", source: "manual" })),
+    },
   });
   expect(res.status).toBe(201);
   return res.body.data;
 }
-const review = (user: TestUser, id: string, rating: string, extra: Record<string, unknown> = {}, options: { env?: Cloudflare.Env } = {}) =>
+const review = (
+  user: TestUser,
+  id: string,
+  rating: string,
+  extra: Record<string, unknown> = {},
+  options: { env?: Cloudflare.Env } = {},
+) =>
   api("POST", `/api/v1/flashcards/${id}/reviews`, { token: user.accessToken, body: { rating, ...extra }, ...options });
 const queue = (user: TestUser, query = "", options: { env?: Cloudflare.Env } = {}) =>
   api("GET", `/api/v1/study/queue${query}`, { token: user.accessToken, ...options });
@@ -109,7 +119,10 @@ describe("POST /flashcards/:id/reviews", () => {
     const [card] = await createCards(user, 1);
     let expected = createEmptyCard(new Date(T0));
     let now = T0;
-    for (const [rating, grade] of [["easy", Rating.Easy], ["good", Rating.Good]] as const) {
+    for (const [rating, grade] of [
+      ["easy", Rating.Easy],
+      ["good", Rating.Good],
+    ] as const) {
       now = Math.max(now + 60_000, expected.due.getTime());
       at(now);
       const res = await review(user, card.id, rating);
@@ -122,7 +135,12 @@ describe("POST /flashcards/:id/reviews", () => {
     at(now);
     const lapse = await review(user, card.id, "again");
     const afterLapse = scheduler.next(expected, new Date(now), Rating.Again).card;
-    expect(lapse.body.flashcard.study).toMatchObject({ state: "relearning", lapses: 1, reps: 3, due: afterLapse.due.toISOString() });
+    expect(lapse.body.flashcard.study).toMatchObject({
+      state: "relearning",
+      lapses: 1,
+      reps: 3,
+      due: afterLapse.due.toISOString(),
+    });
     expect(lapse.body.review.state_before).toBe("review");
   });
 
@@ -134,7 +152,9 @@ describe("POST /flashcards/:id/reviews", () => {
     expectProblem(results.find((r) => r.status === 409)!, 409, "review_conflict");
     const stored = await api("GET", `/api/v1/flashcards/${card.id}`, { token: user.accessToken });
     expect(stored.body.study.reps).toBe(1);
-    const logs = await env.DB.prepare("SELECT count(*) AS n FROM review_logs WHERE flashcard_id = ?").bind(card.id).first<{ n: number }>();
+    const logs = await env.DB.prepare("SELECT count(*) AS n FROM review_logs WHERE flashcard_id = ?")
+      .bind(card.id)
+      .first<{ n: number }>();
     expect(logs?.n).toBe(1);
   });
 
@@ -149,8 +169,19 @@ describe("POST /flashcards/:id/reviews", () => {
   it("rejects bad ratings, fields and ids", async () => {
     const user = await newUser();
     const [card] = await createCards(user, 1);
-    for (const body of [{ rating: "perfect" }, { rating: 3 }, {}, { rating: "good", extra: 1 }, { rating: "good", duration_ms: -1 }, { rating: "good", session_id: "x" }]) {
-      expectProblem(await api("POST", `/api/v1/flashcards/${card.id}/reviews`, { token: user.accessToken, body }), 400, "validation_failed");
+    for (const body of [
+      { rating: "perfect" },
+      { rating: 3 },
+      {},
+      { rating: "good", extra: 1 },
+      { rating: "good", duration_ms: -1 },
+      { rating: "good", session_id: "x" },
+    ]) {
+      expectProblem(
+        await api("POST", `/api/v1/flashcards/${card.id}/reviews`, { token: user.accessToken, body }),
+        400,
+        "validation_failed",
+      );
     }
     expectProblem(await review(user, "not-a-uuid", "good"), 400, "validation_failed");
     expectProblem(await review(user, crypto.randomUUID(), "good"), 404, "not_found");
@@ -166,14 +197,28 @@ describe("another user's cards and sessions", () => {
     const session = await api("POST", "/api/v1/study-sessions", { token: alice.accessToken, body: {} });
     const sessionId = session.body.session.id;
     expectProblem(await review(bob, card.id, "good"), 404, "not_found");
-    expectProblem(await review(bob, (await createCards(bob, 1))[0].id, "good", { session_id: sessionId }), 404, "not_found");
-    for (const path of [`/api/v1/flashcards/${card.id}/schedule-preview`, `/api/v1/flashcards/${card.id}/reviews`, `/api/v1/study-sessions/${sessionId}`]) {
+    expectProblem(
+      await review(bob, (await createCards(bob, 1))[0].id, "good", { session_id: sessionId }),
+      404,
+      "not_found",
+    );
+    for (const path of [
+      `/api/v1/flashcards/${card.id}/schedule-preview`,
+      `/api/v1/flashcards/${card.id}/reviews`,
+      `/api/v1/study-sessions/${sessionId}`,
+    ]) {
       expectProblem(await api("GET", path, { token: bob.accessToken }), 404, "not_found");
     }
-    expectProblem(await api("POST", `/api/v1/study-sessions/${sessionId}/finish`, { token: bob.accessToken }), 404, "not_found");
+    expectProblem(
+      await api("POST", `/api/v1/study-sessions/${sessionId}/finish`, { token: bob.accessToken }),
+      404,
+      "not_found",
+    );
     const stored = await api("GET", `/api/v1/flashcards/${card.id}`, { token: alice.accessToken });
     expect(stored.body.study.reps).toBe(0);
-    expect((await api("GET", `/api/v1/study-sessions/${sessionId}`, { token: alice.accessToken })).body.finished_at).toBeNull();
+    expect(
+      (await api("GET", `/api/v1/study-sessions/${sessionId}`, { token: alice.accessToken })).body.finished_at,
+    ).toBeNull();
   });
 });
 
@@ -201,11 +246,17 @@ describe("GET /flashcards/:id/schedule-preview and /reviews", () => {
     }
     const page = await api("GET", `/api/v1/flashcards/${card.id}/reviews?limit=2`, { token: user.accessToken });
     expect(page.body.data.map((r: any) => r.rating)).toEqual(["easy", "good"]);
-    const rest = await api("GET", `/api/v1/flashcards/${card.id}/reviews?limit=2&cursor=${page.body.pagination.next_cursor}`, { token: user.accessToken });
+    const rest = await api(
+      "GET",
+      `/api/v1/flashcards/${card.id}/reviews?limit=2&cursor=${page.body.pagination.next_cursor}`,
+      { token: user.accessToken },
+    );
     expect(rest.body.data.map((r: any) => r.rating)).toEqual(["hard"]);
     expect(rest.body.pagination.has_more).toBe(false);
     await api("DELETE", `/api/v1/flashcards/${card.id}`, { token: user.accessToken });
-    const left = await env.DB.prepare("SELECT count(*) AS n FROM review_logs WHERE flashcard_id = ?").bind(card.id).first<{ n: number }>();
+    const left = await env.DB.prepare("SELECT count(*) AS n FROM review_logs WHERE flashcard_id = ?")
+      .bind(card.id)
+      .first<{ n: number }>();
     expect(left?.n).toBe(0);
   });
 });
@@ -217,7 +268,12 @@ describe("GET /study/queue", () => {
     const cards = await createCards(user, 6);
     // Day 0: introduce three cards with different ratings.
     at(T0 + 60_000);
-    for (const [i, rating] of [[0, "easy"], [1, "good"], [2, "again"]] as const) expect((await review(user, cards[i].id, rating)).status).toBe(200);
+    for (const [i, rating] of [
+      [0, "easy"],
+      [1, "good"],
+      [2, "again"],
+    ] as const)
+      expect((await review(user, cards[i].id, rating)).status).toBe(200);
     const today = await queue(user, "", { env: limited });
     // Three new cards were introduced today: no new cards left today.
     expect(today.body.counts.new).toBe(0);
@@ -229,7 +285,12 @@ describe("GET /study/queue", () => {
     expect(due.map((c: any) => c.study.due)).toEqual([...due.map((c: any) => c.study.due)].sort());
     expect(due).toHaveLength(3);
     // New cards come oldest first; these three were created together (ties broken by id).
-    expect(later.body.data.slice(3).map((c: any) => c.id).sort()).toEqual([cards[3].id, cards[4].id, cards[5].id].sort());
+    expect(
+      later.body.data
+        .slice(3)
+        .map((c: any) => c.id)
+        .sort(),
+    ).toEqual([cards[3].id, cards[4].id, cards[5].id].sort());
     expect(later.body.counts).toEqual({ due: 3, new: 3, learning: expect.any(Number) });
     // The limit cuts the list, due first.
     const two = await queue(user, "?limit=2", { env: limited });
@@ -252,7 +313,8 @@ describe("GET /study/queue", () => {
 
   it("rejects a bad limit", async () => {
     const user = await newUser();
-    for (const q of ["?limit=0", "?limit=101", "?limit=x", "?foo=1"]) expectProblem(await queue(user, q), 400, "validation_failed");
+    for (const q of ["?limit=0", "?limit=101", "?limit=x", "?foo=1"])
+      expectProblem(await queue(user, q), 400, "validation_failed");
   });
 });
 
@@ -267,21 +329,43 @@ describe("study sessions", () => {
     const ratings = ["again", "good", "good", "easy"];
     for (const [i, c] of session.cards.slice(0, 3).entries()) {
       at(T0 + (i + 1) * 60_000);
-      expect((await review(user, c.id, ratings[i]!, { session_id: session.id, duration_ms: 1000 * (i + 1) })).status).toBe(200);
+      expect(
+        (await review(user, c.id, ratings[i]!, { session_id: session.id, duration_ms: 1000 * (i + 1) })).status,
+      ).toBe(200);
     }
     const progress = await api("GET", `/api/v1/study-sessions/${session.id}`, { token: user.accessToken });
-    expect(progress.body).toMatchObject({ total: 4, reviewed: 3, remaining: 1, cards_remaining: [session.cards[3].id], finished_at: null });
+    expect(progress.body).toMatchObject({
+      total: 4,
+      reviewed: 3,
+      remaining: 1,
+      cards_remaining: [session.cards[3].id],
+      finished_at: null,
+    });
     at(T0 + 10 * 60_000);
     const finished = await api("POST", `/api/v1/study-sessions/${session.id}/finish`, { token: user.accessToken });
     expect(finished.status).toBe(200);
     const r = finished.body.results;
-    expect(r).toEqual({ reviewed: 3, again: 1, hard: 0, good: 2, easy: 0, duration_ms: 6000, next_due: expect.any(String) });
+    expect(r).toEqual({
+      reviewed: 3,
+      again: 1,
+      hard: 0,
+      good: 2,
+      easy: 0,
+      duration_ms: 6000,
+      next_due: expect.any(String),
+    });
     expect(r.again + r.hard + r.good + r.easy).toBe(r.reviewed);
-    const cards = await Promise.all(session.cards.map((c: any) => api("GET", `/api/v1/flashcards/${c.id}`, { token: user.accessToken })));
+    const cards = await Promise.all(
+      session.cards.map((c: any) => api("GET", `/api/v1/flashcards/${c.id}`, { token: user.accessToken })),
+    );
     const earliest = cards.map((c) => c.body.study.due).sort()[0];
     expect(r.next_due).toBe(earliest);
     expect(finished.body.session.finished_at).toBe(new Date(T0 + 10 * 60_000).toISOString());
-    expectProblem(await api("POST", `/api/v1/study-sessions/${session.id}/finish`, { token: user.accessToken }), 409, "session_finished");
+    expectProblem(
+      await api("POST", `/api/v1/study-sessions/${session.id}/finish`, { token: user.accessToken }),
+      409,
+      "session_finished",
+    );
     expectProblem(await review(user, session.cards[3].id, "good", { session_id: session.id }), 409, "session_finished");
   });
 
@@ -293,10 +377,22 @@ describe("study sessions", () => {
     const done = await api("POST", `/api/v1/study-sessions/${s.id}/finish`, { token: user.accessToken });
     expect(done.body.results).toMatchObject({ reviewed: 0, duration_ms: 90_000 });
     for (const body of [{ limit: 0 }, { limit: 101 }, { limit: "5" }, { cards: [] }]) {
-      expectProblem(await api("POST", "/api/v1/study-sessions", { token: user.accessToken, body }), 400, "validation_failed");
+      expectProblem(
+        await api("POST", "/api/v1/study-sessions", { token: user.accessToken, body }),
+        400,
+        "validation_failed",
+      );
     }
-    expectProblem(await api("GET", "/api/v1/study-sessions/nope", { token: user.accessToken }), 400, "validation_failed");
-    expectProblem(await api("GET", `/api/v1/study-sessions/${crypto.randomUUID()}`, { token: user.accessToken }), 404, "not_found");
+    expectProblem(
+      await api("GET", "/api/v1/study-sessions/nope", { token: user.accessToken }),
+      400,
+      "validation_failed",
+    );
+    expectProblem(
+      await api("GET", `/api/v1/study-sessions/${crypto.randomUUID()}`, { token: user.accessToken }),
+      404,
+      "not_found",
+    );
   });
 });
 
@@ -318,9 +414,13 @@ describe("GET /stats", () => {
     const res = await api("GET", "/api/v1/stats", { token: user.accessToken, env: { ...env, DB: db } });
     expect(counter.trips).toBe(1);
     expect(res.status).toBe(200);
-    const cardsNow = await Promise.all(cards.map((c) => api("GET", `/api/v1/flashcards/${c.id}`, { token: user.accessToken })));
+    const cardsNow = await Promise.all(
+      cards.map((c) => api("GET", `/api/v1/flashcards/${c.id}`, { token: user.accessToken })),
+    );
     const endOfToday = Date.UTC(2026, 10, 5);
-    const dueToday = cardsNow.filter((c) => c.body.study.state !== "new" && Date.parse(c.body.study.due) < endOfToday).length;
+    const dueToday = cardsNow.filter(
+      (c) => c.body.study.state !== "new" && Date.parse(c.body.study.due) < endOfToday,
+    ).length;
     expect(res.body).toEqual({
       total_cards: 4,
       by_state: {
@@ -355,7 +455,9 @@ describe("query plans", () => {
     const plans: string[] = [];
     for (const statement of buildQueueStatements(db, "user-1", T0, 20, 20)) {
       const { sql, params } = statement.toSQL();
-      const rows = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>();
+      const rows = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .bind(...params)
+        .all<{ detail: string }>();
       plans.push(rows.results.map((r) => r.detail).join(" | "));
     }
     const [due, fresh, dueCount, learning, newCount, today] = plans;
@@ -381,13 +483,24 @@ describe("POST /study-sessions in one round trip", () => {
     at(T0 + DAY);
     const limited = { ...env, NEW_CARDS_PER_DAY: "2" };
     const { db, counter } = countingD1(env.DB);
-    const started = await api("POST", "/api/v1/study-sessions", { token: user.accessToken, body: { limit: 4 }, env: { ...limited, DB: db } });
+    const started = await api("POST", "/api/v1/study-sessions", {
+      token: user.accessToken,
+      body: { limit: 4 },
+      env: { ...limited, DB: db },
+    });
     expect(started.status).toBe(201);
     expect(counter.trips).toBe(1);
     const returned = started.body.session.cards.map((c: any) => c.id);
     // Three due cards and one new card: the limit leaves room for one of the two new allowed today.
-    expect(started.body.session.cards.map((c: any) => c.study.state)).toEqual(["learning", "learning", "learning", "new"]);
-    const row = await env.DB.prepare("SELECT card_ids FROM study_sessions WHERE id = ?").bind(started.body.session.id).first<{ card_ids: string }>();
+    expect(started.body.session.cards.map((c: any) => c.study.state)).toEqual([
+      "learning",
+      "learning",
+      "learning",
+      "new",
+    ]);
+    const row = await env.DB.prepare("SELECT card_ids FROM study_sessions WHERE id = ?")
+      .bind(started.body.session.id)
+      .first<{ card_ids: string }>();
     expect(JSON.parse(row!.card_ids)).toEqual(returned);
     const progress = await api("GET", `/api/v1/study-sessions/${started.body.session.id}`, { token: user.accessToken });
     expect(progress.body).toMatchObject({ total: 4, reviewed: 0, remaining: 4, cards_remaining: returned });
@@ -395,7 +508,9 @@ describe("POST /study-sessions in one round trip", () => {
     const other = await newUser();
     const empty = await api("POST", "/api/v1/study-sessions", { token: other.accessToken, body: {} });
     expect(empty.body.session.cards).toEqual([]);
-    const emptyRow = await env.DB.prepare("SELECT card_ids FROM study_sessions WHERE id = ?").bind(empty.body.session.id).first<{ card_ids: string }>();
+    const emptyRow = await env.DB.prepare("SELECT card_ids FROM study_sessions WHERE id = ?")
+      .bind(empty.body.session.id)
+      .first<{ card_ids: string }>();
     expect(JSON.parse(emptyRow!.card_ids)).toEqual([]);
   });
 });

@@ -34,21 +34,30 @@ const SQL = {
   insertPrefix:
     'insert into "flashcards" ("id", "user_id", "generation_id", "front", "back", "source", "created_at", "updated_at", "state", "due", "stability", "difficulty", "elapsed_days", "scheduled_days", "learning_steps", "reps", "lapses", "last_review", "version") values ',
   reviewRead: `select ${CARD_COLUMNS}, "version" from "flashcards" where ("flashcards"."id" = ? and "flashcards"."user_id" = ?)`,
-  reviewSession: 'select "id", "finished_at" from "study_sessions" where ("study_sessions"."id" = ? and "study_sessions"."user_id" = ?)',
+  reviewSession:
+    'select "id", "finished_at" from "study_sessions" where ("study_sessions"."id" = ? and "study_sessions"."user_id" = ?)',
   reviewInsert:
     'insert into "review_logs" ("id", "user_id", "flashcard_id", "session_id", "rating", "state", "due", "stability", "difficulty", "elapsed_days", "last_elapsed_days", "scheduled_days", "learning_steps", "next_due", "duration_ms", "reviewed_at") select ? as "id", "user_id", "id", ? as "session_id", ? as "rating", ? as "state", ? as "due", ? as "stability", ? as "difficulty", ? as "elapsed_days", ? as "last_elapsed_days", ? as "scheduled_days", ? as "learning_steps", ? as "next_due", ? as "duration_ms", ? as "reviewed_at" from "flashcards" where (("flashcards"."id" = ? and "flashcards"."user_id" = ?) and "flashcards"."version" = ?)',
   reviewUpdate: `update "flashcards" set "state" = ?, "due" = ?, "stability" = ?, "difficulty" = ?, "elapsed_days" = ?, "scheduled_days" = ?, "learning_steps" = ?, "reps" = ?, "lapses" = ?, "last_review" = ?, "version" = ? where (("flashcards"."id" = ? and "flashcards"."user_id" = ?) and "flashcards"."version" = ?) returning ${CARD_COLUMNS}`,
   queueDue: `select ${CARD_COLUMNS} from "flashcards" where ("flashcards"."user_id" = ? and "flashcards"."state" <> 0 and "flashcards"."due" <= ?) order by "flashcards"."due" asc, "flashcards"."id" asc limit ?`,
   queueNew: `select ${CARD_COLUMNS} from "flashcards" where ("flashcards"."user_id" = ? and "flashcards"."state" = 0) order by "flashcards"."created_at" asc, "flashcards"."id" asc limit ?`,
-  queueDueCount: 'select count(*) from "flashcards" where ("flashcards"."user_id" = ? and "flashcards"."state" <> 0 and "flashcards"."due" <= ?)',
-  queueLearningCount: 'select count(*) from "flashcards" where ("flashcards"."user_id" = ? and "flashcards"."state" IN (1, 3) and "flashcards"."due" <= ?)',
-  queueNewCount: 'select count(*) from (select 1 from "flashcards" where ("flashcards"."user_id" = ? and "flashcards"."state" = 0) limit ?) "capped"',
-  queueIntroducedToday: 'select count(*) from "review_logs" where ("review_logs"."user_id" = ? and "review_logs"."reviewed_at" >= ? and "review_logs"."state" = 0)',
+  queueDueCount:
+    'select count(*) from "flashcards" where ("flashcards"."user_id" = ? and "flashcards"."state" <> 0 and "flashcards"."due" <= ?)',
+  queueLearningCount:
+    'select count(*) from "flashcards" where ("flashcards"."user_id" = ? and "flashcards"."state" IN (1, 3) and "flashcards"."due" <= ?)',
+  queueNewCount:
+    'select count(*) from (select 1 from "flashcards" where ("flashcards"."user_id" = ? and "flashcards"."state" = 0) limit ?) "capped"',
+  queueIntroducedToday:
+    'select count(*) from "review_logs" where ("review_logs"."user_id" = ? and "review_logs"."reviewed_at" >= ? and "review_logs"."state" = 0)',
 };
 
 /** The app's multi-row card INSERT: 6 bound values per row, its own timestamps inlined. */
 const insertSql = (rows, now) =>
-  SQL.insertPrefix + Array.from({ length: rows }, () => `(?, ?, ?, ?, ?, ?, ${now}, ${now}, 0, ${now}, 0, 0, 0, 0, 0, 0, 0, NULL, 0)`).join(", ");
+  SQL.insertPrefix +
+  Array.from(
+    { length: rows },
+    () => `(?, ?, ?, ?, ?, ?, ${now}, ${now}, 0, ${now}, 0, 0, 0, 0, 0, 0, 0, NULL, 0)`,
+  ).join(", ");
 
 /** The statements each benchmarked endpoint prepares, in order (the runner compares them with the app's). */
 const ENDPOINT_SQL = {
@@ -57,7 +66,15 @@ const ENDPOINT_SQL = {
   get: [SQL.gate, SQL.get],
   create: [SQL.gate, insertSql(1, 1_700_000_000_000)],
   review: [SQL.gate, SQL.reviewRead, SQL.reviewSession, SQL.gate, SQL.reviewInsert, SQL.reviewUpdate],
-  queue: [SQL.gate, SQL.queueDue, SQL.queueNew, SQL.queueDueCount, SQL.queueLearningCount, SQL.queueNewCount, SQL.queueIntroducedToday],
+  queue: [
+    SQL.gate,
+    SQL.queueDue,
+    SQL.queueNew,
+    SQL.queueDueCount,
+    SQL.queueLearningCount,
+    SQL.queueNewCount,
+    SQL.queueIntroducedToday,
+  ],
 };
 
 /** The app's defaults from wrangler.toml [vars]. */
@@ -99,13 +116,18 @@ function bytesToBase64Url(bytes) {
 
 /** Verifies an HS256 JWT; returns { userId, sessionId } or null. */
 async function verifyToken(header, secret) {
-  if (!header || !header.startsWith("Bearer ")) return null;
+  if (!header?.startsWith("Bearer ")) return null;
   const parts = header.slice(7).trim().split(".");
   if (parts.length !== 3) return null;
   try {
     const head = JSON.parse(decoder.decode(base64UrlToBytes(parts[0])));
     if (head.alg !== "HS256") return null;
-    const valid = await crypto.subtle.verify("HMAC", await hmacKey(secret, "verify"), base64UrlToBytes(parts[2]), encoder.encode(`${parts[0]}.${parts[1]}`));
+    const valid = await crypto.subtle.verify(
+      "HMAC",
+      await hmacKey(secret, "verify"),
+      base64UrlToBytes(parts[2]),
+      encoder.encode(`${parts[0]}.${parts[1]}`),
+    );
     if (!valid) return null;
     const claims = JSON.parse(decoder.decode(base64UrlToBytes(parts[1])));
     if (typeof claims.exp !== "number" || claims.exp <= Date.now() / 1000) return null;
@@ -150,7 +172,8 @@ function cardJson(row) {
   };
 }
 
-const json = (body, status = 200) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+const json = (body, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 const problem = (status, code) => json({ status, code }, status);
 
 /**
@@ -159,10 +182,17 @@ const problem = (status, code) => json({ status, code }, status);
  */
 async function gatedBatch(env, auth, now, statements) {
   try {
-    const [, ...results] = await env.DB.batch([env.DB.prepare(SQL.gate).bind(auth.sessionId, auth.userId, now), ...statements]);
+    const [, ...results] = await env.DB.batch([
+      env.DB.prepare(SQL.gate).bind(auth.sessionId, auth.userId, now),
+      ...statements,
+    ]);
     return results;
   } catch (error) {
-    if (String(error?.message ?? error).includes("session_invalid") || String(error?.cause?.message).includes("session_invalid")) return null;
+    if (
+      String(error?.message ?? error).includes("session_invalid") ||
+      String(error?.cause?.message).includes("session_invalid")
+    )
+      return null;
     throw error;
   }
 }
@@ -180,7 +210,10 @@ async function listCards(env, auth, now, url) {
   const hasMore = rows.length > limit;
   const page = hasMore ? rows.slice(0, limit) : rows;
   const last = page.at(-1);
-  const nextCursor = hasMore && last ? await encodeCursor({ s: "created_at", o: "desc", v: last.created_at, id: last.id }, env.JWT_SECRET) : null;
+  const nextCursor =
+    hasMore && last
+      ? await encodeCursor({ s: "created_at", o: "desc", v: last.created_at, id: last.id }, env.JWT_SECRET)
+      : null;
   return json({ data: page.map(cardJson), pagination: { limit, next_cursor: nextCursor, has_more: hasMore } });
 }
 
@@ -195,16 +228,40 @@ async function getCard(env, auth, now, id) {
 /** POST /api/v1/flashcards {flashcards: [{front, back, source}]}: manual cards, as the app inserts them. */
 async function createCards(env, auth, now, request) {
   const { flashcards } = await request.json();
-  const rows = flashcards.map((card) => ({ id: crypto.randomUUID(), front: card.front, back: card.back, source: card.source }));
+  const rows = flashcards.map((card) => ({
+    id: crypto.randomUUID(),
+    front: card.front,
+    back: card.back,
+    source: card.source,
+  }));
   const statements = [];
   for (let start = 0; start < rows.length; start += 16) {
     const chunk = rows.slice(start, start + 16);
-    statements.push(env.DB.prepare(insertSql(chunk.length, now)).bind(...chunk.flatMap((r) => [r.id, auth.userId, null, r.front, r.back, r.source])));
+    statements.push(
+      env.DB.prepare(insertSql(chunk.length, now)).bind(
+        ...chunk.flatMap((r) => [r.id, auth.userId, null, r.front, r.back, r.source]),
+      ),
+    );
   }
   const results = await gatedBatch(env, auth, now, statements);
   if (!results) return problem(401, "session_expired");
   const data = rows.map((r) =>
-    cardJson({ ...r, generation_id: null, created_at: now, updated_at: now, state: 0, due: now, stability: 0, difficulty: 0, elapsed_days: 0, scheduled_days: 0, learning_steps: 0, reps: 0, lapses: 0, last_review: null }),
+    cardJson({
+      ...r,
+      generation_id: null,
+      created_at: now,
+      updated_at: now,
+      state: 0,
+      due: now,
+      stability: 0,
+      difficulty: 0,
+      elapsed_days: 0,
+      scheduled_days: 0,
+      learning_steps: 0,
+      reps: 0,
+      lapses: 0,
+      last_review: null,
+    }),
   );
   return json({ data }, 201);
 }
@@ -220,7 +277,8 @@ async function reviewCard(env, auth, now, id, request) {
   if (!read) return problem(401, "session_expired");
   const card = read[0].results[0];
   if (!card) return problem(404, "not_found");
-  if (sessionId && (!read[1].results[0] || read[1].results[0].finished_at !== null)) return problem(409, "session_finished");
+  if (sessionId && (!read[1].results[0] || read[1].results[0].finished_at !== null))
+    return problem(409, "session_finished");
 
   const { card: next, log } = scheduler.next(
     {
@@ -258,13 +316,39 @@ async function reviewCard(env, auth, now, id, request) {
   const lastReview = next.last_review ? next.last_review.getTime() : null;
   const write = await gatedBatch(env, auth, now, [
     env.DB.prepare(SQL.reviewInsert).bind(
-      review.id, review.session_id, review.rating, review.state, review.due, review.stability, review.difficulty, review.elapsed_days,
-      review.last_elapsed_days, review.scheduled_days, review.learning_steps, review.next_due, review.duration_ms, review.reviewed_at,
-      id, auth.userId, card.version,
+      review.id,
+      review.session_id,
+      review.rating,
+      review.state,
+      review.due,
+      review.stability,
+      review.difficulty,
+      review.elapsed_days,
+      review.last_elapsed_days,
+      review.scheduled_days,
+      review.learning_steps,
+      review.next_due,
+      review.duration_ms,
+      review.reviewed_at,
+      id,
+      auth.userId,
+      card.version,
     ),
     env.DB.prepare(SQL.reviewUpdate).bind(
-      next.state, next.due.getTime(), next.stability, next.difficulty, next.elapsed_days, next.scheduled_days, next.learning_steps,
-      next.reps, next.lapses, lastReview, card.version + 1, id, auth.userId, card.version,
+      next.state,
+      next.due.getTime(),
+      next.stability,
+      next.difficulty,
+      next.elapsed_days,
+      next.scheduled_days,
+      next.learning_steps,
+      next.reps,
+      next.lapses,
+      lastReview,
+      card.version + 1,
+      id,
+      auth.userId,
+      card.version,
     ),
   ]);
   if (!write) return problem(401, "session_expired");
@@ -348,13 +432,26 @@ async function benchRoute(request, env, url) {
     };
     const plans = {};
     for (const [name, [sql, params]] of Object.entries(queries)) {
-      const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all();
+      const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .bind(...params)
+        .all();
       // D1 reports each statement's execution time (meta.duration, ms; the median of 5 runs) and the
       // rows it read (meta.rows_read, what D1 bills reads by).
       const runs = [];
-      for (let i = 0; i < 5; i++) runs.push((await env.DB.prepare(sql).bind(...params).all()).meta);
+      for (let i = 0; i < 5; i++)
+        runs.push(
+          (
+            await env.DB.prepare(sql)
+              .bind(...params)
+              .all()
+          ).meta,
+        );
       runs.sort((a, b) => a.duration - b.duration);
-      plans[name] = { plan: results.map((r) => r.detail).join(" | "), ms: runs[2].duration, rowsRead: runs[2].rows_read };
+      plans[name] = {
+        plan: results.map((r) => r.detail).join(" | "),
+        ms: runs[2].duration,
+        rowsRead: runs[2].rows_read,
+      };
     }
     return json(plans);
   }

@@ -14,7 +14,16 @@ import { runWrangler } from "./proc.mjs";
  */
 export async function buildProduction(dir) {
   const output = await runWrangler([
-    "deploy", "--dry-run", "--env", "production", "--outdir", dir, "--outfile", join(dir, "worker.bundle"), "--metafile", join(dir, "meta.json"),
+    "deploy",
+    "--dry-run",
+    "--env",
+    "production",
+    "--outdir",
+    dir,
+    "--outfile",
+    join(dir, "worker.bundle"),
+    "--metafile",
+    join(dir, "meta.json"),
   ]);
   return { dir, wranglerSays: /Total Upload: ([^\n]+)/.exec(output)?.[1]?.trim() ?? null };
 }
@@ -75,6 +84,10 @@ export function summariseProfile(profile) {
     samples: profile.samples.length,
     busyMs: sampled - idle,
     gcMs: gc,
-    top: [...self].filter(([name]) => name !== "(idle)").sort((a, b) => b[1] - a[1]).slice(0, 6).map(([name, ms]) => ({ name, ms })),
+    top: [...self]
+      .filter(([name]) => name !== "(idle)")
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 6)
+      .map(([name, ms]) => ({ name, ms })),
   };
 }

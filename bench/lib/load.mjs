@@ -15,7 +15,9 @@ function machineBusyTicks() {
 
 /** Ticks of the wrangler node processes of a server (the CLI and its child; not the workerds). */
 function wranglerNodeTicks(server) {
-  const nodes = [readStat(server.pid), ...descendants(server.pid)].filter((p) => p && p.comm !== "workerd" && p.comm !== "esbuild");
+  const nodes = [readStat(server.pid), ...descendants(server.pid)].filter(
+    (p) => p && p.comm !== "workerd" && p.comm !== "esbuild",
+  );
   return nodes.reduce((sum, p) => sum + p.utime + p.stime, 0);
 }
 
@@ -83,11 +85,16 @@ export async function measure(server, scenario, options) {
   const responses = result.requests.total;
   const failed = result.non2xx + result.errors + result.timeouts;
   if (failed > 0 || responses < options.amount) {
-    const codes = Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => `${code}×${count}`).join(", ");
-    throw new Error(`${server.name} ${scenario.name}: ${result.non2xx} non-2xx (${codes}), ${result.errors} errors, ${result.timeouts} timeouts, ${responses}/${options.amount} responses`);
+    const codes = Object.entries(result.statusCodeStats ?? {})
+      .map(([code, { count }]) => `${code}×${count}`)
+      .join(", ");
+    throw new Error(
+      `${server.name} ${scenario.name}: ${result.non2xx} non-2xx (${codes}), ${result.errors} errors, ${result.timeouts} timeouts, ${responses}/${options.amount} responses`,
+    );
   }
   const msPerTick = 1000 / CLK_TCK;
-  const ours = after.runtime - before.runtime + (after.proxy - before.proxy) + (after.cli - before.cli) + (after.own - before.own);
+  const ours =
+    after.runtime - before.runtime + (after.proxy - before.proxy) + (after.cli - before.cli) + (after.own - before.own);
   return {
     requests: responses,
     seconds,

@@ -68,7 +68,12 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export function runNode(script, args, { timeoutMs = 300_000, cwd = ROOT, label = script } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { cwd, env: WRANGLER_ENV, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [script, ...args], {
+      cwd,
+      env: WRANGLER_ENV,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     liveGroups.add(child.pid);
     let output = "";
     child.stdout.on("data", (chunk) => (output += chunk));
@@ -87,7 +92,8 @@ export function runNode(script, args, { timeoutMs = 300_000, cwd = ROOT, label =
 }
 
 /** Runs `wrangler <args>` to completion (see runNode). */
-export const runWrangler = (args, options = {}) => runNode(WRANGLER_JS, args, { label: `wrangler ${args.slice(0, 2).join(" ")}`, ...options });
+export const runWrangler = (args, options = {}) =>
+  runNode(WRANGLER_JS, args, { label: `wrangler ${args.slice(0, 2).join(" ")}`, ...options });
 
 /** A TCP port free on 127.0.0.1 right now. */
 export function freePort() {
@@ -113,7 +119,20 @@ export async function startWranglerDev({ name, args, logFile, healthPath, timeou
   const log = createWriteStream(logFile);
   const child = spawn(
     process.execPath,
-    [WRANGLER_JS, "dev", ...args, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false", "--log-level", "warn"],
+    [
+      WRANGLER_JS,
+      "dev",
+      ...args,
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(inspectorPort),
+      "--show-interactive-dev-session=false",
+      "--log-level",
+      "warn",
+    ],
     { cwd, env: WRANGLER_ENV, detached: true, stdio: ["ignore", "pipe", "pipe"] },
   );
   liveGroups.add(child.pid);
@@ -137,7 +156,9 @@ export async function startWranglerDev({ name, args, logFile, healthPath, timeou
   }
   await server.stop();
   const tail = readFileSync(logFile, "utf8").slice(-3000);
-  throw new Error(`${name}: wrangler dev ${exited ? "exited early" : "did not become healthy"}; log ${logFile}:\n${tail}`);
+  throw new Error(
+    `${name}: wrangler dev ${exited ? "exited early" : "did not become healthy"}; log ${logFile}:\n${tail}`,
+  );
 }
 
 /** Every process: pid, ppid, pgid, state and command name, from /proc (Linux). */

@@ -22,7 +22,17 @@ function aggregate(runs, scenario, target) {
   const mine = runs.filter((r) => r.scenario === scenario && r.target === target);
   if (mine.length === 0) return null;
   const of = (key) => summary(mine.map((r) => r[key]));
-  return { rounds: mine.length, cpuMs: of("cpuMs"), rps: of("rps"), p50: of("p50"), p99: of("p99"), proxyCpuMs: of("proxyCpuMs"), cliCpuMs: of("cliCpuMs"), otherCores: of("otherCores"), byRound: mine };
+  return {
+    rounds: mine.length,
+    cpuMs: of("cpuMs"),
+    rps: of("rps"),
+    p50: of("p50"),
+    p99: of("p99"),
+    proxyCpuMs: of("proxyCpuMs"),
+    cliCpuMs: of("cliCpuMs"),
+    otherCores: of("otherCores"),
+    byRound: mine,
+  };
 }
 
 /** App ÷ baseline CPU per round (same round, so the same background load), summarised. */
@@ -40,7 +50,13 @@ function machine() {
       return "?";
     }
   };
-  return { nproc: sh("nproc", []), cpu: cpus()[0]?.model ?? "?", memGiB: (totalmem() / 2 ** 30).toFixed(1), uname: sh("uname", ["-a"]), node: process.version };
+  return {
+    nproc: sh("nproc", []),
+    cpu: cpus()[0]?.model ?? "?",
+    memGiB: (totalmem() / 2 ** 30).toFixed(1),
+    uname: sh("uname", ["-a"]),
+    node: process.version,
+  };
 }
 
 /**
@@ -49,9 +65,16 @@ function machine() {
  */
 function sqlTable(sql, seeded) {
   const columns = [["smallAlone", `${seeded.small.cards} cards, alone in the DB`]];
-  if (sql.small) columns.push(["small", `${seeded.small.cards} cards, ${seeded.large.cards} more in the DB`], ["large", `${seeded.large.cards} cards`]);
+  if (sql.small)
+    columns.push(
+      ["small", `${seeded.small.cards} cards, ${seeded.large.cards} more in the DB`],
+      ["large", `${seeded.large.cards} cards`],
+    );
   const lines = ["## SQL: D1 execution time (ms) / rows read per statement, and query plan", ""];
-  lines.push("Measured through the baseline's D1 binding with the app's SQL and parameters: `meta.duration` (whole ms, median of 5) / `meta.rows_read` (what D1 bills reads by).", "");
+  lines.push(
+    "Measured through the baseline's D1 binding with the app's SQL and parameters: `meta.duration` (whole ms, median of 5) / `meta.rows_read` (what D1 bills reads by).",
+    "",
+  );
   lines.push(`| statement | ${columns.map(([, label]) => label).join(" | ")} | plan (${columns.at(-1)[1]}) |`);
   lines.push(`|---|${columns.map(() => "---|").join("")}---|`);
   for (const name of Object.keys(sql.smallAlone)) {
@@ -73,7 +96,11 @@ function headerLines({ options, runs, bundle, seeded, wallSeconds }) {
     `- Date: ${new Date().toISOString()}; wall time ${wallSeconds.toFixed(0)} s`,
     `- Machine: ${m.nproc} cores (${m.cpu}), ${m.memGiB} GiB RAM; Node ${m.node}; \`${m.uname}\``,
     `- Load: ${options.connections} connections, ${options.requests} requests per run (${options.scaleRequests} on the large collection), ${options.rounds} round(s), ${options.warmup} warm-up requests per scenario and target`,
-    `- Collections: ${Object.entries(seeded).map(([k, v]) => `${k} ${v.cards} cards / ${v.logs} review logs`).join("; ")}${options.large ? "" : " (the 100,000-card collection and the scale section are skipped in this mode)"}`,
+    `- Collections: ${Object.entries(seeded)
+      .map(([k, v]) => `${k} ${v.cards} cards / ${v.logs} review logs`)
+      .join(
+        "; ",
+      )}${options.large ? "" : " (the 100,000-card collection and the scale section are skipped in this mode)"}`,
     `- Production bundle sha256 ${bundle.sha256} (the code under test)`,
     `- Other programs' CPU during runs: median ${f2(other.median)} cores (max ${f2(other.max)}) of ${m.nproc}`,
     "",
@@ -83,8 +110,13 @@ function headerLines({ options, runs, bundle, seeded, wallSeconds }) {
 /** App vs baseline per hot path, and the CPU-ratio targets. */
 function hotSection({ runs, scenarios, sameSql }) {
   const lines = ["## Hot paths: app vs baseline", ""];
-  lines.push("Median over rounds (min–max). CPU = the workerd runtime's user+system time per request (it runs the worker and the local D1).", "");
-  lines.push("| path | app CPU ms/req | baseline CPU ms/req | CPU app ÷ baseline (per-round range) | app − baseline ms | app req/s | baseline req/s | app p50 / p99 ms | baseline p50 / p99 ms |");
+  lines.push(
+    "Median over rounds (min–max). CPU = the workerd runtime's user+system time per request (it runs the worker and the local D1).",
+    "",
+  );
+  lines.push(
+    "| path | app CPU ms/req | baseline CPU ms/req | CPU app ÷ baseline (per-round range) | app − baseline ms | app req/s | baseline req/s | app p50 / p99 ms | baseline p50 / p99 ms |",
+  );
   lines.push("|---|---|---|---|---|---|---|---|---|");
   const rows = [];
   const tooling = [];
@@ -95,7 +127,9 @@ function hotSection({ runs, scenarios, sameSql }) {
     const ratio = app.cpuMs.median / baseline.cpuMs.median;
     const perRound = pairedRatios(app, baseline);
     rows.push({ path: s.key, ratio, perRound, app: app.cpuMs.median, baseline: baseline.cpuMs.median });
-    tooling.push(`${s.key} proxy ${f2(app.proxyCpuMs.median)}/${f2(baseline.proxyCpuMs.median)} ms, CLI ${f2(app.cliCpuMs.median)}/${f2(baseline.cliCpuMs.median)} ms`);
+    tooling.push(
+      `${s.key} proxy ${f2(app.proxyCpuMs.median)}/${f2(baseline.proxyCpuMs.median)} ms, CLI ${f2(app.cliCpuMs.median)}/${f2(baseline.cliCpuMs.median)} ms`,
+    );
     const warning = sameSql.some((c) => c.path === s.key && !c.same) ? " ⚠ baseline SQL differs" : "";
     lines.push(
       `| ${s.label}${warning} | ${spread(app.cpuMs, f2)} | ${spread(baseline.cpuMs, f2)} | **${f2(ratio)}** (${f2(perRound.min)}–${f2(perRound.max)}) | ${f2(app.cpuMs.median - baseline.cpuMs.median)} | ${spread(app.rps, f0)} | ${spread(baseline.rps, f0)} | ${f0(app.p50.median)} / ${f0(app.p99.median)} | ${f0(baseline.p50.median)} / ${f0(baseline.p99.median)} |`,
@@ -104,7 +138,11 @@ function hotSection({ runs, scenarios, sameSql }) {
   lines.push("");
   const targets = rows
     .filter((r) => CPU_TARGET_PATHS.includes(r.path))
-    .map((r) => ({ target: `CPU per request app ÷ baseline ≤ ${TARGETS.cpuRatio}: ${r.path}`, measured: f2(r.ratio), met: r.ratio <= TARGETS.cpuRatio }));
+    .map((r) => ({
+      target: `CPU per request app ÷ baseline ≤ ${TARGETS.cpuRatio}: ${r.path}`,
+      measured: f2(r.ratio),
+      met: r.ratio <= TARGETS.cpuRatio,
+    }));
   return { lines, targets, rows, tooling };
 }
 
@@ -118,22 +156,42 @@ function scaleSection({ runs, scenarios, seeded }) {
     if (!small || !large) continue;
     const ratio = large.cpuMs.median / small.cpuMs.median;
     rows.push({ path: s.path, ratio, small: small.cpuMs.median, large: large.cpuMs.median });
-    lines.push(`| ${s.label} (${seeded.small.cards} → ${seeded.large.cards}) | ${spread(small.cpuMs, f2)} | ${spread(large.cpuMs, f2)} | **${f2(ratio)}** | ${f0(small.p50.median)} → ${f0(large.p50.median)} | ${f0(small.rps.median)} → ${f0(large.rps.median)} |`);
+    lines.push(
+      `| ${s.label} (${seeded.small.cards} → ${seeded.large.cards}) | ${spread(small.cpuMs, f2)} | ${spread(large.cpuMs, f2)} | **${f2(ratio)}** | ${f0(small.p50.median)} → ${f0(large.p50.median)} | ${f0(small.rps.median)} → ${f0(large.rps.median)} |`,
+    );
   }
   if (rows.length === 0) {
-    const skipped = { target: `100,000 ÷ 1,000 cards ≤ ${TARGETS.scaleRatio}: ${SCALE_TARGET_PATHS.join(", ")}`, measured: "not measured (no large collection in this mode)", met: null };
+    const skipped = {
+      target: `100,000 ÷ 1,000 cards ≤ ${TARGETS.scaleRatio}: ${SCALE_TARGET_PATHS.join(", ")}`,
+      measured: "not measured (no large collection in this mode)",
+      met: null,
+    };
     return { lines: [], targets: [skipped], rows };
   }
-  const header = ["## Scale: the app at 1,000 vs 100,000 cards", "", "| path | CPU ms/req small | CPU ms/req large | CPU large ÷ small | p50 ms small → large | req/s small → large |", "|---|---|---|---|---|---|"];
+  const header = [
+    "## Scale: the app at 1,000 vs 100,000 cards",
+    "",
+    "| path | CPU ms/req small | CPU ms/req large | CPU large ÷ small | p50 ms small → large | req/s small → large |",
+    "|---|---|---|---|---|---|",
+  ];
   const targets = rows
     .filter((r) => SCALE_TARGET_PATHS.includes(r.path))
-    .map((r) => ({ target: `${seeded.large.cards} ÷ ${seeded.small.cards} cards ≤ ${TARGETS.scaleRatio}: ${r.path}`, measured: f2(r.ratio), met: r.ratio <= TARGETS.scaleRatio }));
+    .map((r) => ({
+      target: `${seeded.large.cards} ÷ ${seeded.small.cards} cards ≤ ${TARGETS.scaleRatio}: ${r.path}`,
+      measured: f2(r.ratio),
+      met: r.ratio <= TARGETS.scaleRatio,
+    }));
   return { lines: [...header, ...lines, ""], targets, rows };
 }
 
 /** D1 round trips per endpoint, and the round-trip targets per kind. */
 function tripsSection(trips) {
-  const lines = ["## D1 round trips per request (bench/round-trips.test.ts, countingD1)", "", "| kind | endpoint | round trips | statements | issue target |", "|---|---|---|---|---|"];
+  const lines = [
+    "## D1 round trips per request (bench/round-trips.test.ts, countingD1)",
+    "",
+    "| kind | endpoint | round trips | statements | issue target |",
+    "|---|---|---|---|---|",
+  ];
   for (const row of trips) {
     const verdict = row.target === null ? "–" : `${row.target} ${row.trips <= row.target ? "✅" : "❌"}`;
     lines.push(`| ${row.kind} | ${row.endpoint} | ${row.trips} | ${row.statements} | ${verdict} |`);
@@ -144,7 +202,9 @@ function tripsSection(trips) {
     const over = rows.filter((r) => r.trips > limit);
     return {
       target: `D1 round trips: ${kind === "review" ? "review write ≤ 2" : `every ${kind} = 1`}`,
-      measured: over.length ? over.map((r) => `${r.endpoint}: ${r.trips}`).join(", ") : `max ${Math.max(...rows.map((r) => r.trips))} over ${rows.length} endpoints`,
+      measured: over.length
+        ? over.map((r) => `${r.endpoint}: ${r.trips}`).join(", ")
+        : `max ${Math.max(...rows.map((r) => r.trips))} over ${rows.length} endpoints`,
       met: over.length === 0,
     };
   });
@@ -159,12 +219,19 @@ function artifactsSection(bundle, startup) {
     "## Bundle and startup (production build, `wrangler deploy --dry-run --env production`)",
     "",
     `- index.js: ${kib(bundle.rawBytes)} raw, **${kib(bundle.gzipBytes)} gzip**`,
-    `- Bytes in the bundle by package: ${bundle.byPackage.slice(0, 8).map((p) => `${p.name} ${kib(p.bytes)}`).join(", ")}`,
+    `- Bytes in the bundle by package: ${bundle.byPackage
+      .slice(0, 8)
+      .map((p) => `${p.name} ${kib(p.bytes)}`)
+      .join(", ")}`,
     `- Startup CPU profile (\`wrangler check startup\`, ${startup.length} run(s)): sampled busy time ${spread(busy, f0)} ms, span ${f0(first.spanMs)} ms, GC ${f0(first.gcMs)} ms, ${first.samples} samples; profile ${first.file.replace(/.*bench\//, "bench/")}`,
     `- Top self time at startup: ${first.top.map((t) => `${t.name} ${f0(t.ms)} ms`).join("; ")}`,
     "",
   ];
-  const target = { target: `Production bundle ≤ ${TARGETS.gzipKiB} KiB gzip`, measured: kib(bundle.gzipBytes), met: bundle.gzipBytes <= TARGETS.gzipKiB * 1024 };
+  const target = {
+    target: `Production bundle ≤ ${TARGETS.gzipKiB} KiB gzip`,
+    measured: kib(bundle.gzipBytes),
+    met: bundle.gzipBytes <= TARGETS.gzipKiB * 1024,
+  };
   return { lines, targets: [target], busy };
 }
 
@@ -190,7 +257,14 @@ export function renderReport(data) {
   const trips = tripsSection(data.trips);
   const artifacts = artifactsSection(data.bundle, data.startup);
   const targets = [...hot.targets, ...scale.targets, ...trips.targets, ...artifacts.targets];
-  const targetTable = ["## Targets", "", "| target | measured | status |", "|---|---|---|", ...targets.map((t) => `| ${t.target} | ${t.measured} | ${mark(t.met)} |`), ""];
+  const targetTable = [
+    "## Targets",
+    "",
+    "| target | measured | status |",
+    "|---|---|---|",
+    ...targets.map((t) => `| ${t.target} | ${t.measured} | ${mark(t.met)} |`),
+    "",
+  ];
   const markdown = [
     ...headerLines(data),
     ...targetTable,
@@ -200,5 +274,14 @@ export function renderReport(data) {
     ...artifacts.lines,
     ...contextSection({ ...data, tooling: hot.tooling }),
   ].join("\n");
-  return { markdown, summary: { targets, cpu: hot.rows, scale: scale.rows, bundle: { raw: data.bundle.rawBytes, gzip: data.bundle.gzipBytes }, startupBusyMs: artifacts.busy } };
+  return {
+    markdown,
+    summary: {
+      targets,
+      cpu: hot.rows,
+      scale: scale.rows,
+      bundle: { raw: data.bundle.rawBytes, gzip: data.bundle.gzipBytes },
+      startupBusyMs: artifacts.busy,
+    },
+  };
 }

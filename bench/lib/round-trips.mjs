@@ -14,7 +14,10 @@ const MARKER = "ROUND_TRIPS_JSON ";
  * @throws Error when the test fails (a budget was exceeded) or printed no table.
  */
 export async function countRoundTrips() {
-  const output = await runNode(VITEST, ["run", "bench/round-trips.test.ts"], { timeoutMs: 180_000, label: "vitest bench/round-trips.test.ts" });
+  const output = await runNode(VITEST, ["run", "bench/round-trips.test.ts"], {
+    timeoutMs: 180_000,
+    label: "vitest bench/round-trips.test.ts",
+  });
   const line = output.split("\n").find((l) => l.includes(MARKER));
   if (!line) throw new Error(`bench/round-trips.test.ts printed no ${MARKER.trim()} line:\n${output.slice(-3000)}`);
   return JSON.parse(line.slice(line.indexOf(MARKER) + MARKER.length));

@@ -13,18 +13,31 @@ const RATINGS = ["good", "good", "again", "good", "good", "hard", "good", "good"
 const list = (user) => () => ({ method: "GET", path: "/api/v1/flashcards", headers: bearer(user) });
 
 /** GET a search for `term` (first page). */
-const search = (user, term) => () => ({ method: "GET", path: `/api/v1/flashcards?q=${encodeURIComponent(term)}`, headers: bearer(user) });
+const search = (user, term) => () => ({
+  method: "GET",
+  path: `/api/v1/flashcards?q=${encodeURIComponent(term)}`,
+  headers: bearer(user),
+});
 
 /** GET the study queue (20 cards and the counts). */
 const queue = (user) => () => ({ method: "GET", path: "/api/v1/study/queue", headers: bearer(user) });
 
 /** GET one card, a different one each request (cycling through `ids`). */
-const read = (user, ids) => (i) => ({ method: "GET", path: `/api/v1/flashcards/${ids[i % ids.length]}`, headers: bearer(user) });
+const read = (user, ids) => (i) => ({
+  method: "GET",
+  path: `/api/v1/flashcards/${ids[i % ids.length]}`,
+  headers: bearer(user),
+});
 
 /** POST one new manual card with realistic text. */
 const create = (user, texts) => (i) => {
   const { front, back } = texts[i % texts.length];
-  return { method: "POST", path: "/api/v1/flashcards", headers: jsonHeaders(user), body: JSON.stringify({ flashcards: [{ front, back, source: "manual" }] }) };
+  return {
+    method: "POST",
+    path: "/api/v1/flashcards",
+    headers: jsonHeaders(user),
+    body: JSON.stringify({ flashcards: [{ front, back, source: "manual" }] }),
+  };
 };
 
 /**
@@ -46,26 +59,102 @@ const review = (user, ids) => (i) => ({
  */
 export function buildScenarios({ small, large, writer, texts, searchTerm, missingTerm }) {
   const scenarios = [
-    { key: "health", path: "health", label: "health (no auth, no D1)", group: "diagnostic", phase: "read", request: { app: () => ({ method: "GET", path: "/api/v1/health" }), baseline: () => ({ method: "GET", path: "/health" }) } },
+    {
+      key: "health",
+      path: "health",
+      label: "health (no auth, no D1)",
+      group: "diagnostic",
+      phase: "read",
+      request: {
+        app: () => ({ method: "GET", path: "/api/v1/health" }),
+        baseline: () => ({ method: "GET", path: "/health" }),
+      },
+    },
     { key: "list", path: "list", label: "list a page of cards", group: "hot", phase: "read", make: list(small) },
     { key: "get", path: "get", label: "read one card", group: "hot", phase: "read", make: read(small, small.ids) },
-    { key: "search", path: "search", label: `search "${searchTerm}"`, group: "hot", phase: "read", make: search(small, searchTerm) },
-    { key: "search-none", path: "search-none", label: `search "${missingTerm}" (no match)`, group: "hot", phase: "read", make: search(small, missingTerm) },
+    {
+      key: "search",
+      path: "search",
+      label: `search "${searchTerm}"`,
+      group: "hot",
+      phase: "read",
+      make: search(small, searchTerm),
+    },
+    {
+      key: "search-none",
+      path: "search-none",
+      label: `search "${missingTerm}" (no match)`,
+      group: "hot",
+      phase: "read",
+      make: search(small, missingTerm),
+    },
     { key: "queue", path: "queue", label: "read the study queue", group: "hot", phase: "read", make: queue(small) },
-    { key: "create", path: "create", label: "create a card", group: "hot", phase: "write", make: create(writer, texts) },
-    { key: "review", path: "review", label: "submit a review", group: "hot", phase: "write", make: review(small, small.ids) },
+    {
+      key: "create",
+      path: "create",
+      label: "create a card",
+      group: "hot",
+      phase: "write",
+      make: create(writer, texts),
+    },
+    {
+      key: "review",
+      path: "review",
+      label: "submit a review",
+      group: "hot",
+      phase: "write",
+      make: review(small, small.ids),
+    },
   ];
   if (large) {
     scenarios.push(
-      { key: "list@large", path: "list", label: "list a page of cards", group: "scale", phase: "read", make: list(large) },
-      { key: "search@large", path: "search", label: `search "${searchTerm}"`, group: "scale", phase: "read", make: search(large, searchTerm) },
-      { key: "search-none@large", path: "search-none", label: `search "${missingTerm}" (no match)`, group: "scale", phase: "read", make: search(large, missingTerm) },
-      { key: "queue@large", path: "queue", label: "read the study queue", group: "scale", phase: "read", make: queue(large) },
-      { key: "review@large", path: "review", label: "submit a review", group: "scale", phase: "write", make: review(large, large.ids) },
+      {
+        key: "list@large",
+        path: "list",
+        label: "list a page of cards",
+        group: "scale",
+        phase: "read",
+        make: list(large),
+      },
+      {
+        key: "search@large",
+        path: "search",
+        label: `search "${searchTerm}"`,
+        group: "scale",
+        phase: "read",
+        make: search(large, searchTerm),
+      },
+      {
+        key: "search-none@large",
+        path: "search-none",
+        label: `search "${missingTerm}" (no match)`,
+        group: "scale",
+        phase: "read",
+        make: search(large, missingTerm),
+      },
+      {
+        key: "queue@large",
+        path: "queue",
+        label: "read the study queue",
+        group: "scale",
+        phase: "read",
+        make: queue(large),
+      },
+      {
+        key: "review@large",
+        path: "review",
+        label: "submit a review",
+        group: "scale",
+        phase: "write",
+        make: review(large, large.ids),
+      },
     );
   }
   return scenarios.map((s) => ({ ...s, request: s.request ?? { app: s.make, baseline: s.make } }));
 }
 
 /** The scenario as `measure` wants it for one target: a name and request(i). */
-export const forTarget = (scenario, target) => ({ name: `${scenario.key} (${target})`, request: scenario.request[target] });
+export const forTarget = (scenario, target) => ({
+  name: `${scenario.key} (${target})`,
+  request: scenario.request[target],
+});

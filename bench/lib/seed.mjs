@@ -23,16 +23,48 @@ const NEW_SHARE = 0.2;
 const ROWS_PER_STATEMENT = 100;
 
 const CARD_COLUMNS = [
-  "id", "user_id", "generation_id", "front", "back", "source", "created_at", "updated_at", "state", "due", "stability",
-  "difficulty", "elapsed_days", "scheduled_days", "learning_steps", "reps", "lapses", "last_review", "version",
+  "id",
+  "user_id",
+  "generation_id",
+  "front",
+  "back",
+  "source",
+  "created_at",
+  "updated_at",
+  "state",
+  "due",
+  "stability",
+  "difficulty",
+  "elapsed_days",
+  "scheduled_days",
+  "learning_steps",
+  "reps",
+  "lapses",
+  "last_review",
+  "version",
 ];
 const LOG_COLUMNS = [
-  "id", "user_id", "flashcard_id", "session_id", "rating", "state", "due", "stability", "difficulty", "elapsed_days",
-  "last_elapsed_days", "scheduled_days", "learning_steps", "next_due", "duration_ms", "reviewed_at",
+  "id",
+  "user_id",
+  "flashcard_id",
+  "session_id",
+  "rating",
+  "state",
+  "due",
+  "stability",
+  "difficulty",
+  "elapsed_days",
+  "last_elapsed_days",
+  "scheduled_days",
+  "learning_steps",
+  "next_due",
+  "duration_ms",
+  "reviewed_at",
 ];
 
 /** A SQL literal for a string, number or null. */
-const literal = (value) => (value === null ? "NULL" : typeof value === "number" ? String(value) : `'${value.replaceAll("'", "''")}'`);
+const literal = (value) =>
+  value === null ? "NULL" : typeof value === "number" ? String(value) : `'${value.replaceAll("'", "''")}'`;
 
 /**
  * The FSRS state of card `i` of `n` (created at `created`), as of `now`. Cards of index ≥ 80 % of `n`
@@ -41,12 +73,32 @@ const literal = (value) => (value === null ? "NULL" : typeof value === "number" 
 function studyState(rand, i, n, created, now) {
   const newFrom = Math.floor(n * (1 - NEW_SHARE));
   if (i >= newFrom) {
-    return { state: 0, due: created, stability: 0, difficulty: 0, scheduledDays: 0, learningSteps: 0, reps: 0, lapses: 0, lastReview: null };
+    return {
+      state: 0,
+      due: created,
+      stability: 0,
+      difficulty: 0,
+      scheduledDays: 0,
+      learningSteps: 0,
+      reps: 0,
+      lapses: 0,
+      lastReview: null,
+    };
   }
   if (i >= newFrom - 10) {
     // Introduced today: one review, still learning, due within the hour.
     const lastReview = now - intIn(rand, 1, 6) * HOUR;
-    return { state: 1, due: lastReview + 10 * 60_000, stability: 2.3, difficulty: 5.1, scheduledDays: 0, learningSteps: 1, reps: 1, lapses: 0, lastReview };
+    return {
+      state: 1,
+      due: lastReview + 10 * 60_000,
+      stability: 2.3,
+      difficulty: 5.1,
+      scheduledDays: 0,
+      learningSteps: 1,
+      reps: 1,
+      lapses: 0,
+      lastReview,
+    };
   }
   const roll = rand();
   const stability = Math.round((1 + rand() * 200) * 100) / 100;
@@ -59,13 +111,34 @@ function studyState(rand, i, n, created, now) {
   if (roll < learningShare) {
     // Learning (1) or relearning (3), due within an hour either side of now.
     const due = now + intIn(rand, -HOUR, HOUR);
-    return { state: roll < learningShare * 0.65 ? 1 : 3, due, stability, difficulty, scheduledDays: 0, learningSteps: 1, reps, lapses, lastReview: due - 10 * 60_000 };
+    return {
+      state: roll < learningShare * 0.65 ? 1 : 3,
+      due,
+      stability,
+      difficulty,
+      scheduledDays: 0,
+      learningSteps: 1,
+      reps,
+      lapses,
+      lastReview: due - 10 * 60_000,
+    };
   }
   // Review state: last reviewed somewhere inside its interval; 2 % are overdue by up to 3 days.
   const scheduledDays = Math.max(1, Math.round(stability));
-  const elapsed = rand() < 0.02 ? scheduledDays * DAY + intIn(rand, 0, 3 * DAY) : intIn(rand, 0, scheduledDays * DAY - HOUR);
+  const elapsed =
+    rand() < 0.02 ? scheduledDays * DAY + intIn(rand, 0, 3 * DAY) : intIn(rand, 0, scheduledDays * DAY - HOUR);
   const lastReview = Math.max(created, now - elapsed);
-  return { state: 2, due: lastReview + scheduledDays * DAY, stability, difficulty, scheduledDays, learningSteps: 0, reps, lapses, lastReview };
+  return {
+    state: 2,
+    due: lastReview + scheduledDays * DAY,
+    stability,
+    difficulty,
+    scheduledDays,
+    learningSteps: 0,
+    reps,
+    lapses,
+    lastReview,
+  };
 }
 
 /** The 1–3 review logs of a reviewed card, the newest at its `last_review`. */
@@ -138,7 +211,9 @@ export function* generateCollection(userId, n, now, seed) {
 function insertStatements(table, columns, rows) {
   const statements = [];
   for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-    const values = rows.slice(start, start + ROWS_PER_STATEMENT).map((row) => `(${columns.map((c) => literal(row[c])).join(",")})`);
+    const values = rows
+      .slice(start, start + ROWS_PER_STATEMENT)
+      .map((row) => `(${columns.map((c) => literal(row[c])).join(",")})`);
     statements.push(`INSERT INTO ${table} (${columns.join(",")}) VALUES\n${values.join(",\n")}`);
   }
   return statements;

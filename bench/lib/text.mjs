@@ -33,18 +33,62 @@ export function uuid(rand) {
 }
 
 const TERMS = [
-  "photosynthesis", "the Krebs cycle", "osmosis", "the Treaty of Westphalia", "plate tectonics", "the TCP handshake",
-  "a binary search tree", "the Roman Senate", "entropy", "the Doppler effect", "supply and demand", "the Vistula",
-  "the Copernican model", "DNS resolution", "a hash table", "the Magna Carta", "continental drift", "bebop",
-  "the French Revolution", "a neural network", "the citric acid cycle", "inflation", "the Silk Road", "a prime number",
-  "the water cycle", "Kraków's Old Town", "an eigenvector", "the Baroque period", "the immune response", "a closure",
+  "photosynthesis",
+  "the Krebs cycle",
+  "osmosis",
+  "the Treaty of Westphalia",
+  "plate tectonics",
+  "the TCP handshake",
+  "a binary search tree",
+  "the Roman Senate",
+  "entropy",
+  "the Doppler effect",
+  "supply and demand",
+  "the Vistula",
+  "the Copernican model",
+  "DNS resolution",
+  "a hash table",
+  "the Magna Carta",
+  "continental drift",
+  "bebop",
+  "the French Revolution",
+  "a neural network",
+  "the citric acid cycle",
+  "inflation",
+  "the Silk Road",
+  "a prime number",
+  "the water cycle",
+  "Kraków's Old Town",
+  "an eigenvector",
+  "the Baroque period",
+  "the immune response",
+  "a closure",
 ];
 const VERBS = ["explains", "describes", "causes", "limits", "drives", "shapes", "regulates", "measures"];
-const PEOPLE = ["Mikołaj Kopernik", "Marie Skłodowska-Curie", "Ada Lovelace", "Charles Darwin", "Isaac Newton", "Hypatia", "Alan Turing", "Miles Davis", "Julius Caesar", "Emmy Noether"];
+const PEOPLE = [
+  "Mikołaj Kopernik",
+  "Marie Skłodowska-Curie",
+  "Ada Lovelace",
+  "Charles Darwin",
+  "Isaac Newton",
+  "Hypatia",
+  "Alan Turing",
+  "Miles Davis",
+  "Julius Caesar",
+  "Emmy Noether",
+];
 const LANGUAGES = ["Polish", "German", "Spanish", "Japanese", "French", "Italian"];
 const WORDS = [
-  ["library", "biblioteka"], ["apple", "jabłko"], ["river", "rzeka"], ["to remember", "pamiętać"], ["school", "学校"],
-  ["thank you", "ありがとう"], ["window", "okno"], ["bread", "chleb"], ["friend", "przyjaciel"], ["heart", "serce"],
+  ["library", "biblioteka"],
+  ["apple", "jabłko"],
+  ["river", "rzeka"],
+  ["to remember", "pamiętać"],
+  ["school", "学校"],
+  ["thank you", "ありがとう"],
+  ["window", "okno"],
+  ["bread", "chleb"],
+  ["friend", "przyjaciel"],
+  ["heart", "serce"],
 ];
 const FRAGMENTS = [
   "It converts light energy into chemical energy stored in glucose",
@@ -77,20 +121,32 @@ const YEARS = [1473, 1543, 1596, 1648, 1789, 1815, 1859, 1905, 1945, 1969, 1989,
 /** A question side: 15–200 characters. */
 function front(rand) {
   switch (intIn(rand, 0, 6)) {
-    case 0: return `What is ${pick(rand, TERMS)}?`;
-    case 1: return `Which idea ${pick(rand, VERBS)} ${pick(rand, TERMS)}, and why does it matter for ${pick(rand, TERMS)}?`;
-    case 2: return `Who is associated with ${pick(rand, TERMS)} and what did ${pick(rand, PEOPLE)} contribute?`;
-    case 3: { const [en] = pick(rand, WORDS); return `Translate "${en}" into ${pick(rand, LANGUAGES)}.`; }
-    case 4: return `In which year did the events around ${pick(rand, TERMS)} begin?`;
-    case 5: return `Compare ${pick(rand, TERMS)} with ${pick(rand, TERMS)}.`;
-    default: return `Explain ${pick(rand, TERMS)} in one sentence.`;
+    case 0:
+      return `What is ${pick(rand, TERMS)}?`;
+    case 1:
+      return `Which idea ${pick(rand, VERBS)} ${pick(rand, TERMS)}, and why does it matter for ${pick(rand, TERMS)}?`;
+    case 2:
+      return `Who is associated with ${pick(rand, TERMS)} and what did ${pick(rand, PEOPLE)} contribute?`;
+    case 3: {
+      const [en] = pick(rand, WORDS);
+      return `Translate "${en}" into ${pick(rand, LANGUAGES)}.`;
+    }
+    case 4:
+      return `In which year did the events around ${pick(rand, TERMS)} begin?`;
+    case 5:
+      return `Compare ${pick(rand, TERMS)} with ${pick(rand, TERMS)}.`;
+    default:
+      return `Explain ${pick(rand, TERMS)} in one sentence.`;
   }
 }
 
 /** An answer side: 10–500 characters, most around 60–200. */
 function back(rand) {
   const roll = rand();
-  if (roll < 0.15) { const [, translated] = pick(rand, WORDS); return translated; }
+  if (roll < 0.15) {
+    const [, translated] = pick(rand, WORDS);
+    return translated;
+  }
   if (roll < 0.25) return `${pick(rand, YEARS)} — ${pick(rand, PEOPLE)}.`;
   const sentences = roll < 0.9 ? intIn(rand, 1, 2) : intIn(rand, 3, 5);
   const parts = [];
@@ -102,4 +158,3 @@ function back(rand) {
 
 /** A card's two sides. */
 export const cardText = (rand) => ({ front: front(rand), back: back(rand) });
-

@@ -38,7 +38,11 @@ export function createOpenAiProvider(config: OpenAiProviderConfig): FlashcardPro
         throw new ProviderError("upstream_error", "The provider could not be reached (network error).");
       }
       if (response.status === 429) {
-        throw new ProviderError("rate_limited", "The provider rate-limited the request (429).", retryAfterSeconds(response));
+        throw new ProviderError(
+          "rate_limited",
+          "The provider rate-limited the request (429).",
+          retryAfterSeconds(response),
+        );
       }
       if (!response.ok) {
         throw new ProviderError("upstream_error", `The provider answered HTTP ${response.status}.`);
@@ -50,8 +54,10 @@ export function createOpenAiProvider(config: OpenAiProviderConfig): FlashcardPro
         throwForAbort(error, signal);
         throw new ProviderError("invalid_output", "The provider response is not JSON.");
       }
-      const content = (body as { choices?: Array<{ message?: { content?: unknown } }> })?.choices?.[0]?.message?.content;
-      if (typeof content !== "string") throw new ProviderError("invalid_output", "The provider response has no message content.");
+      const content = (body as { choices?: Array<{ message?: { content?: unknown } }> })?.choices?.[0]?.message
+        ?.content;
+      if (typeof content !== "string")
+        throw new ProviderError("invalid_output", "The provider response has no message content.");
       return parseJsonOutput(content);
     },
   };

@@ -21,7 +21,10 @@ export function validateProposals(raw: unknown): Proposal[] {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue && issue.path.length > 0 ? issue.path.join(".") : "output";
-    throw new ProviderError("invalid_output", `The provider output failed validation at '${where}': ${issue?.code ?? "invalid"}.`);
+    throw new ProviderError(
+      "invalid_output",
+      `The provider output failed validation at '${where}': ${issue?.code ?? "invalid"}.`,
+    );
   }
   const seen = new Set<string>();
   const proposals: Proposal[] = [];

@@ -13,7 +13,11 @@ export function selectProvider(config: Config, env: Pick<Bindings, "AI">): Flash
     case "workers-ai":
       return createWorkersAiProvider(env.AI, config.ai.workersAiModel);
     case "openai":
-      return createOpenAiProvider({ baseUrl: config.ai.openaiBaseUrl, model: config.ai.openaiModel, apiKey: config.ai.openaiApiKey });
+      return createOpenAiProvider({
+        baseUrl: config.ai.openaiBaseUrl,
+        model: config.ai.openaiModel,
+        apiKey: config.ai.openaiApiKey,
+      });
     case "local":
       return createLocalProvider();
   }

@@ -25,6 +25,8 @@ export function isUniqueViolation(error: unknown): boolean {
  */
 export function isTransientD1Error(error: unknown): boolean {
   return causeMessages(error).some((m) =>
-    /overloaded|Network connection lost|storage caused object to be reset|internal error while starting up|Cannot resolve D1 DB due to transient issue|D1 DB reset|Memory limit would be exceeded/i.test(m),
+    /overloaded|Network connection lost|storage caused object to be reset|internal error while starting up|Cannot resolve D1 DB due to transient issue|D1 DB reset|Memory limit would be exceeded/i.test(
+      m,
+    ),
   );
 }

@@ -230,4 +230,3 @@ export type ReviewLogRow = typeof reviewLogs.$inferSelect;
 export type FlashcardRow = typeof flashcards.$inferSelect;
 export type GenerationRow = typeof generations.$inferSelect;
 export type GenerationErrorLogRow = typeof generationErrorLogs.$inferSelect;
-

@@ -6,9 +6,9 @@
  * can never land. See migrations/0001_session_gate.sql.
  */
 import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
+import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { AuthContext } from "../env";
 import { unauthorized } from "../lib/errors";
-import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { Db } from "./client";
 import { causeMessages } from "./d1-errors";
 
@@ -41,7 +41,10 @@ export async function authedBatch<const T extends readonly BatchItem<"sqlite">[]
   statements: T,
 ): Promise<BatchResponse<T>> {
   try {
-    const [, ...results] = await db.batch([sessionGate(db, auth, nowMs), ...statements] as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+    const [, ...results] = await db.batch([sessionGate(db, auth, nowMs), ...statements] as [
+      BatchItem<"sqlite">,
+      ...BatchItem<"sqlite">[],
+    ]);
     return results as unknown as BatchResponse<T>;
   } catch (error) {
     if (causeMessages(error).some((message) => message.includes(SESSION_INVALID))) {

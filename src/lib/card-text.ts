@@ -34,10 +34,16 @@ export const boundedText = (min: number, max: number) =>
       }
       const length = characterCount(text);
       if (length < min) {
-        const message = min === 1 ? "Must not be empty or only whitespace." : `Must be at least ${min} characters after trimming (got ${length}).`;
+        const message =
+          min === 1
+            ? "Must not be empty or only whitespace."
+            : `Must be at least ${min} characters after trimming (got ${length}).`;
         ctx.addIssue({ code: "too_small", origin: "string", minimum: min, inclusive: true, input: text, message });
       } else if (length > max) {
-        const message = min === 1 ? `Must be at most ${max} characters.` : `Must be at most ${max} characters after trimming (got ${length}).`;
+        const message =
+          min === 1
+            ? `Must be at most ${max} characters.`
+            : `Must be at most ${max} characters after trimming (got ${length}).`;
         ctx.addIssue({ code: "too_big", origin: "string", maximum: max, inclusive: true, input: text, message });
       }
     })

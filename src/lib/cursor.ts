@@ -3,8 +3,9 @@
  * HMAC-SHA256 tag, so a client can hand it back but not forge or edit one (400 `invalid_cursor`).
  * The payload is the last row's sort key and id; pages seek from it through an index.
  */
-import { ApiError } from "./errors";
+
 import { fromBase64Url, toBase64Url } from "./encoding";
+import { ApiError } from "./errors";
 
 const TAG_BYTES = 16;
 const keys = new Map<string, Promise<CryptoKey>>();
@@ -12,7 +13,13 @@ const keys = new Map<string, Promise<CryptoKey>>();
 function hmacKey(secret: string): Promise<CryptoKey> {
   let key = keys.get(secret);
   if (!key) {
-    key = crypto.subtle.importKey("raw", new TextEncoder().encode(`cursor:${secret}`), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    key = crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(`cursor:${secret}`),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
     keys.set(secret, key);
   }
   return key;

@@ -138,7 +138,10 @@ export const rateLimited = (retryAfterSeconds: number, detail = "Too many reques
   });
 
 /** 503 for a transient platform failure (D1 overloaded, connection lost): safe to retry. */
-export const serviceUnavailable = (detail = "The service is temporarily unavailable; retry shortly.", retryAfterSeconds = 2) =>
+export const serviceUnavailable = (
+  detail = "The service is temporarily unavailable; retry shortly.",
+  retryAfterSeconds = 2,
+) =>
   new ApiError({
     status: 503,
     code: "service_unavailable",

@@ -15,7 +15,11 @@ export type KeysetPosition = { v: number; id: string };
  * Opens a cursor of collection `kind`; undefined when none was given.
  * @throws ApiError 400 `invalid_cursor`.
  */
-export async function readNewestFirstCursor(cursor: string | undefined, kind: string, secret: string): Promise<KeysetPosition | undefined> {
+export async function readNewestFirstCursor(
+  cursor: string | undefined,
+  kind: string,
+  secret: string,
+): Promise<KeysetPosition | undefined> {
   if (!cursor) return undefined;
   const parsed = cursorSchema.safeParse(await decodeCursor(cursor, secret));
   if (!parsed.success || parsed.data.k !== kind) throw invalidCursor();

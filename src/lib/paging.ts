@@ -17,7 +17,10 @@ export const limitParam = z
 /** The `pagination` object of every collection response. */
 export const paginationSchema = z.object({
   limit: z.int(),
-  next_cursor: z.string().nullable().meta({ description: "Pass as `cursor` to get the next page; null on the last page." }),
+  next_cursor: z
+    .string()
+    .nullable()
+    .meta({ description: "Pass as `cursor` to get the next page; null on the last page." }),
   has_more: z.boolean(),
 });
 

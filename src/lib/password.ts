@@ -26,7 +26,11 @@ export function assertDeployableIterations(iterations: number): void {
 async function derive(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
   assertDeployableIterations(iterations);
   const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(password), "PBKDF2", false, ["deriveBits"]);
-  const bits = await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations }, key, KEY_BYTES * 8);
+  const bits = await crypto.subtle.deriveBits(
+    { name: "PBKDF2", hash: "SHA-256", salt, iterations },
+    key,
+    KEY_BYTES * 8,
+  );
   return new Uint8Array(bits);
 }
 
@@ -47,9 +51,18 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const salt = fromBase64Url(saltText ?? "");
   const expected = fromBase64Url(hashText ?? "");
   const wellFormed =
-    scheme === SCHEME && salt !== null && expected !== null && expected.length === KEY_BYTES &&
-    Number.isInteger(iterations) && iterations >= 1 && iterations <= PBKDF2_MAX_ITERATIONS;
-  const actual = await derive(password, wellFormed ? salt : new Uint8Array(SALT_BYTES), wellFormed ? iterations : PBKDF2_ITERATIONS);
+    scheme === SCHEME &&
+    salt !== null &&
+    expected !== null &&
+    expected.length === KEY_BYTES &&
+    Number.isInteger(iterations) &&
+    iterations >= 1 &&
+    iterations <= PBKDF2_MAX_ITERATIONS;
+  const actual = await derive(
+    password,
+    wellFormed ? salt : new Uint8Array(SALT_BYTES),
+    wellFormed ? iterations : PBKDF2_ITERATIONS,
+  );
   return wellFormed && crypto.subtle.timingSafeEqual(actual, expected);
 }
 

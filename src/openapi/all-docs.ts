@@ -1,6 +1,8 @@
 /**
  * Every route's documentation, in the order the document lists them.
  */
+
+import * as z from "zod";
 import { authDocs } from "../routes/auth/auth.routes";
 import { flashcardDocs } from "../routes/flashcards/flashcards.routes";
 import { generationErrorLogDocs } from "../routes/generation-error-logs/generation-error-logs.routes";
@@ -9,7 +11,6 @@ import { healthDocs } from "../routes/health/health.routes";
 import { reviewDocs } from "../routes/reviews/reviews.routes";
 import { studyDocs } from "../routes/study/study.routes";
 import { studySessionDocs } from "../routes/study-sessions/study-sessions.routes";
-import * as z from "zod";
 import type { RouteDoc } from "./route-doc";
 
 const openApiDocumentSchema = z.looseObject({

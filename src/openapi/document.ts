@@ -34,7 +34,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
 };
 
 const RETRY_AFTER = { description: "Seconds to wait before retrying.", schema: { type: "integer", minimum: 1 } };
-const WWW_AUTHENTICATE = { description: "`Bearer realm=\"flashcards-api\"`", schema: { type: "string" } };
+const WWW_AUTHENTICATE = { description: '`Bearer realm="flashcards-api"`', schema: { type: "string" } };
 
 /** Converts a zod schema; named sub-schemas (meta id) go to `components` and are referenced. */
 function converter(components: Record<string, JsonSchema>) {
@@ -45,10 +45,14 @@ function converter(components: Record<string, JsonSchema>) {
       for (const [key, value] of Object.entries(node)) {
         if (key === "$schema") continue;
         if (key === "$defs") {
-          for (const [name, def] of Object.entries(value as Record<string, unknown>)) components[name] = rewrite(def) as JsonSchema;
+          for (const [name, def] of Object.entries(value as Record<string, unknown>))
+            components[name] = rewrite(def) as JsonSchema;
           continue;
         }
-        out[key] = key === "$ref" && typeof value === "string" ? value.replace("#/$defs/", "#/components/schemas/") : rewrite(value);
+        out[key] =
+          key === "$ref" && typeof value === "string"
+            ? value.replace("#/$defs/", "#/components/schemas/")
+            : rewrite(value);
       }
       return out;
     }
@@ -62,7 +66,11 @@ function converter(components: Record<string, JsonSchema>) {
 }
 
 /** Turns an object schema's properties into OpenAPI parameters. */
-function parameters(convert: ReturnType<typeof converter>, schema: z.ZodObject | undefined, location: "path" | "query" | "header") {
+function parameters(
+  convert: ReturnType<typeof converter>,
+  schema: z.ZodObject | undefined,
+  location: "path" | "query" | "header",
+) {
   if (!schema) return [];
   const json = convert(schema, "input") as { properties?: Record<string, JsonSchema>; required?: string[] };
   return Object.entries(json.properties ?? {}).map(([name, property]) => ({
@@ -95,7 +103,9 @@ export function buildOpenApiDocument(docs: RouteDoc[]) {
       [doc.success.status]: {
         description: doc.success.description,
         ...(doc.success.headers ? { headers: doc.success.headers } : {}),
-        ...(doc.success.schema ? { content: { "application/json": { schema: convert(doc.success.schema, "output") } } } : {}),
+        ...(doc.success.schema
+          ? { content: { "application/json": { schema: convert(doc.success.schema, "output") } } }
+          : {}),
       },
     };
     for (const status of [...statuses].sort()) {
@@ -148,7 +158,10 @@ export function buildOpenApiDocument(docs: RouteDoc[]) {
       license: { name: "UNLICENSED", identifier: "LicenseRef-Proprietary" },
     },
     servers: [{ url: "http://localhost:8787", description: "wrangler dev" }],
-    tags: [...new Set(docs.map((doc) => doc.tag))].map((name) => ({ name, description: TAG_DESCRIPTIONS[name] ?? name })),
+    tags: [...new Set(docs.map((doc) => doc.tag))].map((name) => ({
+      name,
+      description: TAG_DESCRIPTIONS[name] ?? name,
+    })),
     paths,
     components: {
       schemas: components,

@@ -7,7 +7,11 @@ import { createDb } from "../db/client";
 import type { AppEnv } from "../env";
 
 /** Dependencies for public routes (no caller yet). */
-export const publicDeps = (c: Context<AppEnv>) => ({ db: createDb(c.env.DB), config: c.get("config"), now: Date.now() });
+export const publicDeps = (c: Context<AppEnv>) => ({
+  db: createDb(c.env.DB),
+  config: c.get("config"),
+  now: Date.now(),
+});
 
 /** Dependencies for routes behind `requireAuth()`. */
 export const authedDeps = (c: Context<AppEnv>) => ({ ...publicDeps(c), auth: c.get("auth") });

@@ -9,7 +9,7 @@ import { flashcards, reviewLogs } from "../db/schema";
 import { authedBatch } from "../db/session-gate";
 import type { AuthContext, Config } from "../env";
 import { startOfUtcDay } from "../lib/days";
-import { flashcardColumns, type FlashcardView } from "../routes/flashcards/flashcard-view";
+import { type FlashcardView, flashcardColumns } from "../routes/flashcards/flashcard-view";
 
 export type QueueDeps = { db: Db; config: Config; now: number; auth: AuthContext };
 
@@ -28,19 +28,37 @@ export function buildQueueStatements(db: Db, userId: string, now: number, limit:
   const isDue = and(user, sql`${flashcards.state} <> 0`, lte(flashcards.due, now));
   const isNew = and(user, sql`${flashcards.state} = 0`);
   return [
-    db.select(flashcardColumns).from(flashcards).where(isDue).orderBy(asc(flashcards.due), asc(flashcards.id)).limit(limit),
-    db.select(flashcardColumns).from(flashcards).where(isNew).orderBy(asc(flashcards.createdAt), asc(flashcards.id)).limit(Math.min(limit, dailyNew)),
+    db
+      .select(flashcardColumns)
+      .from(flashcards)
+      .where(isDue)
+      .orderBy(asc(flashcards.due), asc(flashcards.id))
+      .limit(limit),
+    db
+      .select(flashcardColumns)
+      .from(flashcards)
+      .where(isNew)
+      .orderBy(asc(flashcards.createdAt), asc(flashcards.id))
+      .limit(Math.min(limit, dailyNew)),
     db.select({ n: count() }).from(flashcards).where(isDue),
     db
       .select({ n: count() })
       .from(flashcards)
       .where(and(user, sql`${flashcards.state} IN (1, 3)`, lte(flashcards.due, now))),
     // Only up to the daily limit matters: counting stops there instead of walking every new card.
-    db.select({ n: count() }).from(db.select({ one: sql`1` }).from(flashcards).where(isNew).limit(dailyNew).as("capped")),
+    db
+      .select({ n: count() })
+      .from(db.select({ one: sql`1` }).from(flashcards).where(isNew).limit(dailyNew).as("capped")),
     db
       .select({ n: count() })
       .from(reviewLogs)
-      .where(and(eq(reviewLogs.userId, userId), gte(reviewLogs.reviewedAt, startOfUtcDay(now)), sql`${reviewLogs.state} = 0`)),
+      .where(
+        and(
+          eq(reviewLogs.userId, userId),
+          gte(reviewLogs.reviewedAt, startOfUtcDay(now)),
+          sql`${reviewLogs.state} = 0`,
+        ),
+      ),
   ] as const;
 }
 
@@ -48,19 +66,27 @@ export function buildQueueStatements(db: Db, userId: string, now: number, limit:
  * Reads the queue in one round trip. `alongside` statements (e.g. the insert of a study session)
  * run in the same batch, after the reads; their results are returned as `extra`.
  */
-export async function readStudyQueue(deps: QueueDeps, limit: number, alongside: BatchItem<"sqlite">[] = []): Promise<StudyQueue & { extra: unknown[] }> {
+export async function readStudyQueue(
+  deps: QueueDeps,
+  limit: number,
+  alongside: BatchItem<"sqlite">[] = [],
+): Promise<StudyQueue & { extra: unknown[] }> {
   const { db, auth, now, config } = deps;
   const dailyNew = config.study.newCardsPerDay;
-  const results = await authedBatch(db, auth, now, [...buildQueueStatements(db, auth.userId, now, limit, dailyNew), ...alongside]);
-  const [dueCards, newCards, [dueCount], [learningCount], [newCount], [introducedToday], ...extra] = results as unknown as [
-    FlashcardView[],
-    FlashcardView[],
-    { n: number }[],
-    { n: number }[],
-    { n: number }[],
-    { n: number }[],
-    ...unknown[],
-  ];
+  const results = await authedBatch(db, auth, now, [
+    ...buildQueueStatements(db, auth.userId, now, limit, dailyNew),
+    ...alongside,
+  ]);
+  const [dueCards, newCards, [dueCount], [learningCount], [newCount], [introducedToday], ...extra] =
+    results as unknown as [
+      FlashcardView[],
+      FlashcardView[],
+      { n: number }[],
+      { n: number }[],
+      { n: number }[],
+      { n: number }[],
+      ...unknown[],
+    ];
 
   const newAllowed = Math.max(0, dailyNew - (introducedToday?.n ?? 0));
   const availableNew = Math.min(newCount?.n ?? 0, newAllowed);

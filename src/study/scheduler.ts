@@ -2,13 +2,18 @@
  * FSRS through ts-fsrs: parameters from the config, and conversion between our rows and ts-fsrs cards.
  * We never compute intervals ourselves.
  */
-import { type Card, type FSRS, fsrs, generatorParameters, type Grade, Rating, type State } from "ts-fsrs";
+import { type Card, type FSRS, fsrs, type Grade, generatorParameters, Rating, type State } from "ts-fsrs";
 import type { Config } from "../env";
 
 export const RATINGS = ["again", "hard", "good", "easy"] as const;
 export type RatingName = (typeof RATINGS)[number];
 
-export const GRADE: Record<RatingName, Grade> = { again: Rating.Again, hard: Rating.Hard, good: Rating.Good, easy: Rating.Easy };
+export const GRADE: Record<RatingName, Grade> = {
+  again: Rating.Again,
+  hard: Rating.Hard,
+  good: Rating.Good,
+  easy: Rating.Easy,
+};
 export const RATING_NAME: Record<number, RatingName> = { 1: "again", 2: "hard", 3: "good", 4: "easy" };
 
 const schedulers = new Map<string, FSRS>();

@@ -31,7 +31,7 @@ export async function api<T = any>(method: string, path: string, options: ApiOpt
   const response = await worker.fetch(request, options.env ?? env, ctx);
   await waitOnExecutionContext(ctx);
   const text = await response.text();
-  let parsed: unknown = undefined;
+  let parsed: unknown;
   if (text.length > 0 && /json/.test(response.headers.get("content-type") ?? "")) parsed = JSON.parse(text);
   return { status: response.status, headers: response.headers, body: parsed as T, text };
 }
@@ -62,7 +62,13 @@ export async function registerUser(prefix = "user"): Promise<TestUser> {
     headers: { "cf-connecting-ip": freshIp() },
   });
   if (res.status !== 201) throw new Error(`register failed: ${res.status} ${res.text}`);
-  return { id: res.body.user.id, email, password, accessToken: res.body.access_token, refreshToken: res.body.refresh_token };
+  return {
+    id: res.body.user.id,
+    email,
+    password,
+    accessToken: res.body.access_token,
+    refreshToken: res.body.refresh_token,
+  };
 }
 
 /** Asserts the shape every error response shares and returns its body. */

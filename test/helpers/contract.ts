@@ -4,7 +4,7 @@
  * schema of that status (JSON Schema 2020-12, @cfworker/json-schema: no eval, runs in workerd).
  */
 import { Validator } from "@cfworker/json-schema";
-import { api, type ApiResponse } from "./api";
+import { type ApiResponse, api } from "./api";
 
 type Operation = { operationId: string; responses: Record<string, { content?: Record<string, { schema: object }> }> };
 type Document = { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, object> } };
@@ -22,7 +22,8 @@ export async function operations(): Promise<Map<string, Operation & { method: st
   const doc = await openApiDocument();
   const map = new Map<string, Operation & { method: string; path: string }>();
   for (const [path, methods] of Object.entries(doc.paths)) {
-    for (const [method, operation] of Object.entries(methods)) map.set(operation.operationId, { ...operation, method, path });
+    for (const [method, operation] of Object.entries(methods))
+      map.set(operation.operationId, { ...operation, method, path });
   }
   return map;
 }
@@ -43,12 +44,18 @@ export async function assertMatchesContract(operationId: string, res: ApiRespons
   }
   const mediaType = (res.headers.get("content-type") ?? "").split(";")[0]!.trim();
   const content = response.content[mediaType];
-  if (!content) throw new Error(`${operationId}: ${res.status} answered ${mediaType}, documented ${Object.keys(response.content).join(", ")}`);
+  if (!content)
+    throw new Error(
+      `${operationId}: ${res.status} answered ${mediaType}, documented ${Object.keys(response.content).join(", ")}`,
+    );
   // Refs point at #/components/...: validate against a root that carries the components.
   const validator = new Validator({ ...content.schema, components: doc.components } as never, "2020-12", false);
   const result = validator.validate(res.body);
   if (!result.valid) {
-    const errors = result.errors.slice(0, 5).map((e) => `${e.instanceLocation}: ${e.error}`).join("; ");
+    const errors = result.errors
+      .slice(0, 5)
+      .map((e) => `${e.instanceLocation}: ${e.error}`)
+      .join("; ");
     throw new Error(`${operationId} ${res.status} does not match the document: ${errors}`);
   }
 }

@@ -80,7 +80,9 @@ export function faultyD1(real: D1Database, plan: FaultPlan = {}): FaultyD1 {
         if (property === "bind") return (...values: unknown[]) => wrapStatement(target.bind(...values), sql);
         if (property === "run" || property === "all" || property === "first" || property === "raw") {
           return (...args: unknown[]) =>
-            roundTrip("statement", [sql], () => (target[property] as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+            roundTrip("statement", [sql], () =>
+              (target[property] as (...a: unknown[]) => Promise<unknown>).apply(target, args),
+            );
         }
         const value = Reflect.get(target, property, target);
         return typeof value === "function" ? value.bind(target) : value;
@@ -114,7 +116,8 @@ export function faultyD1(real: D1Database, plan: FaultPlan = {}): FaultyD1 {
 const OWNED_ROWS: Record<string, string> = {
   users: "SELECT * FROM users WHERE id = ?1",
   sessions: "SELECT * FROM sessions WHERE user_id = ?1 ORDER BY id",
-  refresh_tokens: "SELECT rt.* FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id WHERE s.user_id = ?1 ORDER BY rt.token_hash",
+  refresh_tokens:
+    "SELECT rt.* FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id WHERE s.user_id = ?1 ORDER BY rt.token_hash",
   flashcards: "SELECT * FROM flashcards WHERE user_id = ?1 ORDER BY id",
   generations: "SELECT * FROM generations WHERE user_id = ?1 ORDER BY id",
   generation_error_logs: "SELECT * FROM generation_error_logs WHERE user_id = ?1 ORDER BY id",

@@ -18,13 +18,17 @@ export async function seedGeneration(userId: string, generatedCount = 10): Promi
 
 /** The acceptance counters of a generation, read from D1. */
 export async function generationCounts(id: string) {
-  return env.DB.prepare("SELECT accepted_unedited_count AS unedited, accepted_edited_count AS edited FROM generations WHERE id = ?")
+  return env.DB.prepare(
+    "SELECT accepted_unedited_count AS unedited, accepted_edited_count AS edited FROM generations WHERE id = ?",
+  )
     .bind(id)
     .first<{ unedited: number; edited: number }>();
 }
 
 /** How many flashcards a user has in D1. */
 export async function countFlashcards(userId: string): Promise<number> {
-  const row = await env.DB.prepare("SELECT count(*) AS n FROM flashcards WHERE user_id = ?").bind(userId).first<{ n: number }>();
+  const row = await env.DB.prepare("SELECT count(*) AS n FROM flashcards WHERE user_id = ?")
+    .bind(userId)
+    .first<{ n: number }>();
   return row?.n ?? 0;
 }

@@ -32,10 +32,15 @@ async function prepareSession(deps: AuthDeps, userId: string) {
   const refreshToken = newRefreshToken();
   const [tokenHash, accessToken] = await Promise.all([
     sha256Hex(refreshToken),
-    signAccessToken({ userId, sessionId, nowMs: deps.now, ttlSeconds: deps.config.accessTokenTtlSeconds }, deps.config.jwtSecret),
+    signAccessToken(
+      { userId, sessionId, nowMs: deps.now, ttlSeconds: deps.config.accessTokenTtlSeconds },
+      deps.config.jwtSecret,
+    ),
   ]);
   const statements = [
-    deps.db.insert(sessions).values({ id: sessionId, userId, createdAt: deps.now, expiresAt: deps.now + deps.config.refreshTokenTtlMs }),
+    deps.db
+      .insert(sessions)
+      .values({ id: sessionId, userId, createdAt: deps.now, expiresAt: deps.now + deps.config.refreshTokenTtlMs }),
     deps.db.insert(refreshTokens).values({ tokenHash, sessionId, createdAt: deps.now }),
   ] as const;
   return { statements, accessToken, refreshToken };
@@ -60,14 +65,21 @@ export async function registerUser(deps: AuthDeps, input: RegisterInput): Promis
   const session = await prepareSession(deps, userId);
   try {
     await deps.db.batch([
-      deps.db.insert(users).values({ id: userId, email: input.email, passwordHash, createdAt: deps.now, updatedAt: deps.now }),
+      deps.db
+        .insert(users)
+        .values({ id: userId, email: input.email, passwordHash, createdAt: deps.now, updatedAt: deps.now }),
       ...session.statements,
     ]);
   } catch (error) {
     if (isUniqueViolation(error)) throw conflict("An account with this email already exists.", "email_taken");
     throw error;
   }
-  return tokenPair(deps, toPublicUser({ id: userId, email: input.email, createdAt: deps.now }), session.accessToken, session.refreshToken);
+  return tokenPair(
+    deps,
+    toPublicUser({ id: userId, email: input.email, createdAt: deps.now }),
+    session.accessToken,
+    session.refreshToken,
+  );
 }
 
 /**
@@ -89,7 +101,10 @@ export async function loginUser(deps: AuthDeps, input: LoginInput): Promise<Toke
 }
 
 const revokeSession = (deps: AuthDeps, sessionId: string) =>
-  deps.db.update(sessions).set({ revokedAt: deps.now }).where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
+  deps.db
+    .update(sessions)
+    .set({ revokedAt: deps.now })
+    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
 
 /**
  * Exchanges a refresh token for a new pair and retires the old one (rotation).
@@ -116,7 +131,8 @@ export async function refreshSession(deps: AuthDeps, refreshToken: string): Prom
   if (!found || found.revokedAt !== null || found.expiresAt <= deps.now) {
     throw unauthorized("The refresh token is invalid or expired; log in again.", "invalid_refresh_token");
   }
-  const reused = () => unauthorized("The refresh token was already used; the session has been revoked.", "refresh_token_reused");
+  const reused = () =>
+    unauthorized("The refresh token was already used; the session has been revoked.", "refresh_token_reused");
   if (found.usedAt !== null) {
     await revokeSession(deps, found.sessionId);
     throw reused();
@@ -126,7 +142,12 @@ export async function refreshSession(deps: AuthDeps, refreshToken: string): Prom
   const [newHash, accessToken] = await Promise.all([
     sha256Hex(newToken),
     signAccessToken(
-      { userId: found.userId, sessionId: found.sessionId, nowMs: deps.now, ttlSeconds: deps.config.accessTokenTtlSeconds },
+      {
+        userId: found.userId,
+        sessionId: found.sessionId,
+        nowMs: deps.now,
+        ttlSeconds: deps.config.accessTokenTtlSeconds,
+      },
       deps.config.jwtSecret,
     ),
   ]);
@@ -152,13 +173,21 @@ export async function refreshSession(deps: AuthDeps, refreshToken: string): Prom
           ),
         ),
     ),
-    deps.db.update(refreshTokens).set({ usedAt: deps.now }).where(and(eq(refreshTokens.tokenHash, oldHash), isNull(refreshTokens.usedAt))),
+    deps.db
+      .update(refreshTokens)
+      .set({ usedAt: deps.now })
+      .where(and(eq(refreshTokens.tokenHash, oldHash), isNull(refreshTokens.usedAt))),
   ]);
   if (inserted.meta.changes !== 1) {
     await revokeSession(deps, found.sessionId);
     throw reused();
   }
-  return tokenPair(deps, toPublicUser({ id: found.userId, email: found.email, createdAt: found.createdAt }), accessToken, newToken);
+  return tokenPair(
+    deps,
+    toPublicUser({ id: found.userId, email: found.email, createdAt: found.createdAt }),
+    accessToken,
+    newToken,
+  );
 }
 
 /**
@@ -173,7 +202,13 @@ export async function logoutSession(deps: AuthDeps, refreshToken: string): Promi
     .where(
       and(
         isNull(sessions.revokedAt),
-        eq(sessions.id, deps.db.select({ id: refreshTokens.sessionId }).from(refreshTokens).where(eq(refreshTokens.tokenHash, tokenHash))),
+        eq(
+          sessions.id,
+          deps.db
+            .select({ id: refreshTokens.sessionId })
+            .from(refreshTokens)
+            .where(eq(refreshTokens.tokenHash, tokenHash)),
+        ),
       ),
     );
 }
@@ -181,7 +216,10 @@ export async function logoutSession(deps: AuthDeps, refreshToken: string): Promi
 /** The caller's profile, in one round trip with the session check. */
 export async function getCurrentUser(deps: AuthDeps, auth: AuthContext): Promise<PublicUser> {
   const [rows] = await authedBatch(deps.db, auth, deps.now, [
-    deps.db.select({ id: users.id, email: users.email, createdAt: users.createdAt }).from(users).where(eq(users.id, auth.userId)),
+    deps.db
+      .select({ id: users.id, email: users.email, createdAt: users.createdAt })
+      .from(users)
+      .where(eq(users.id, auth.userId)),
   ]);
   const user = rows[0];
   // The gate guarantees a live session, and sessions cascade with their user; kept as a safety net.

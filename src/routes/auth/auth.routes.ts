@@ -3,13 +3,27 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../../env";
-import { publicDeps } from "../request-deps";
 import { jsonBody } from "../../lib/validation";
 import { requireAuth } from "../../middleware/auth";
 import { rateLimit } from "../../middleware/rate-limit";
-import { deleteCurrentUser, getCurrentUser, loginUser, logoutSession, refreshSession, registerUser } from "./auth.handlers";
-import { deleteAccountSchema, loginSchema, publicUserSchema, refreshTokenSchema, registerSchema, tokenPairSchema } from "./auth.schemas";
 import type { RouteDoc } from "../../openapi/route-doc";
+import { publicDeps } from "../request-deps";
+import {
+  deleteCurrentUser,
+  getCurrentUser,
+  loginUser,
+  logoutSession,
+  refreshSession,
+  registerUser,
+} from "./auth.handlers";
+import {
+  deleteAccountSchema,
+  loginSchema,
+  publicUserSchema,
+  refreshTokenSchema,
+  registerSchema,
+  tokenPairSchema,
+} from "./auth.schemas";
 
 export const authRoutes = new Hono<AppEnv>()
   .post("/register", rateLimit("register"), jsonBody(registerSchema), async (c) => {

@@ -31,7 +31,10 @@ export const registerSchema = z
 // Login does not re-apply the length rules: a wrong password is a 401, not a hint about the rules.
 export const loginSchema = z.strictObject({
   email,
-  password: z.string().min(1, "Is required.").max(PASSWORD_MAX * 4, "Is too long."),
+  password: z
+    .string()
+    .min(1, "Is required.")
+    .max(PASSWORD_MAX * 4, "Is too long."),
 });
 
 /** Refresh tokens are 32 random bytes in base64url (43 characters). */
@@ -40,7 +43,10 @@ export const refreshTokenSchema = z.strictObject({
 });
 
 export const deleteAccountSchema = z.strictObject({
-  password: z.string().min(1, "Is required.").max(PASSWORD_MAX * 4, "Is too long."),
+  password: z
+    .string()
+    .min(1, "Is required.")
+    .max(PASSWORD_MAX * 4, "Is too long."),
 });
 
 export type RegisterInput = z.infer<typeof registerSchema>;

@@ -1,8 +1,9 @@
 /**
  * How a flashcard row is shown to clients.
  */
-import { type FlashcardRow, flashcards } from "../../db/schema";
+
 import type * as z from "zod";
+import { type FlashcardRow, flashcards } from "../../db/schema";
 import { toIso } from "../../lib/time";
 import { type flashcardSchema, STUDY_STATES } from "./flashcards.schemas";
 

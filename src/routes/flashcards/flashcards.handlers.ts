@@ -11,11 +11,16 @@ import { generationGate, isGenerationNotFound } from "../../db/generation-gate";
 import { type FlashcardRow, flashcards, generations } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
 import type { AuthContext, Config } from "../../env";
-import { conflict, notFound } from "../../lib/errors";
 import { decodeCursor, encodeCursor, invalidCursor } from "../../lib/cursor";
+import { conflict, notFound } from "../../lib/errors";
 import type { Pagination } from "../../lib/paging";
 import { type FlashcardJson, flashcardColumns, toFlashcardJson } from "./flashcard-view";
-import type { CreateFlashcardsInput, FlashcardSort, ListFlashcardsQuery, UpdateFlashcardInput } from "./flashcards.schemas";
+import type {
+  CreateFlashcardsInput,
+  FlashcardSort,
+  ListFlashcardsQuery,
+  UpdateFlashcardInput,
+} from "./flashcards.schemas";
 
 /** What every flashcards handler needs. */
 export type FlashcardDeps = { db: Db; config: Config; now: number; auth: AuthContext };
@@ -98,7 +103,8 @@ export async function createFlashcards(deps: FlashcardDeps, input: CreateFlashca
   try {
     await authedBatch(db, auth, now, statements);
   } catch (error) {
-    if (isGenerationNotFound(error)) throw notFound("generation", await findMissingGeneration(deps, [...accepted.keys()]));
+    if (isGenerationNotFound(error))
+      throw notFound("generation", await findMissingGeneration(deps, [...accepted.keys()]));
     if (causeMessages(error).some((m) => m.includes("generations_accepted_within_generated"))) {
       throw conflict("More cards were accepted than the generation proposed.", "acceptance_exceeds_proposals");
     }
@@ -131,12 +137,21 @@ async function findMissingGeneration(deps: FlashcardDeps, ids: string[]): Promis
   const owned = await deps.db
     .select({ id: generations.id })
     .from(generations)
-    .where(and(eq(generations.userId, deps.auth.userId), sql`${generations.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`));
+    .where(
+      and(
+        eq(generations.userId, deps.auth.userId),
+        sql`${generations.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`,
+      ),
+    );
   const ownedIds = new Set(owned.map((row) => row.id));
   return ids.find((id) => !ownedIds.has(id));
 }
 
-const SORT_COLUMNS = { created_at: flashcards.createdAt, updated_at: flashcards.updatedAt, due: flashcards.due } as const;
+const SORT_COLUMNS = {
+  created_at: flashcards.createdAt,
+  updated_at: flashcards.updatedAt,
+  due: flashcards.due,
+} as const;
 
 const cursorSchema = z.strictObject({
   s: z.enum(["created_at", "updated_at", "due"]),
@@ -156,7 +171,9 @@ export function buildListQuery(db: Db, userId: string, query: ListFlashcardsQuer
   if (query.source) conditions.push(eq(flashcards.source, query.source));
   if (query.generation_id) conditions.push(eq(flashcards.generationId, query.generation_id));
   if (query.q) {
-    conditions.push(sql`${flashcards}.rowid IN (SELECT rowid FROM flashcards_fts WHERE flashcards_fts MATCH ${ftsPhrase(query.q)})`);
+    conditions.push(
+      sql`${flashcards}.rowid IN (SELECT rowid FROM flashcards_fts WHERE flashcards_fts MATCH ${ftsPhrase(query.q)})`,
+    );
   }
   if (after) {
     // Row-value comparison: SQLite seeks the (user_id, column, id) index straight to the cursor.
@@ -191,21 +208,30 @@ export async function listFlashcards(
     }
     after = parsed.data;
   }
-  const [rows] = await authedBatch(deps.db, deps.auth, deps.now, [buildListQuery(deps.db, deps.auth.userId, query, after)]);
+  const [rows] = await authedBatch(deps.db, deps.auth, deps.now, [
+    buildListQuery(deps.db, deps.auth.userId, query, after),
+  ]);
   const hasMore = rows.length > query.limit;
   const page = hasMore ? rows.slice(0, query.limit) : rows;
   const last = page.at(-1);
   const nextCursor =
     hasMore && last
-      ? await encodeCursor({ s: query.sort, o: query.order, v: sortValue(last, query.sort), id: last.id }, deps.config.jwtSecret)
+      ? await encodeCursor(
+          { s: query.sort, o: query.order, v: sortValue(last, query.sort), id: last.id },
+          deps.config.jwtSecret,
+        )
       : null;
-  return { data: page.map(toFlashcardJson), pagination: { limit: query.limit, next_cursor: nextCursor, has_more: hasMore } };
+  return {
+    data: page.map(toFlashcardJson),
+    pagination: { limit: query.limit, next_cursor: nextCursor, has_more: hasMore },
+  };
 }
 
 const sortValue = (row: Pick<FlashcardRow, "createdAt" | "updatedAt" | "due">, sort: FlashcardSort) =>
   sort === "created_at" ? row.createdAt : sort === "updated_at" ? row.updatedAt : row.due;
 
-const ownCard = (deps: FlashcardDeps, id: string) => and(eq(flashcards.id, id), eq(flashcards.userId, deps.auth.userId));
+const ownCard = (deps: FlashcardDeps, id: string) =>
+  and(eq(flashcards.id, id), eq(flashcards.userId, deps.auth.userId));
 
 /**
  * Reads one of the caller's flashcards. One round trip.
@@ -225,7 +251,11 @@ export async function getFlashcard(deps: FlashcardDeps, id: string): Promise<Fla
  * `updated_at` moves. One round trip (UPDATE … RETURNING).
  * @throws ApiError 404 when it does not exist or is not the caller's.
  */
-export async function updateFlashcard(deps: FlashcardDeps, id: string, patch: UpdateFlashcardInput): Promise<FlashcardJson> {
+export async function updateFlashcard(
+  deps: FlashcardDeps,
+  id: string,
+  patch: UpdateFlashcardInput,
+): Promise<FlashcardJson> {
   const front = patch.front ?? null;
   const back = patch.back ?? null;
   const [rows] = await authedBatch(deps.db, deps.auth, deps.now, [

@@ -3,12 +3,26 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../../env";
-import { authedDeps } from "../request-deps";
 import { jsonBody, validate } from "../../lib/validation";
 import { requireAuth } from "../../middleware/auth";
-import { createFlashcards, deleteFlashcard, getFlashcard, listFlashcards, updateFlashcard } from "./flashcards.handlers";
-import { createdFlashcardsSchema, createFlashcardsSchema, flashcardListSchema, flashcardSchema, idParamSchema, listFlashcardsQuerySchema, updateFlashcardSchema } from "./flashcards.schemas";
 import type { RouteDoc } from "../../openapi/route-doc";
+import { authedDeps } from "../request-deps";
+import {
+  createFlashcards,
+  deleteFlashcard,
+  getFlashcard,
+  listFlashcards,
+  updateFlashcard,
+} from "./flashcards.handlers";
+import {
+  createdFlashcardsSchema,
+  createFlashcardsSchema,
+  flashcardListSchema,
+  flashcardSchema,
+  idParamSchema,
+  listFlashcardsQuerySchema,
+  updateFlashcardSchema,
+} from "./flashcards.schemas";
 
 export const flashcardRoutes = new Hono<AppEnv>()
   .post("/", requireAuth(), jsonBody(createFlashcardsSchema), async (c) => {
@@ -34,10 +48,13 @@ export const flashcardDocs: RouteDoc[] = [
     path: "/api/v1/flashcards",
     operationId: "createFlashcards",
     summary: "Create 1–100 flashcards (all or nothing)",
-    description: "Accept AI proposals (`ai-full`, `ai-edited`, with their `generation_id`) or write cards by hand (`manual`).",
+    description:
+      "Accept AI proposals (`ai-full`, `ai-edited`, with their `generation_id`) or write cards by hand (`manual`).",
     tag: "flashcards",
     body: createFlashcardsSchema,
-    example: { flashcards: [{ front: "What does FSRS stand for?", back: "Free Spaced Repetition Scheduler", source: "manual" }] },
+    example: {
+      flashcards: [{ front: "What does FSRS stand for?", back: "Free Spaced Repetition Scheduler", source: "manual" }],
+    },
     success: { status: 201, description: "The cards, in the order sent.", schema: createdFlashcardsSchema },
     errors: [404, 409],
   },

@@ -25,7 +25,8 @@ const errorLogColumns = {
 /** Query builder for one newest-first page (exported for EXPLAIN tests). */
 export function buildErrorLogsPageQuery(db: Db, userId: string, limit: number, after?: KeysetPosition) {
   const conditions = [eq(generationErrorLogs.userId, userId)];
-  if (after) conditions.push(sql`(${generationErrorLogs.createdAt}, ${generationErrorLogs.id}) < (${after.v}, ${after.id})`);
+  if (after)
+    conditions.push(sql`(${generationErrorLogs.createdAt}, ${generationErrorLogs.id}) < (${after.v}, ${after.id})`);
   return db
     .select(errorLogColumns)
     .from(generationErrorLogs)
@@ -35,10 +36,20 @@ export function buildErrorLogsPageQuery(db: Db, userId: string, limit: number, a
 }
 
 /** Lists the caller's error logs, newest first. One round trip. */
-export async function listErrorLogs(deps: GenerationDeps, query: NewestFirstQuery): Promise<{ data: ErrorLogJson[]; pagination: Pagination }> {
+export async function listErrorLogs(
+  deps: GenerationDeps,
+  query: NewestFirstQuery,
+): Promise<{ data: ErrorLogJson[]; pagination: Pagination }> {
   const after = await readNewestFirstCursor(query.cursor, "generation-error-logs", deps.config.jwtSecret);
-  const [rows] = await authedBatch(deps.db, deps.auth, deps.now, [buildErrorLogsPageQuery(deps.db, deps.auth.userId, query.limit, after)]);
-  const { page, pagination } = await toNewestFirstPage(rows, query.limit, "generation-error-logs", deps.config.jwtSecret);
+  const [rows] = await authedBatch(deps.db, deps.auth, deps.now, [
+    buildErrorLogsPageQuery(deps.db, deps.auth.userId, query.limit, after),
+  ]);
+  const { page, pagination } = await toNewestFirstPage(
+    rows,
+    query.limit,
+    "generation-error-logs",
+    deps.config.jwtSecret,
+  );
   return { data: page.map(toErrorLogJson), pagination };
 }
 

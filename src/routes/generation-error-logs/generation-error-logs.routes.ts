@@ -3,13 +3,13 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../../env";
-import { authedDeps } from "../request-deps";
 import { validate } from "../../lib/validation";
 import { requireAuth } from "../../middleware/auth";
+import type { RouteDoc } from "../../openapi/route-doc";
 import { idParamSchema } from "../flashcards/flashcards.schemas";
 import { errorLogListSchema, errorLogSchema, newestFirstQuerySchema } from "../generations/generations.schemas";
+import { authedDeps } from "../request-deps";
 import { getErrorLog, listErrorLogs } from "./generation-error-logs.handlers";
-import type { RouteDoc } from "../../openapi/route-doc";
 
 export const generationErrorLogRoutes = new Hono<AppEnv>()
   .get("/", requireAuth(), validate("query", newestFirstQuerySchema), async (c) => {

@@ -1,8 +1,9 @@
 /**
  * How generation records are shown to clients.
  */
-import type { GenerationErrorLogRow, GenerationRow } from "../../db/schema";
+
 import type * as z from "zod";
+import type { GenerationErrorLogRow, GenerationRow } from "../../db/schema";
 import { toIso } from "../../lib/time";
 import type { errorLogSchema, generationSchema } from "./generations.schemas";
 

@@ -2,15 +2,23 @@
  * Generations: text in, AI flashcard proposals out, every success and failure recorded.
  */
 import { and, count, desc, eq, gt, isNull, lte, min, or, sql } from "drizzle-orm";
+import { validateProposals } from "../../ai/proposals";
 import type { FlashcardProvider, Proposal } from "../../ai/provider";
 import { ProviderError } from "../../ai/provider";
-import { validateProposals } from "../../ai/proposals";
 import type { Db } from "../../db/client";
 import { generationErrorLogs, generations, idempotencyKeys } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
 import type { AuthContext, Config } from "../../env";
 import { characterCount } from "../../lib/card-text";
-import { ApiError, badGateway, conflict, gatewayTimeout, notFound, providerUnavailable, rateLimited } from "../../lib/errors";
+import {
+  ApiError,
+  badGateway,
+  conflict,
+  gatewayTimeout,
+  notFound,
+  providerUnavailable,
+  rateLimited,
+} from "../../lib/errors";
 import { type KeysetPosition, readNewestFirstCursor, toNewestFirstPage } from "../../lib/keyset";
 import type { Pagination } from "../../lib/paging";
 import { sha256Hex } from "../../lib/tokens";
@@ -40,7 +48,13 @@ const idempotencyReused = () =>
 
 const quotaExceeded = (retryAfterSeconds: number, limit: number) => {
   const error = rateLimited(retryAfterSeconds, `The limit of ${limit} generations per hour is reached.`);
-  return new ApiError({ status: 429, code: "quota_exceeded", title: error.title, detail: error.detail, headers: error.headers });
+  return new ApiError({
+    status: 429,
+    code: "quota_exceeded",
+    title: error.title,
+    detail: error.detail,
+    headers: error.headers,
+  });
 };
 
 /** Maps a provider failure to the client's answer (the error log code is the failure kind). */
@@ -69,14 +83,21 @@ const ERROR_LOG_CODES: Record<ProviderError["kind"], string> = {
  * reservation so the client's retry is not refused as "in progress". If that fails too, the
  * reservation's lease expires on its own. The original error is rethrown either way.
  */
-async function releaseOnFailure(db: Db, userId: string, key: string | undefined, write: Promise<unknown>): Promise<void> {
+async function releaseOnFailure(
+  db: Db,
+  userId: string,
+  key: string | undefined,
+  write: Promise<unknown>,
+): Promise<void> {
   try {
     await write;
   } catch (error) {
     if (key) {
       await db
         .delete(idempotencyKeys)
-        .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key), isNull(idempotencyKeys.responseBody)))
+        .where(
+          and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key), isNull(idempotencyKeys.responseBody)),
+        )
         .catch(() => undefined);
     }
     throw error;
@@ -93,7 +114,9 @@ async function runProvider(provider: FlashcardProvider, sourceText: string, time
   } catch (error) {
     if (error instanceof ProviderError) throw error;
     // A provider bug: record it like any provider failure, keep the details in the worker log only.
-    console.error(JSON.stringify({ level: "error", msg: "provider crashed", model: provider.model, error: String(error) }));
+    console.error(
+      JSON.stringify({ level: "error", msg: "provider crashed", model: provider.model, error: String(error) }),
+    );
     throw new ProviderError("upstream_error", "The provider failed unexpectedly.");
   } finally {
     clearTimeout(timer);
@@ -128,7 +151,13 @@ export async function createGeneration(
     db
       .select()
       .from(idempotencyKeys)
-      .where(and(eq(idempotencyKeys.userId, auth.userId), eq(idempotencyKeys.key, key ?? ""), gt(idempotencyKeys.createdAt, now - IDEMPOTENCY_TTL_MS))),
+      .where(
+        and(
+          eq(idempotencyKeys.userId, auth.userId),
+          eq(idempotencyKeys.key, key ?? ""),
+          gt(idempotencyKeys.createdAt, now - IDEMPOTENCY_TTL_MS),
+        ),
+      ),
   ]);
 
   // A reservation older than the provider's time budget (plus a margin) belongs to a request that
@@ -139,7 +168,10 @@ export async function createGeneration(
   if (stored && !isAbandoned) {
     if (stored.requestHash !== sourceTextHash) throw idempotencyReused();
     if (stored.responseStatus === null || stored.responseBody === null) {
-      throw conflict("A request with this Idempotency-Key is still in progress; retry shortly.", "idempotency_key_in_use");
+      throw conflict(
+        "A request with this Idempotency-Key is still in progress; retry shortly.",
+        "idempotency_key_in_use",
+      );
     }
     return { body: JSON.parse(stored.responseBody) as GenerationResponse, replayed: true };
   }
@@ -185,20 +217,25 @@ export async function createGeneration(
     const releaseKey = key
       ? [db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.userId, auth.userId), eq(idempotencyKeys.key, key)))]
       : [];
-    await releaseOnFailure(db, auth.userId, key, authedBatch(db, auth, finished, [
-      db.insert(generationErrorLogs).values({
-        id: crypto.randomUUID(),
-        userId: auth.userId,
-        model: provider.model,
-        sourceTextHash,
-        sourceTextLength,
-        errorCode: ERROR_LOG_CODES[failure.kind],
-        errorMessage: failure.message.slice(0, ERROR_MESSAGE_MAX),
-        createdAt: finished,
-      }),
-      // Release the key: a retry with it may try again.
-      ...releaseKey,
-    ]));
+    await releaseOnFailure(
+      db,
+      auth.userId,
+      key,
+      authedBatch(db, auth, finished, [
+        db.insert(generationErrorLogs).values({
+          id: crypto.randomUUID(),
+          userId: auth.userId,
+          model: provider.model,
+          sourceTextHash,
+          sourceTextLength,
+          errorCode: ERROR_LOG_CODES[failure.kind],
+          errorMessage: failure.message.slice(0, ERROR_MESSAGE_MAX),
+          createdAt: finished,
+        }),
+        // Release the key: a retry with it may try again.
+        ...releaseKey,
+      ]),
+    );
     throw toApiError(failure);
   }
 
@@ -225,12 +262,21 @@ export async function createGeneration(
           .where(and(eq(idempotencyKeys.userId, auth.userId), eq(idempotencyKeys.key, key))),
       ]
     : [];
-  await releaseOnFailure(db, auth.userId, key, authedBatch(db, auth, finished, [
-    db.insert(generations).values(row),
-    ...storeResponse,
-    // Housekeeping on the primary key's user prefix: expired keys of this user.
-    db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.userId, auth.userId), lte(idempotencyKeys.createdAt, finished - IDEMPOTENCY_TTL_MS))),
-  ]));
+  await releaseOnFailure(
+    db,
+    auth.userId,
+    key,
+    authedBatch(db, auth, finished, [
+      db.insert(generations).values(row),
+      ...storeResponse,
+      // Housekeeping on the primary key's user prefix: expired keys of this user.
+      db
+        .delete(idempotencyKeys)
+        .where(
+          and(eq(idempotencyKeys.userId, auth.userId), lte(idempotencyKeys.createdAt, finished - IDEMPOTENCY_TTL_MS)),
+        ),
+    ]),
+  );
   return { body, replayed: false };
 }
 
@@ -259,9 +305,14 @@ export function buildGenerationsPageQuery(db: Db, userId: string, limit: number,
 }
 
 /** Lists the caller's generations, newest first. One round trip. */
-export async function listGenerations(deps: GenerationDeps, query: NewestFirstQuery): Promise<{ data: GenerationJson[]; pagination: Pagination }> {
+export async function listGenerations(
+  deps: GenerationDeps,
+  query: NewestFirstQuery,
+): Promise<{ data: GenerationJson[]; pagination: Pagination }> {
   const after = await readNewestFirstCursor(query.cursor, "generations", deps.config.jwtSecret);
-  const [rows] = await authedBatch(deps.db, deps.auth, deps.now, [buildGenerationsPageQuery(deps.db, deps.auth.userId, query.limit, after)]);
+  const [rows] = await authedBatch(deps.db, deps.auth, deps.now, [
+    buildGenerationsPageQuery(deps.db, deps.auth.userId, query.limit, after),
+  ]);
   const { page, pagination } = await toNewestFirstPage(rows, query.limit, "generations", deps.config.jwtSecret);
   return { data: page.map(toGenerationJson), pagination };
 }
@@ -272,7 +323,10 @@ export async function listGenerations(deps: GenerationDeps, query: NewestFirstQu
  */
 export async function getGeneration(deps: GenerationDeps, id: string): Promise<GenerationJson> {
   const [rows] = await authedBatch(deps.db, deps.auth, deps.now, [
-    deps.db.select(generationColumns).from(generations).where(and(eq(generations.id, id), eq(generations.userId, deps.auth.userId))),
+    deps.db
+      .select(generationColumns)
+      .from(generations)
+      .where(and(eq(generations.id, id), eq(generations.userId, deps.auth.userId))),
   ]);
   const row = rows[0];
   if (!row) throw notFound("generation", id);

@@ -4,23 +4,36 @@
 import { Hono } from "hono";
 import { selectProvider } from "../../ai/select-provider";
 import type { AppEnv } from "../../env";
-import { authedDeps } from "../request-deps";
 import { jsonBody, validate } from "../../lib/validation";
 import { requireAuth } from "../../middleware/auth";
-import { idParamSchema } from "../flashcards/flashcards.schemas";
-import { createGeneration, getGeneration, listGenerations } from "./generations.handlers";
-import { createGenerationSchema, generationListSchema, generationResponseSchema, generationSchema, idempotencyHeaderSchema, newestFirstQuerySchema } from "./generations.schemas";
 import type { RouteDoc } from "../../openapi/route-doc";
+import { idParamSchema } from "../flashcards/flashcards.schemas";
+import { authedDeps } from "../request-deps";
+import { createGeneration, getGeneration, listGenerations } from "./generations.handlers";
+import {
+  createGenerationSchema,
+  generationListSchema,
+  generationResponseSchema,
+  generationSchema,
+  idempotencyHeaderSchema,
+  newestFirstQuerySchema,
+} from "./generations.schemas";
 
 export const generationRoutes = new Hono<AppEnv>()
-  .post("/", requireAuth(), validate("header", idempotencyHeaderSchema), jsonBody(createGenerationSchema), async (c) => {
-    const result = await createGeneration(authedDeps(c), selectProvider(c.get("config"), c.env), {
-      sourceText: c.req.valid("json").source_text,
-      idempotencyKey: c.req.valid("header")["idempotency-key"],
-    });
-    if (result.replayed) c.header("Idempotent-Replayed", "true");
-    return c.json(result.body, 201);
-  })
+  .post(
+    "/",
+    requireAuth(),
+    validate("header", idempotencyHeaderSchema),
+    jsonBody(createGenerationSchema),
+    async (c) => {
+      const result = await createGeneration(authedDeps(c), selectProvider(c.get("config"), c.env), {
+        sourceText: c.req.valid("json").source_text,
+        idempotencyKey: c.req.valid("header")["idempotency-key"],
+      });
+      if (result.replayed) c.header("Idempotent-Replayed", "true");
+      return c.json(result.body, 201);
+    },
+  )
   .get("/", requireAuth(), validate("query", newestFirstQuerySchema), async (c) => {
     return c.json(await listGenerations(authedDeps(c), c.req.valid("query")), 200);
   })
@@ -34,7 +47,8 @@ export const generationDocs: RouteDoc[] = [
     path: "/api/v1/generations",
     operationId: "createGeneration",
     summary: "Generate flashcard proposals from 1,000–10,000 characters of text",
-    description: "Proposals are not saved: accept them through `POST /flashcards` with the generation's id. Send `Idempotency-Key` to retry safely.",
+    description:
+      "Proposals are not saved: accept them through `POST /flashcards` with the generation's id. Send `Idempotency-Key` to retry safely.",
     tag: "generations",
     headers: idempotencyHeaderSchema,
     body: createGenerationSchema,
@@ -42,7 +56,12 @@ export const generationDocs: RouteDoc[] = [
       status: 201,
       description: "The generation record and its proposals (a replay carries `Idempotent-Replayed: true`).",
       schema: generationResponseSchema,
-      headers: { "Idempotent-Replayed": { description: "Present on a replayed response.", schema: { type: "string", enum: ["true"] } } },
+      headers: {
+        "Idempotent-Replayed": {
+          description: "Present on a replayed response.",
+          schema: { type: "string", enum: ["true"] },
+        },
+      },
     },
     errors: [409, 422, 429, 502, 504],
   },

@@ -30,7 +30,10 @@ export const generationSchema = z
   .object({
     id: z.uuid(),
     model: z.string(),
-    source_text_hash: z.string().regex(/^[0-9a-f]{64}$/).meta({ description: "SHA-256 (hex) of the trimmed source text." }),
+    source_text_hash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .meta({ description: "SHA-256 (hex) of the trimmed source text." }),
     source_text_length: z.int(),
     generated_count: z.int(),
     accepted_unedited_count: z.int(),

@@ -3,8 +3,8 @@
  */
 import { Hono } from "hono";
 import * as z from "zod";
-import type { AppEnv } from "../../env";
 import { version } from "../../../package.json";
+import type { AppEnv } from "../../env";
 import type { RouteDoc } from "../../openapi/route-doc";
 
 export const healthSchema = z.object({ status: z.literal("ok"), version: z.string() });

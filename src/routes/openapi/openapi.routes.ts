@@ -10,5 +10,8 @@ let documentJson: string | undefined;
 
 export const openApiRoutes = new Hono<AppEnv>().get("/", (c) => {
   documentJson ??= JSON.stringify(buildOpenApiDocument(allRouteDocs));
-  return c.body(documentJson, 200, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "public, max-age=300" });
+  return c.body(documentJson, 200, {
+    "Content-Type": "application/json; charset=utf-8",
+    "Cache-Control": "public, max-age=300",
+  });
 });

@@ -1,12 +1,13 @@
 /**
  * How a review log is shown to clients.
  */
-import type { ReviewLogRow } from "../../db/schema";
+
 import type * as z from "zod";
+import type { ReviewLogRow } from "../../db/schema";
 import { toIso } from "../../lib/time";
-import type { reviewSchema } from "./reviews.schemas";
 import { RATING_NAME } from "../../study/scheduler";
 import { STUDY_STATES } from "../flashcards/flashcard-view";
+import type { reviewSchema } from "./reviews.schemas";
 
 /** Renders a review: the rating, the card's FSRS state before it (as ts-fsrs logs it) and the due date it produced. */
 export function toReviewJson(row: Omit<ReviewLogRow, "userId">): ReviewJson {

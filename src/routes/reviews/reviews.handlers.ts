@@ -2,19 +2,19 @@
  * Reviews: rate a card (FSRS via ts-fsrs), read its review history, preview the next due dates.
  */
 import { and, desc, eq, sql } from "drizzle-orm";
+import * as z from "zod";
 import type { Db } from "../../db/client";
 import { flashcards, reviewLogs, studySessions } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
 import type { AuthContext, Config } from "../../env";
-import { conflict, notFound } from "../../lib/errors";
 import { decodeCursor, encodeCursor, invalidCursor } from "../../lib/cursor";
+import { conflict, notFound } from "../../lib/errors";
 import type { Pagination } from "../../lib/paging";
 import { toIso } from "../../lib/time";
 import { fromFsrsCard, GRADE, getScheduler, RATINGS, toFsrsCard } from "../../study/scheduler";
 import { type FlashcardJson, flashcardColumns, STUDY_STATES, toFlashcardJson } from "../flashcards/flashcard-view";
-import type { CreateReviewInput, ListReviewsQuery, schedulePreviewSchema } from "./reviews.schemas";
 import { type ReviewJson, toReviewJson } from "./review-view";
-import * as z from "zod";
+import type { CreateReviewInput, ListReviewsQuery, schedulePreviewSchema } from "./reviews.schemas";
 
 export type StudyDeps = { db: Db; config: Config; now: number; auth: AuthContext };
 
@@ -31,10 +31,17 @@ export const sessionFinished = () => conflict("The study session is already fini
  * exactly one applies (the other gets 409). One read and one write round trip.
  * @throws ApiError 404 (card or session), 409 `review_conflict` / `session_finished`.
  */
-export async function reviewFlashcard(deps: StudyDeps, id: string, input: CreateReviewInput): Promise<{ flashcard: FlashcardJson; review: ReviewJson }> {
+export async function reviewFlashcard(
+  deps: StudyDeps,
+  id: string,
+  input: CreateReviewInput,
+): Promise<{ flashcard: FlashcardJson; review: ReviewJson }> {
   const { db, auth, now } = deps;
   const [cards, sessions] = await authedBatch(db, auth, now, [
-    db.select({ ...flashcardColumns, version: flashcards.version }).from(flashcards).where(ownCard(deps, id)),
+    db
+      .select({ ...flashcardColumns, version: flashcards.version })
+      .from(flashcards)
+      .where(ownCard(deps, id)),
     db
       .select({ id: studySessions.id, finishedAt: studySessions.finishedAt })
       .from(studySessions)
@@ -49,7 +56,11 @@ export async function reviewFlashcard(deps: StudyDeps, id: string, input: Create
     if (session.finishedAt !== null) throw sessionFinished();
   }
 
-  const { card: next, log } = getScheduler(deps.config.study).next(toFsrsCard(card), new Date(now), GRADE[input.rating]);
+  const { card: next, log } = getScheduler(deps.config.study).next(
+    toFsrsCard(card),
+    new Date(now),
+    GRADE[input.rating],
+  );
   const after = fromFsrsCard(next);
   const review = {
     id: crypto.randomUUID(),
@@ -124,13 +135,22 @@ const reviewColumns = {
   reviewedAt: reviewLogs.reviewedAt,
 };
 
-const historyCursorSchema = z.strictObject({ k: z.literal("reviews"), c: z.string(), v: z.number().int(), id: z.string().max(64) });
+const historyCursorSchema = z.strictObject({
+  k: z.literal("reviews"),
+  c: z.string(),
+  v: z.number().int(),
+  id: z.string().max(64),
+});
 
 /**
  * A card's review history, newest first, with the ownership check in the same round trip.
  * @throws ApiError 404 when the card is not the caller's; 400 `invalid_cursor`.
  */
-export async function listReviews(deps: StudyDeps, id: string, query: ListReviewsQuery): Promise<{ data: ReviewJson[]; pagination: Pagination }> {
+export async function listReviews(
+  deps: StudyDeps,
+  id: string,
+  query: ListReviewsQuery,
+): Promise<{ data: ReviewJson[]; pagination: Pagination }> {
   let after: { v: number; id: string } | undefined;
   if (query.cursor) {
     const parsed = historyCursorSchema.safeParse(await decodeCursor(query.cursor, deps.config.jwtSecret));
@@ -152,8 +172,14 @@ export async function listReviews(deps: StudyDeps, id: string, query: ListReview
   const hasMore = rows.length > query.limit;
   const page = hasMore ? rows.slice(0, query.limit) : rows;
   const last = page.at(-1);
-  const nextCursor = hasMore && last ? await encodeCursor({ k: "reviews", c: id, v: last.reviewedAt, id: last.id }, deps.config.jwtSecret) : null;
-  return { data: page.map(toReviewJson), pagination: { limit: query.limit, next_cursor: nextCursor, has_more: hasMore } };
+  const nextCursor =
+    hasMore && last
+      ? await encodeCursor({ k: "reviews", c: id, v: last.reviewedAt, id: last.id }, deps.config.jwtSecret)
+      : null;
+  return {
+    data: page.map(toReviewJson),
+    pagination: { limit: query.limit, next_cursor: nextCursor, has_more: hasMore },
+  };
 }
 
 /**
@@ -170,7 +196,10 @@ export async function previewSchedule(deps: StudyDeps, id: string): Promise<z.in
   const preview = getScheduler(deps.config.study).repeat(toFsrsCard(card), new Date(deps.now));
   const entries = RATINGS.map((rating) => {
     const next = preview[GRADE[rating]].card;
-    return [rating, { due: toIso(next.due.getTime()), scheduled_days: next.scheduled_days, state: STUDY_STATES[next.state] ?? "new" }] as const;
+    return [
+      rating,
+      { due: toIso(next.due.getTime()), scheduled_days: next.scheduled_days, state: STUDY_STATES[next.state] ?? "new" },
+    ] as const;
   });
   return Object.fromEntries(entries) as z.infer<typeof schedulePreviewSchema>;
 }

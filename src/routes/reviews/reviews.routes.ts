@@ -3,21 +3,33 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../../env";
-import { authedDeps } from "../request-deps";
 import { jsonBody, validate } from "../../lib/validation";
 import { requireAuth } from "../../middleware/auth";
-import { idParamSchema } from "../flashcards/flashcards.schemas";
-import { listReviews, previewSchedule, reviewFlashcard } from "./reviews.handlers";
-import { createReviewSchema, listReviewsQuerySchema, reviewListSchema, reviewResultSchema, schedulePreviewSchema } from "./reviews.schemas";
 import type { RouteDoc } from "../../openapi/route-doc";
+import { idParamSchema } from "../flashcards/flashcards.schemas";
+import { authedDeps } from "../request-deps";
+import { listReviews, previewSchedule, reviewFlashcard } from "./reviews.handlers";
+import {
+  createReviewSchema,
+  listReviewsQuerySchema,
+  reviewListSchema,
+  reviewResultSchema,
+  schedulePreviewSchema,
+} from "./reviews.schemas";
 
 export const reviewRoutes = new Hono<AppEnv>()
   .post("/:id/reviews", requireAuth(), validate("param", idParamSchema), jsonBody(createReviewSchema), async (c) => {
     return c.json(await reviewFlashcard(authedDeps(c), c.req.valid("param").id, c.req.valid("json")), 200);
   })
-  .get("/:id/reviews", requireAuth(), validate("param", idParamSchema), validate("query", listReviewsQuerySchema), async (c) => {
-    return c.json(await listReviews(authedDeps(c), c.req.valid("param").id, c.req.valid("query")), 200);
-  })
+  .get(
+    "/:id/reviews",
+    requireAuth(),
+    validate("param", idParamSchema),
+    validate("query", listReviewsQuerySchema),
+    async (c) => {
+      return c.json(await listReviews(authedDeps(c), c.req.valid("param").id, c.req.valid("query")), 200);
+    },
+  )
   .get("/:id/schedule-preview", requireAuth(), validate("param", idParamSchema), async (c) => {
     return c.json(await previewSchedule(authedDeps(c), c.req.valid("param").id), 200);
   });

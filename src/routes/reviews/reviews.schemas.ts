@@ -2,14 +2,19 @@
  * Request schemas of the review endpoints.
  */
 import * as z from "zod";
-import { RATINGS } from "../../study/scheduler";
 import { limitParam, paginationSchema } from "../../lib/paging";
+import { RATINGS } from "../../study/scheduler";
 import { flashcardSchema, STUDY_STATES } from "../flashcards/flashcards.schemas";
 
 export const createReviewSchema = z.strictObject({
   rating: z.enum(RATINGS, `Must be one of: ${RATINGS.join(", ")}.`),
   session_id: z.uuid("Must be a UUID.").optional(),
-  duration_ms: z.number().int("Must be a whole number.").min(0, "Must be at least 0.").max(86_400_000, "Must be at most 86400000 (a day).").optional(),
+  duration_ms: z
+    .number()
+    .int("Must be a whole number.")
+    .min(0, "Must be at least 0.")
+    .max(86_400_000, "Must be at most 86400000 (a day).")
+    .optional(),
 });
 
 export const listReviewsQuerySchema = z.strictObject({
@@ -40,7 +45,12 @@ export const reviewSchema = z
 export const reviewResultSchema = z.object({ flashcard: flashcardSchema, review: reviewSchema });
 export const reviewListSchema = z.object({ data: z.array(reviewSchema), pagination: paginationSchema });
 const previewEntry = z.object({ due: z.iso.datetime(), scheduled_days: z.int(), state: z.enum(STUDY_STATES) });
-export const schedulePreviewSchema = z.object({ again: previewEntry, hard: previewEntry, good: previewEntry, easy: previewEntry });
+export const schedulePreviewSchema = z.object({
+  again: previewEntry,
+  hard: previewEntry,
+  good: previewEntry,
+  easy: previewEntry,
+});
 
 export type CreateReviewInput = z.infer<typeof createReviewSchema>;
 export type ListReviewsQuery = z.infer<typeof listReviewsQuerySchema>;

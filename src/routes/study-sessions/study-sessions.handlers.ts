@@ -2,23 +2,32 @@
  * Study sessions: a planned slice of the queue, progress while studying, results when finished.
  */
 import { and, count, eq, isNull, min, sql, sum } from "drizzle-orm";
+import type * as z from "zod";
 import { flashcards, reviewLogs, studySessions, users } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
 import { notFound } from "../../lib/errors";
 import { toIso } from "../../lib/time";
-import { plannedCardIdsSql, readStudyQueue, type QueueDeps } from "../../study/queue";
+import { plannedCardIdsSql, type QueueDeps, readStudyQueue } from "../../study/queue";
 import { toFlashcardJson } from "../flashcards/flashcard-view";
 import { sessionFinished } from "../reviews/reviews.handlers";
-import type * as z from "zod";
-import type { CreateSessionInput, finishedSessionSchema, sessionProgressSchema, startedSessionSchema } from "./study-sessions.schemas";
+import type {
+  CreateSessionInput,
+  finishedSessionSchema,
+  sessionProgressSchema,
+  startedSessionSchema,
+} from "./study-sessions.schemas";
 
-const ownSession = (deps: QueueDeps, id: string) => and(eq(studySessions.id, id), eq(studySessions.userId, deps.auth.userId));
+const ownSession = (deps: QueueDeps, id: string) =>
+  and(eq(studySessions.id, id), eq(studySessions.userId, deps.auth.userId));
 
 /**
  * Starts a session with the queue as it is now, in one round trip: the batch reads the queue and
  * inserts the session, whose planned card ids SQLite computes from the same rows (plannedCardIdsSql).
  */
-export async function startSession(deps: QueueDeps, input: CreateSessionInput): Promise<z.infer<typeof startedSessionSchema>> {
+export async function startSession(
+  deps: QueueDeps,
+  input: CreateSessionInput,
+): Promise<z.infer<typeof startedSessionSchema>> {
   const { db, auth, now, config } = deps;
   const id = crypto.randomUUID();
   const insertSession = db.insert(studySessions).select(
@@ -83,7 +92,11 @@ export async function getSession(deps: QueueDeps, id: string) {
 export async function finishSession(deps: QueueDeps, id: string): Promise<z.infer<typeof finishedSessionSchema>> {
   const { db, auth, now } = deps;
   const [finished, sessions, reviewed, [ratings], [nextDue]] = await authedBatch(db, auth, now, [
-    db.update(studySessions).set({ finishedAt: now }).where(and(ownSession(deps, id), isNull(studySessions.finishedAt))).returning({ id: studySessions.id }),
+    db
+      .update(studySessions)
+      .set({ finishedAt: now })
+      .where(and(ownSession(deps, id), isNull(studySessions.finishedAt)))
+      .returning({ id: studySessions.id }),
     ...sessionProgressStatements(deps, id),
     db
       .select({

@@ -3,13 +3,18 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../../env";
-import { authedDeps } from "../request-deps";
 import { jsonBody, validate } from "../../lib/validation";
 import { requireAuth } from "../../middleware/auth";
-import { idParamSchema } from "../flashcards/flashcards.schemas";
-import { finishSession, getSession, startSession } from "./study-sessions.handlers";
-import { createSessionSchema, finishedSessionSchema, sessionProgressSchema, startedSessionSchema } from "./study-sessions.schemas";
 import type { RouteDoc } from "../../openapi/route-doc";
+import { idParamSchema } from "../flashcards/flashcards.schemas";
+import { authedDeps } from "../request-deps";
+import { finishSession, getSession, startSession } from "./study-sessions.handlers";
+import {
+  createSessionSchema,
+  finishedSessionSchema,
+  sessionProgressSchema,
+  startedSessionSchema,
+} from "./study-sessions.schemas";
 
 export const studySessionRoutes = new Hono<AppEnv>()
   .post("/", requireAuth(), jsonBody(createSessionSchema), async (c) => {

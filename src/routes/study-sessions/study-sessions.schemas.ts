@@ -6,11 +6,21 @@ import { PAGE_DEFAULT, PAGE_MAX } from "../../lib/paging";
 import { flashcardSchema } from "../flashcards/flashcards.schemas";
 
 export const createSessionSchema = z.strictObject({
-  limit: z.number().int("Must be a whole number.").min(1, "Must be at least 1.").max(PAGE_MAX, `Must be at most ${PAGE_MAX}.`).default(PAGE_DEFAULT),
+  limit: z
+    .number()
+    .int("Must be a whole number.")
+    .min(1, "Must be at least 1.")
+    .max(PAGE_MAX, `Must be at most ${PAGE_MAX}.`)
+    .default(PAGE_DEFAULT),
 });
 
 export const startedSessionSchema = z.object({
-  session: z.object({ id: z.uuid(), started_at: z.iso.datetime(), finished_at: z.null(), cards: z.array(flashcardSchema) }),
+  session: z.object({
+    id: z.uuid(),
+    started_at: z.iso.datetime(),
+    finished_at: z.null(),
+    cards: z.array(flashcardSchema),
+  }),
 });
 
 export const sessionProgressSchema = z

@@ -2,11 +2,11 @@
  * The study queue and learning statistics.
  */
 import { and, count, desc, eq, gte, lt, sql, sum } from "drizzle-orm";
+import type * as z from "zod";
 import { flashcards, reviewLogs } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
 import { DAY_MS, startOfUtcDay } from "../../lib/days";
-import { readStudyQueue, type QueueDeps } from "../../study/queue";
-import type * as z from "zod";
+import { type QueueDeps, readStudyQueue } from "../../study/queue";
 import { STUDY_STATES, toFlashcardJson } from "../flashcards/flashcard-view";
 import type { queueSchema, statsSchema } from "./study.schemas";
 
@@ -41,13 +41,22 @@ export async function getStats(deps: QueueDeps): Promise<z.infer<typeof statsSch
   // The divisor is inlined: a bound JS number may arrive as REAL and make the division fractional.
   const dayNumber = sql<number>`cast(${reviewLogs.reviewedAt} / ${sql.raw(String(DAY_MS))} as integer)`;
   const [byState, [dueToday], [reviewsToday], [retention], days] = await authedBatch(db, auth, now, [
-    db.select({ state: flashcards.state, n: count() }).from(flashcards).where(eq(flashcards.userId, auth.userId)).groupBy(flashcards.state),
+    db
+      .select({ state: flashcards.state, n: count() })
+      .from(flashcards)
+      .where(eq(flashcards.userId, auth.userId))
+      .groupBy(flashcards.state),
     db
       .select({ n: count() })
       .from(flashcards)
       // A literal `state <> 0` so the partial queue index serves it (see src/study/queue.ts).
-      .where(and(eq(flashcards.userId, auth.userId), sql`${flashcards.state} <> 0`, lt(flashcards.due, todayStart + DAY_MS))),
-    db.select({ n: count() }).from(reviewLogs).where(and(userReviews, gte(reviewLogs.reviewedAt, todayStart))),
+      .where(
+        and(eq(flashcards.userId, auth.userId), sql`${flashcards.state} <> 0`, lt(flashcards.due, todayStart + DAY_MS)),
+      ),
+    db
+      .select({ n: count() })
+      .from(reviewLogs)
+      .where(and(userReviews, gte(reviewLogs.reviewedAt, todayStart))),
     db
       .select({ total: count(), remembered: sum(sql`${reviewLogs.rating} <> 1`) })
       .from(reviewLogs)
@@ -59,7 +68,10 @@ export async function getStats(deps: QueueDeps): Promise<z.infer<typeof statsSch
       .orderBy(desc(dayNumber)),
   ]);
 
-  const states = Object.fromEntries(STUDY_STATES.map((name) => [name, 0])) as Record<(typeof STUDY_STATES)[number], number>;
+  const states = Object.fromEntries(STUDY_STATES.map((name) => [name, 0])) as Record<
+    (typeof STUDY_STATES)[number],
+    number
+  >;
   for (const row of byState) {
     const name = STUDY_STATES[row.state];
     if (name) states[name] = row.n;
@@ -71,6 +83,9 @@ export async function getStats(deps: QueueDeps): Promise<z.infer<typeof statsSch
     due_today: dueToday?.n ?? 0,
     reviews_today: reviewsToday?.n ?? 0,
     retention_last_30_days: total > 0 ? Number(retention?.remembered ?? 0) / total : null,
-    streak_days: streakFrom(days.map((d) => Number(d.day)), todayStart / DAY_MS),
+    streak_days: streakFrom(
+      days.map((d) => Number(d.day)),
+      todayStart / DAY_MS,
+    ),
   };
 }

@@ -3,20 +3,30 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../../env";
-import { authedDeps } from "../request-deps";
 import { validate } from "../../lib/validation";
 import { requireAuth } from "../../middleware/auth";
+import type { RouteDoc } from "../../openapi/route-doc";
+import { authedDeps } from "../request-deps";
 import { getStats, getStudyQueue } from "./study.handlers";
 import { queueQuerySchema, queueSchema, statsQuerySchema, statsSchema } from "./study.schemas";
-import type { RouteDoc } from "../../openapi/route-doc";
 
-export const studyRoutes = new Hono<AppEnv>().get("/queue", requireAuth(), validate("query", queueQuerySchema), async (c) => {
-  return c.json(await getStudyQueue(authedDeps(c), c.req.valid("query").limit), 200);
-});
+export const studyRoutes = new Hono<AppEnv>().get(
+  "/queue",
+  requireAuth(),
+  validate("query", queueQuerySchema),
+  async (c) => {
+    return c.json(await getStudyQueue(authedDeps(c), c.req.valid("query").limit), 200);
+  },
+);
 
-export const statsRoutes = new Hono<AppEnv>().get("/", requireAuth(), validate("query", statsQuerySchema), async (c) => {
-  return c.json(await getStats(authedDeps(c)), 200);
-});
+export const statsRoutes = new Hono<AppEnv>().get(
+  "/",
+  requireAuth(),
+  validate("query", statsQuerySchema),
+  async (c) => {
+    return c.json(await getStats(authedDeps(c)), 200);
+  },
+);
 
 export const studyDocs: RouteDoc[] = [
   {
