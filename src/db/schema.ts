@@ -122,7 +122,12 @@ export const idempotencyKeys = sqliteTable(
   (t) => [primaryKey({ columns: [t.userId, t.key] })],
 );
 
-export const FLASHCARD_SOURCES = ["manual", "ai-full", "ai-edited"] as const;
+/**
+ * Every source the database accepts. `imported` is reserved for the import endpoint (issue #16): the
+ * request schemas list their own subset, so the CHECK can be wider than the API without a rebuild later.
+ */
+export const FLASHCARD_SOURCES = ["manual", "ai-full", "ai-edited", "imported"] as const;
+/** A value of `flashcards.source`. */
 export type FlashcardSource = (typeof FLASHCARD_SOURCES)[number];
 
 /**
@@ -167,7 +172,12 @@ export const flashcards = sqliteTable(
     // Counting due (re)learning cards without reading every due row.
     // (state is in the key so SQLite can count from the index alone.)
     index("flashcards_user_learning_due_idx").on(t.userId, t.due, t.state).where(sql`${t.state} IN (1, 3)`),
-    check("flashcards_source_valid", sql`${t.source} IN ('manual', 'ai-full', 'ai-edited')`),
+    check("flashcards_source_valid", sql`${t.source} IN ('manual', 'ai-full', 'ai-edited', 'imported')`),
+    // Only AI cards name a generation (it may be NULL later: ON DELETE SET NULL); manual and imported never do.
+    check(
+      "flashcards_generation_only_for_ai",
+      sql`${t.generationId} IS NULL OR ${t.source} IN ('ai-full', 'ai-edited')`,
+    ),
     check("flashcards_state_valid", sql`${t.state} BETWEEN 0 AND 3`),
   ],
 );
@@ -222,7 +232,8 @@ export const reviewLogs = sqliteTable(
     index("review_logs_session_idx").on(t.sessionId),
     // First reviews of new cards: today's count against the daily new-card limit, index-only.
     index("review_logs_user_first_reviews_idx").on(t.userId, t.reviewedAt, t.state).where(sql`${t.state} = 0`),
-    check("review_logs_rating_valid", sql`${t.rating} BETWEEN 1 AND 4`),
+    // 0 is ts-fsrs `Rating.Manual`: a forget/reschedule entry (issue #15), not a rating a client sends.
+    check("review_logs_rating_valid", sql`${t.rating} BETWEEN 0 AND 4`),
   ],
 );
 

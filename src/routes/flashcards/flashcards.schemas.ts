@@ -2,9 +2,11 @@
  * Request schemas of the flashcards endpoints.
  */
 import * as z from "zod";
-import { FLASHCARD_SOURCES } from "../../db/schema";
 import { cardBack, cardFront } from "../../lib/card-text";
 import { limitParam, paginationSchema } from "../../lib/paging";
+
+/** The sources a client may send and filter by; the database also accepts `imported` (issue #16 adds it here). */
+export const FLASHCARD_SOURCES = ["manual", "ai-full", "ai-edited"] as const;
 
 export const MAX_BULK = 100;
 export const SEARCH_MIN = 3;

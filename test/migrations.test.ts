@@ -1,0 +1,189 @@
+/**
+ * The one table rebuild (0008_widen_checks) keeps every row, rowid, review, search hit, index and trigger:
+ * migrations up to 0007 are applied to an empty database, data is written through the API, then 0008.
+ */
+import { applyD1Migrations, env, reset } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import { api, registerUser, type TestUser } from "./helpers/api";
+import { seedGeneration } from "./helpers/fixtures";
+
+const REBUILD = "0008_widen_checks.sql";
+
+async function all<T>(sql: string, ...params: unknown[]): Promise<T[]> {
+  return (
+    await env.DB.prepare(sql)
+      .bind(...params)
+      .all<T>()
+  ).results;
+}
+
+const schemaSql = () =>
+  all<{ type: string; name: string; sql: string | null }>(
+    "SELECT type, name, sql FROM sqlite_master WHERE tbl_name IN ('flashcards', 'review_logs') ORDER BY type, name",
+  );
+
+describe(`migration ${REBUILD}`, () => {
+  let user: TestUser;
+  let cards: { id: string; front: string }[];
+  let before: {
+    rows: unknown[];
+    reviews: unknown[];
+    hits: unknown;
+    objects: { type: string; name: string }[];
+  };
+
+  beforeAll(async () => {
+    const index = env.TEST_MIGRATIONS.findIndex((m) => m.name === REBUILD);
+    expect(index).toBeGreaterThan(0);
+    await reset();
+    await applyD1Migrations(env.DB, env.TEST_MIGRATIONS.slice(0, index));
+
+    user = await registerUser("migration");
+    const generationId = await seedGeneration(user.id, 5);
+    const created = await api("POST", "/api/v1/flashcards", {
+      token: user.accessToken,
+      body: {
+        flashcards: [
+          { front: "What is photosynthesis?", back: "Light to sugar", source: "manual" },
+          { front: "Where was Copernicus born?", back: "Toruń", source: "ai-full", generation_id: generationId },
+          { front: "Kraków was the capital until?", back: "1596", source: "ai-edited", generation_id: generationId },
+        ],
+      },
+    });
+    expect(created.status).toBe(201);
+    cards = created.body.data;
+    // A deleted card leaves a rowid gap, so a renumbering copy would shift every later rowid.
+    const extra = await api("POST", "/api/v1/flashcards", {
+      token: user.accessToken,
+      body: { flashcards: [{ front: "gap", back: "gap", source: "manual" }] },
+    });
+    expect(
+      (await api("DELETE", `/api/v1/flashcards/${extra.body.data[0].id}`, { token: user.accessToken })).status,
+    ).toBe(204);
+    const last = await api("POST", "/api/v1/flashcards", {
+      token: user.accessToken,
+      body: { flashcards: [{ front: "Emoji 🦊🦊🦊", back: "fox", source: "manual" }] },
+    });
+    cards.push(last.body.data[0]);
+    for (const [card, rating] of [
+      [cards[0]!, "good"],
+      [cards[0]!, "again"],
+      [cards[1]!, "easy"],
+    ] as const) {
+      const res = await api("POST", `/api/v1/flashcards/${card.id}/reviews`, {
+        token: user.accessToken,
+        body: { rating },
+      });
+      expect(res.status).toBe(200);
+    }
+    before = await snapshot();
+    expect(before.reviews).toHaveLength(3);
+
+    await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
+  });
+
+  async function snapshot() {
+    return {
+      rows: await all("SELECT rowid AS rid, * FROM flashcards ORDER BY rowid"),
+      reviews: await all("SELECT rowid AS rid, * FROM review_logs ORDER BY rowid"),
+      hits: await searches(),
+      objects: (await schemaSql()).map(({ type, name }) => ({ type, name })),
+    };
+  }
+
+  async function searches() {
+    const out: Record<string, string[]> = {};
+    for (const q of ["photosynth", "toruń", "KRAKOW", "🦊🦊🦊", "capital"]) {
+      const res = await api("GET", `/api/v1/flashcards?q=${encodeURIComponent(q)}`, { token: user.accessToken });
+      expect(res.status).toBe(200);
+      out[q] = res.body.data.map((c: { id: string }) => c.id);
+    }
+    // The FTS index itself, not only the API's view of it.
+    out.fts = (await all<{ rowid: number }>("SELECT rowid FROM flashcards_fts ORDER BY rowid")).map((r) =>
+      String(r.rowid),
+    );
+    return out;
+  }
+
+  it("keeps every flashcard with its rowid, every review and every search hit", async () => {
+    const after = await snapshot();
+    expect(after.rows).toEqual(before.rows);
+    expect(after.reviews).toEqual(before.reviews);
+    expect(after.hits).toEqual(before.hits);
+    expect((before.hits as Record<string, string[]>).photosynth).toEqual([cards[0]!.id]);
+    const history = await api("GET", `/api/v1/flashcards/${cards[0]!.id}/reviews`, { token: user.accessToken });
+    expect(history.body.data).toHaveLength(2);
+  });
+
+  it("keeps every index (including the partial queue indexes) and the FTS triggers", async () => {
+    const after = await schemaSql();
+    expect(after.map(({ type, name }) => ({ type, name }))).toEqual(before.objects);
+    const names = after.map((o) => o.name);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "flashcards_user_review_due_idx",
+        "flashcards_user_new_idx",
+        "flashcards_user_learning_due_idx",
+        "review_logs_user_first_reviews_idx",
+        "flashcards_fts_after_insert",
+        "flashcards_fts_after_delete",
+        "flashcards_fts_after_update",
+      ]),
+    );
+    // No leftovers of the rebuild, and review_logs points at the renamed table.
+    for (const o of after) expect(o.sql ?? "").not.toContain("__new_");
+    const fks = await all<{ table: string }>("SELECT \"table\" FROM pragma_foreign_key_list('review_logs')");
+    expect(fks.map((f) => f.table).sort()).toEqual(["flashcards", "study_sessions", "users"]);
+    expect(await all("PRAGMA foreign_key_check")).toEqual([]);
+    // FTS5's own check that the index matches the external content table row for row (throws if not).
+    await env.DB.prepare("INSERT INTO flashcards_fts(flashcards_fts, rank) VALUES ('integrity-check', 1)").run();
+  });
+
+  it("keeps the search index in sync after the rebuild (insert, update, delete)", async () => {
+    const created = await api("POST", "/api/v1/flashcards", {
+      token: user.accessToken,
+      body: { flashcards: [{ front: "Tectonic plates", back: "move", source: "manual" }] },
+    });
+    const id = created.body.data[0].id;
+    const find = async (q: string) =>
+      (await api("GET", `/api/v1/flashcards?q=${encodeURIComponent(q)}`, { token: user.accessToken })).body.data.map(
+        (c: { id: string }) => c.id,
+      );
+    expect(await find("tecton")).toEqual([id]);
+    await api("PATCH", `/api/v1/flashcards/${id}`, { token: user.accessToken, body: { front: "Continental drift" } });
+    expect(await find("tecton")).toEqual([]);
+    expect(await find("drift")).toEqual([id]);
+    await api("DELETE", `/api/v1/flashcards/${id}`, { token: user.accessToken });
+    expect(await find("drift")).toEqual([]);
+  });
+
+  it("widens the CHECKs: an imported source, rating 0, and no generation on manual or imported cards", async () => {
+    const insertCard = (source: string, generationId: string | null) =>
+      env.DB.prepare(
+        `INSERT INTO flashcards (id, user_id, generation_id, front, back, source, created_at, updated_at, due)
+         VALUES (?, ?, ?, 'f', 'b', ?, 0, 0, 0)`,
+      )
+        .bind(crypto.randomUUID(), user.id, generationId, source)
+        .run();
+    const generationId = await seedGeneration(user.id, 5);
+    await expect(insertCard("imported", null)).resolves.toBeTruthy();
+    await expect(insertCard("ai-full", null)).resolves.toBeTruthy();
+    await expect(insertCard("ai-edited", generationId)).resolves.toBeTruthy();
+    await expect(insertCard("manual", generationId)).rejects.toThrow(/CHECK constraint failed/);
+    await expect(insertCard("imported", generationId)).rejects.toThrow(/CHECK constraint failed/);
+    await expect(insertCard("other", null)).rejects.toThrow(/CHECK constraint failed/);
+
+    const insertReview = (rating: number) =>
+      env.DB.prepare(
+        `INSERT INTO review_logs (id, user_id, flashcard_id, rating, state, due, stability, difficulty, elapsed_days,
+           last_elapsed_days, scheduled_days, learning_steps, next_due, reviewed_at)
+         VALUES (?, ?, ?, ?, 2, 0, 1, 1, 0, 0, 0, 0, 0, 0)`,
+      )
+        .bind(crypto.randomUUID(), user.id, cards[0]!.id, rating)
+        .run();
+    await expect(insertReview(0)).resolves.toBeTruthy();
+    await expect(insertReview(4)).resolves.toBeTruthy();
+    await expect(insertReview(5)).rejects.toThrow(/CHECK constraint failed/);
+    await expect(insertReview(-1)).rejects.toThrow(/CHECK constraint failed/);
+  });
+});
