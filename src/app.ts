@@ -24,6 +24,7 @@ import {
 } from "./lib/errors";
 import { problemResponse } from "./lib/problem";
 import { limitBody } from "./middleware/body-limit";
+import { privateCache } from "./middleware/private-cache";
 import { requestLog } from "./middleware/request-log";
 import { authRoutes } from "./routes/auth/auth.routes";
 import { flashcardRoutes } from "./routes/flashcards/flashcards.routes";
@@ -58,6 +59,7 @@ export function createApp() {
     await next();
   });
   app.use(requestLog());
+  app.use(privateCache());
   app.use(secureHeaders());
   app.use(
     cors({

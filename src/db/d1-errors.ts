@@ -22,10 +22,12 @@ export function isUniqueViolation(error: unknown): boolean {
 /**
  * A transient platform failure worth retrying (503): D1 overloaded, reset, or the network to it lost.
  * See https://developers.cloudflare.com/d1/observability/debug-d1/#error-list
+ * `database is locked` / `SQLITE_BUSY` is what local D1 (and SQLite under a writer) answers when
+ * another write holds the lock: it clears on its own, so it is a 503 with `Retry-After`, not a 500.
  */
 export function isTransientD1Error(error: unknown): boolean {
   return causeMessages(error).some((m) =>
-    /overloaded|Network connection lost|storage caused object to be reset|internal error while starting up|Cannot resolve D1 DB due to transient issue|D1 DB reset|Memory limit would be exceeded/i.test(
+    /overloaded|Network connection lost|storage caused object to be reset|internal error while starting up|Cannot resolve D1 DB due to transient issue|D1 DB reset|Memory limit would be exceeded|database is locked|SQLITE_BUSY/i.test(
       m,
     ),
   );

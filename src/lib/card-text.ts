@@ -3,7 +3,7 @@
  * output validation, so a proposal that passes is always a card that can be saved.
  */
 import * as z from "zod";
-import { hasNoControlCharacters, isWellFormed } from "./text";
+import { hasNoControlCharacters, hasVisibleCharacter, isWellFormed } from "./text";
 
 export const FRONT_MAX = 200;
 export const BACK_MAX = 500;
@@ -17,7 +17,8 @@ export const characterCount = (text: string) => {
 
 /**
  * Trimmed text of min..max characters (code points): well-formed Unicode, no control characters but
- * tab and newlines. The limits also appear in generated JSON Schemas (LLM output format, OpenAPI).
+ * tab and newlines, at least one visible character (zero-width and other invisible characters alone
+ * would make a card that shows nothing). The limits also appear in generated JSON Schemas (LLM output format, OpenAPI).
  */
 export const boundedText = (min: number, max: number) =>
   z
@@ -33,6 +34,10 @@ export const boundedText = (min: number, max: number) =>
         return;
       }
       const length = characterCount(text);
+      if (length > 0 && !hasVisibleCharacter(text)) {
+        ctx.addIssue({ code: "custom", message: "Must contain at least one visible character." });
+        return;
+      }
       if (length < min) {
         const message =
           min === 1

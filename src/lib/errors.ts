@@ -13,6 +13,8 @@ export type ApiErrorInit = {
   title: string;
   detail: string;
   errors?: FieldError[];
+  /** How many field errors were left out of `errors` (it is capped). */
+  errorsOmitted?: number;
   headers?: Record<string, string>;
 };
 
@@ -23,6 +25,7 @@ export class ApiError extends Error {
   readonly title: string;
   readonly detail: string;
   readonly errors?: FieldError[];
+  readonly errorsOmitted?: number;
   readonly headers?: Record<string, string>;
 
   constructor(init: ApiErrorInit) {
@@ -33,13 +36,21 @@ export class ApiError extends Error {
     this.title = init.title;
     this.detail = init.detail;
     this.errors = init.errors;
+    this.errorsOmitted = init.errorsOmitted;
     this.headers = init.headers;
   }
 }
 
-/** 400 with the list of invalid fields. */
-export const validationFailed = (errors: FieldError[], detail = "The request is invalid.") =>
-  new ApiError({ status: 400, code: "validation_failed", title: "Validation failed", detail, errors });
+/** 400 with the list of invalid fields (capped; `errorsOmitted` counts the rest). */
+export const validationFailed = (errors: FieldError[], detail = "The request is invalid.", errorsOmitted = 0) =>
+  new ApiError({
+    status: 400,
+    code: "validation_failed",
+    title: "Validation failed",
+    detail,
+    errors,
+    ...(errorsOmitted > 0 ? { errorsOmitted } : {}),
+  });
 
 /** 400 for a body that is not JSON at all. */
 export const malformedJson = () =>

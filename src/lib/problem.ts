@@ -19,7 +19,12 @@ export const problemDocumentSchema = z
     errors: z
       .array(z.object({ path: z.string(), code: z.string(), message: z.string() }))
       .optional()
-      .meta({ description: "One entry per invalid field." }),
+      .meta({ description: "One entry per invalid field, at most 20." }),
+    errors_omitted: z
+      .int()
+      .min(1)
+      .optional()
+      .meta({ description: "How many more invalid fields there were beyond the 20 listed in `errors`." }),
   })
   .meta({ id: "Problem", title: "Problem document" });
 
@@ -35,6 +40,7 @@ export function toProblem(error: ApiError, requestId: string): ProblemDocument {
     code: error.code,
     request_id: requestId,
     ...(error.errors && error.errors.length > 0 ? { errors: error.errors } : {}),
+    ...(error.errorsOmitted ? { errors_omitted: error.errorsOmitted } : {}),
   };
 }
 

@@ -2,7 +2,7 @@
  * Access tokens (HS256 JWTs) and opaque refresh tokens.
  */
 import { Jwt } from "hono/utils/jwt";
-import { toBase64Url, toHex } from "./encoding";
+import { isCanonicalBase64Url, toBase64Url, toHex } from "./encoding";
 
 export type AccessClaims = { sub: string; sid: string; iat: number; exp: number };
 
@@ -39,6 +39,10 @@ export async function signAccessToken(
  * Returns null for any token that is not valid now (malformed, forged, expired, `alg: none`, ...).
  */
 export async function verifyAccessToken(token: string, secret: string): Promise<AccessClaims | null> {
+  // hono's decoder tolerates padding and non-canonical last characters: one token would have many
+  // spellings. Only the exact three-part canonical form we issue is accepted.
+  const parts = token.split(".");
+  if (parts.length !== 3 || !parts.every((part) => part.length > 0 && isCanonicalBase64Url(part))) return null;
   try {
     const payload = await Jwt.verify(token, await hmacKey(secret), { alg: "HS256" });
     const { sub, sid, iat, exp } = payload;

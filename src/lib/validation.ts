@@ -9,21 +9,43 @@ import { type FieldError, unsupportedMediaType, validationFailed } from "./error
 
 const ROOT_NAME: Partial<Record<keyof ValidationTargets, string>> = { json: "body", query: "query", param: "path" };
 
-/** Maps zod issues to field errors with dotted paths ("flashcards.3.front"). */
-export function toFieldErrors(issues: readonly z.core.$ZodIssue[], target: keyof ValidationTargets): FieldError[] {
+/**
+ * At most this many field errors go into a problem document. A body with thousands of unknown keys
+ * would otherwise earn a response far larger than itself (an amplification for anyone, unauthenticated).
+ */
+export const MAX_FIELD_ERRORS = 20;
+
+/** Field errors for a response: the first `MAX_FIELD_ERRORS`, and how many more there were. */
+export type FieldErrorList = { errors: FieldError[]; omitted: number };
+
+/**
+ * Maps zod issues to field errors with dotted paths ("flashcards.3.front"), capped at
+ * `MAX_FIELD_ERRORS`. The cap is applied here, while expanding: zod reports all unknown keys of an
+ * object as one issue, so capping issues would not bound the list.
+ */
+export function toFieldErrors(issues: readonly z.core.$ZodIssue[], target: keyof ValidationTargets): FieldErrorList {
   const errors: FieldError[] = [];
+  let omitted = 0;
+  const push = (error: FieldError) => {
+    if (errors.length < MAX_FIELD_ERRORS) errors.push(error);
+    else omitted++;
+  };
   for (const issue of issues) {
     const base = issue.path.map(String).join(".");
     if (issue.code === "unrecognized_keys") {
       // One entry per unknown key, so the client sees exactly which field to drop.
+      if (errors.length >= MAX_FIELD_ERRORS) {
+        omitted += issue.keys.length;
+        continue;
+      }
       for (const key of issue.keys) {
-        errors.push({ path: base ? `${base}.${key}` : key, code: issue.code, message: `Unknown field '${key}'.` });
+        push({ path: base ? `${base}.${key}` : key, code: issue.code, message: `Unknown field '${key}'.` });
       }
       continue;
     }
-    errors.push({ path: base || (ROOT_NAME[target] ?? target), code: issue.code, message: issue.message });
+    push({ path: base || (ROOT_NAME[target] ?? target), code: issue.code, message: issue.message });
   }
-  return errors;
+  return { errors, omitted };
 }
 
 /**
@@ -32,7 +54,10 @@ export function toFieldErrors(issues: readonly z.core.$ZodIssue[], target: keyof
  */
 export const validate = <T extends z.ZodType, Target extends keyof ValidationTargets>(target: Target, schema: T) =>
   zValidator(target, schema, (result) => {
-    if (!result.success) throw validationFailed(toFieldErrors(result.error.issues, target));
+    if (!result.success) {
+      const { errors, omitted } = toFieldErrors(result.error.issues, target);
+      throw validationFailed(errors, undefined, omitted);
+    }
   });
 
 const JSON_MEDIA_TYPE = /^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i;

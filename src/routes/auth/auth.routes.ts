@@ -35,7 +35,7 @@ export const authRoutes = new Hono<AppEnv>()
   .post("/refresh", rateLimit("refresh"), jsonBody(refreshTokenSchema), async (c) => {
     return c.json(await refreshSession(publicDeps(c), c.req.valid("json").refresh_token), 200);
   })
-  .post("/logout", jsonBody(refreshTokenSchema), async (c) => {
+  .post("/logout", rateLimit("logout"), jsonBody(refreshTokenSchema), async (c) => {
     await logoutSession(publicDeps(c), c.req.valid("json").refresh_token);
     return c.body(null, 204);
   })
@@ -94,6 +94,7 @@ export const authDocs: RouteDoc[] = [
     auth: false,
     body: refreshTokenSchema,
     success: { status: 204, description: "The session has ended; its tokens stop working at once." },
+    errors: [429],
   },
   {
     method: "get",

@@ -21,8 +21,20 @@ const password = z
   .max(PASSWORD_MAX, `Must be at most ${PASSWORD_MAX} characters.`)
   .refine(isWellFormed, "Must be valid Unicode (no lone surrogates).");
 
+/** RFC 5321 §4.5.3.1.1: a local part (before the @) is at most 64 octets. */
+export const EMAIL_LOCAL_PART_MAX = 64;
+
+/**
+ * A new account's email also keeps the local-part limit. Only at registration: an account registered
+ * before the rule must still be able to log in.
+ */
+const newEmail = email.refine(
+  (address) => new TextEncoder().encode(address.slice(0, address.lastIndexOf("@"))).length <= EMAIL_LOCAL_PART_MAX,
+  `The part before @ must be at most ${EMAIL_LOCAL_PART_MAX} characters.`,
+);
+
 export const registerSchema = z
-  .strictObject({ email, password })
+  .strictObject({ email: newEmail, password })
   .refine((body) => body.password.trim().toLowerCase() !== body.email, {
     path: ["password"],
     message: "Must not be the same as the email.",
