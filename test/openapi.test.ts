@@ -22,6 +22,17 @@ describe("GET /api/v1/openapi.json", () => {
     );
   });
 
+  it("names the deployment's PUBLIC_URL as its server, not a hard-coded localhost", async () => {
+    const local = await api("GET", "/api/v1/openapi.json");
+    expect(local.body.servers).toEqual([{ url: env.PUBLIC_URL, description: "This deployment (PUBLIC_URL)" }]);
+    const deployed = await api("GET", "/api/v1/openapi.json", {
+      env: { ...env, PUBLIC_URL: "https://flashcards.example.org/" },
+    });
+    expect(deployed.body.servers).toEqual([
+      { url: "https://flashcards.example.org", description: "This deployment (PUBLIC_URL)" },
+    ]);
+  });
+
   it("documents exactly the routes the app registers", async () => {
     const app = worker as unknown as { routes: Array<{ method: string; path: string }> };
     const registered = new Set(

@@ -82,8 +82,8 @@ function parameters(
   }));
 }
 
-/** The document for the given route docs. */
-export function buildOpenApiDocument(docs: RouteDoc[]) {
+/** The document for the given route docs; `publicUrl` (config `PUBLIC_URL`) is its one server. */
+export function buildOpenApiDocument(docs: RouteDoc[], publicUrl = "http://localhost:8787") {
   const components: Record<string, JsonSchema> = {};
   const convert = converter(components);
   const problem = convert(problemDocumentSchema, "output");
@@ -157,7 +157,7 @@ export function buildOpenApiDocument(docs: RouteDoc[]) {
         "Turn pasted text into flashcards with AI, curate them, and learn them with FSRS spaced repetition. Every error is an RFC 9457 problem document with a stable `code`.",
       license: { name: "UNLICENSED", identifier: "LicenseRef-Proprietary" },
     },
-    servers: [{ url: "http://localhost:8787", description: "wrangler dev" }],
+    servers: [{ url: publicUrl, description: "This deployment (PUBLIC_URL)" }],
     tags: [...new Set(docs.map((doc) => doc.tag))].map((name) => ({
       name,
       description: TAG_DESCRIPTIONS[name] ?? name,
