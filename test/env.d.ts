@@ -1,13 +1,11 @@
 import type { D1Migration } from "cloudflare:test";
-import type { Bindings } from "../src/env";
 
+// The worker's bindings and `GlobalProps.mainModule` come from worker-configuration.d.ts (`npm run types`);
+// the tests add the migrations the pool reads.
 declare global {
   namespace Cloudflare {
-    interface Env extends Bindings {
+    interface Env {
       TEST_MIGRATIONS: D1Migration[];
-    }
-    interface GlobalProps {
-      mainModule: typeof import("../src/index");
     }
   }
 }
