@@ -102,7 +102,8 @@ describe("POST /generations (local provider)", () => {
     const quotaEnv = { ...env, GENERATIONS_PER_HOUR: "1" };
     expect((await generate(user, textOfLength(1_200), { env: quotaEnv })).status).toBe(201);
     expect((await generate(user, textOfLength(1_200), { env: quotaEnv })).status).toBe(429);
-    await env.DB.prepare("UPDATE generations SET created_at = created_at - 3600001 WHERE user_id = ?")
+    // The quota counts attempts (reserved before the provider call), not generation rows.
+    await env.DB.prepare("UPDATE generation_attempts SET created_at = created_at - 3600001 WHERE user_id = ?")
       .bind(user.id)
       .run();
     expect((await generate(user, textOfLength(1_200), { env: quotaEnv })).status).toBe(201);

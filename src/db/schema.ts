@@ -83,6 +83,26 @@ export const generations = sqliteTable(
   ],
 );
 
+/**
+ * Every generation attempt of the last hour: the per-user quota counts these rows. A row is written
+ * *before* the provider call by one conditional INSERT that refuses once the quota is reached, so
+ * concurrent requests cannot all pass a count read earlier. `expires_at` is the lease of a running
+ * attempt (the provider budget plus a margin): an abandoned reservation stops counting after it. The
+ * outcome (a generation or an error log) finalises the row (`expires_at` NULL: it counts for the hour).
+ */
+export const generationAttempts = sqliteTable(
+  "generation_attempts",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: timestamp("created_at").notNull(),
+    expiresAt: timestamp("expires_at"),
+  },
+  (t) => [index("generation_attempts_user_created_idx").on(t.userId, t.createdAt, t.expiresAt)],
+);
+
 /** One failed generation attempt: no generation row is written for a failure, this is. */
 export const generationErrorLogs = sqliteTable(
   "generation_error_logs",

@@ -1,12 +1,20 @@
 /**
  * Generations: text in, AI flashcard proposals out, every success and failure recorded.
  */
-import { and, count, desc, eq, gt, isNull, lte, min, or, sql } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, lte, or, sql } from "drizzle-orm";
 import { validateProposals } from "../../ai/proposals";
 import type { FlashcardProvider, Proposal } from "../../ai/provider";
 import { ProviderError } from "../../ai/provider";
 import type { Db } from "../../db/client";
-import { generationErrorLogs, generations, idempotencyKeys } from "../../db/schema";
+import {
+  finaliseAttempt,
+  nextFreeSlot,
+  pruneAttempts,
+  QUOTA_WINDOW_MS,
+  releaseAttempt,
+  reserveAttempt,
+} from "../../db/generation-quota";
+import { generationAttempts, generationErrorLogs, generations, idempotencyKeys } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
 import type { AuthContext, Config } from "../../env";
 import { characterCount } from "../../lib/card-text";
@@ -79,27 +87,35 @@ const ERROR_LOG_CODES: Record<ProviderError["kind"], string> = {
 };
 
 /**
- * Awaits a final write; if it fails (D1 overloaded, connection lost), tries once to drop the key's
- * reservation so the client's retry is not refused as "in progress". If that fails too, the
- * reservation's lease expires on its own. The original error is rethrown either way.
+ * Awaits a final write; if it fails (D1 overloaded, connection lost), tries once to give back the
+ * quota reservation and drop the key's reservation, so the client's retry is neither refused as
+ * "in progress" nor charged twice. If that fails too, both leases expire on their own. The original
+ * error is rethrown either way.
  */
 async function releaseOnFailure(
   db: Db,
   userId: string,
-  key: string | undefined,
+  reservation: { attemptId: string; key?: string },
   write: Promise<unknown>,
 ): Promise<void> {
   try {
     await write;
   } catch (error) {
-    if (key) {
-      await db
-        .delete(idempotencyKeys)
-        .where(
-          and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key), isNull(idempotencyKeys.responseBody)),
-        )
-        .catch(() => undefined);
-    }
+    const { attemptId, key } = reservation;
+    await db
+      .batch([
+        releaseAttempt(db, userId, attemptId),
+        db
+          .delete(idempotencyKeys)
+          .where(
+            and(
+              eq(idempotencyKeys.userId, userId),
+              eq(idempotencyKeys.key, key ?? ""),
+              isNull(idempotencyKeys.responseBody),
+            ),
+          ),
+      ])
+      .catch(() => undefined);
     throw error;
   }
 }
@@ -124,8 +140,9 @@ async function runProvider(provider: FlashcardProvider, sourceText: string, time
 }
 
 /**
- * Creates a generation: quota and idempotency checks, the provider call, then one batch writing the
- * generation (or the error log) and the idempotency record.
+ * Creates a generation: idempotency check, the quota reservation (atomic, before the provider call),
+ * the provider call, then one batch writing the generation (or the error log), finalising the
+ * reservation and storing the idempotency record.
  * @throws ApiError 409/422 (idempotency), 429 `quota_exceeded`, 502/503/504 (provider failures, logged).
  */
 export async function createGeneration(
@@ -136,75 +153,88 @@ export async function createGeneration(
   const { db, auth, now, config } = deps;
   const sourceTextHash = await sha256Hex(input.sourceText);
   const sourceTextLength = characterCount(input.sourceText);
-  const windowStart = now - HOUR_MS;
   const key = input.idempotencyKey;
-
-  const attemptsIn = <T extends typeof generations | typeof generationErrorLogs>(table: T) =>
-    db
-      .select({ attempts: count(), oldest: min(table.createdAt) })
-      .from(table)
-      .where(and(eq(table.userId, auth.userId), gt(table.createdAt, windowStart)));
-  const [[recent], [recentFailures], existing] = await authedBatch(db, auth, now, [
-    attemptsIn(generations),
-    attemptsIn(generationErrorLogs),
-    // Without a key this matches nothing (keys are never empty) and keeps the batch's shape fixed.
-    db
-      .select()
-      .from(idempotencyKeys)
-      .where(
-        and(
-          eq(idempotencyKeys.userId, auth.userId),
-          eq(idempotencyKeys.key, key ?? ""),
-          gt(idempotencyKeys.createdAt, now - IDEMPOTENCY_TTL_MS),
-        ),
-      ),
-  ]);
-
-  // A reservation older than the provider's time budget (plus a margin) belongs to a request that
-  // died or failed to record its outcome: it is abandoned and may be taken over.
-  const leaseStart = now - (config.ai.timeoutMs + RESERVATION_MARGIN_MS);
-  const stored = existing[0];
-  const isAbandoned = stored !== undefined && stored.responseBody === null && stored.createdAt <= leaseStart;
-  if (stored && !isAbandoned) {
-    if (stored.requestHash !== sourceTextHash) throw idempotencyReused();
-    if (stored.responseStatus === null || stored.responseBody === null) {
-      throw conflict(
-        "A request with this Idempotency-Key is still in progress; retry shortly.",
-        "idempotency_key_in_use",
-      );
-    }
-    return { body: JSON.parse(stored.responseBody) as GenerationResponse, replayed: true };
-  }
-
-  const attempts = (recent?.attempts ?? 0) + (recentFailures?.attempts ?? 0);
-  if (attempts >= config.ai.generationsPerHour) {
-    const oldest = Math.min(recent?.oldest ?? now, recentFailures?.oldest ?? now);
-    throw quotaExceeded((oldest + HOUR_MS - now) / 1000, config.ai.generationsPerHour);
-  }
+  // A reservation (of the key or of the quota) older than the provider's time budget plus a margin
+  // belongs to a request that died or failed to record its outcome: it is abandoned.
+  const leaseMs = config.ai.timeoutMs + RESERVATION_MARGIN_MS;
+  const leaseStart = now - leaseMs;
 
   if (key) {
-    const [, reserved] = await authedBatch(db, auth, now, [
+    const [existing] = await authedBatch(db, auth, now, [
       db
-        .delete(idempotencyKeys)
+        .select()
+        .from(idempotencyKeys)
         .where(
           and(
             eq(idempotencyKeys.userId, auth.userId),
             eq(idempotencyKeys.key, key),
-            or(
-              lte(idempotencyKeys.createdAt, now - IDEMPOTENCY_TTL_MS),
-              and(isNull(idempotencyKeys.responseBody), lte(idempotencyKeys.createdAt, leaseStart)),
-            ),
+            gt(idempotencyKeys.createdAt, now - IDEMPOTENCY_TTL_MS),
           ),
         ),
-      db
-        .insert(idempotencyKeys)
-        .values({ userId: auth.userId, key, requestHash: sourceTextHash, createdAt: now })
-        .onConflictDoNothing()
-        .returning({ key: idempotencyKeys.key }),
     ]);
-    if (reserved.length === 0) {
-      throw conflict("A request with this Idempotency-Key is already in progress.", "idempotency_key_in_use");
+    const stored = existing[0];
+    const isAbandoned = stored !== undefined && stored.responseBody === null && stored.createdAt <= leaseStart;
+    if (stored && !isAbandoned) {
+      if (stored.requestHash !== sourceTextHash) throw idempotencyReused();
+      if (stored.responseStatus === null || stored.responseBody === null) {
+        throw conflict(
+          "A request with this Idempotency-Key is still in progress; retry shortly.",
+          "idempotency_key_in_use",
+        );
+      }
+      return { body: JSON.parse(stored.responseBody) as GenerationResponse, replayed: true };
     }
+  }
+
+  // The quota reservation and the key reservation in one transaction: the key row is only written
+  // when the attempt row was (INSERT … SELECT FROM generation_attempts WHERE id = attempt).
+  const attemptId = crypto.randomUUID();
+  const limit = config.ai.generationsPerHour;
+  const reserveKey = key
+    ? [
+        db
+          .delete(idempotencyKeys)
+          .where(
+            and(
+              eq(idempotencyKeys.userId, auth.userId),
+              eq(idempotencyKeys.key, key),
+              or(
+                lte(idempotencyKeys.createdAt, now - IDEMPOTENCY_TTL_MS),
+                and(isNull(idempotencyKeys.responseBody), lte(idempotencyKeys.createdAt, leaseStart)),
+              ),
+            ),
+          ),
+        db
+          .insert(idempotencyKeys)
+          .select(
+            db
+              .select({
+                userId: generationAttempts.userId,
+                key: sql<string>`${key}`.as("key"),
+                requestHash: sql<string>`${sourceTextHash}`.as("request_hash"),
+                responseStatus: sql<null>`NULL`.as("response_status"),
+                responseBody: sql<null>`NULL`.as("response_body"),
+                createdAt: sql<number>`${now}`.as("created_at"),
+              })
+              .from(generationAttempts)
+              .where(and(eq(generationAttempts.id, attemptId), eq(generationAttempts.userId, auth.userId))),
+          )
+          .onConflictDoNothing()
+          .returning({ key: idempotencyKeys.key }),
+      ]
+    : [];
+  const [reserved, [slot], ...keyResults] = await authedBatch(db, auth, now, [
+    reserveAttempt(db, { id: attemptId, userId: auth.userId, now, leaseMs, limit }),
+    nextFreeSlot(db, auth.userId, now),
+    ...reserveKey,
+  ]);
+  if (reserved.length === 0) {
+    throw quotaExceeded(((slot?.at ?? now + QUOTA_WINDOW_MS) - now) / 1000, limit);
+  }
+  if (key && (keyResults[1] as { key: string }[]).length === 0) {
+    // Another request holds the key: no provider call, so the quota slot goes back.
+    await releaseAttempt(db, auth.userId, attemptId).catch(() => undefined);
+    throw conflict("A request with this Idempotency-Key is already in progress.", "idempotency_key_in_use");
   }
 
   const started = Date.now();
@@ -220,7 +250,7 @@ export async function createGeneration(
     await releaseOnFailure(
       db,
       auth.userId,
-      key,
+      { attemptId, key },
       authedBatch(db, auth, finished, [
         db.insert(generationErrorLogs).values({
           id: crypto.randomUUID(),
@@ -232,6 +262,8 @@ export async function createGeneration(
           errorMessage: failure.message.slice(0, ERROR_MESSAGE_MAX),
           createdAt: finished,
         }),
+        // A failed attempt still cost a provider call: it keeps counting for the hour.
+        finaliseAttempt(db, auth.userId, attemptId),
         // Release the key: a retry with it may try again.
         ...releaseKey,
       ]),
@@ -265,16 +297,18 @@ export async function createGeneration(
   await releaseOnFailure(
     db,
     auth.userId,
-    key,
+    { attemptId, key },
     authedBatch(db, auth, finished, [
       db.insert(generations).values(row),
+      finaliseAttempt(db, auth.userId, attemptId),
       ...storeResponse,
-      // Housekeeping on the primary key's user prefix: expired keys of this user.
+      // Housekeeping on the user's index prefixes: expired keys and attempts out of the window.
       db
         .delete(idempotencyKeys)
         .where(
           and(eq(idempotencyKeys.userId, auth.userId), lte(idempotencyKeys.createdAt, finished - IDEMPOTENCY_TTL_MS)),
         ),
+      pruneAttempts(db, auth.userId, finished),
     ]),
   );
   return { body, replayed: false };
