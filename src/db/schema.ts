@@ -164,6 +164,9 @@ export const flashcards = sqliteTable(
     generationId: text("generation_id").references(() => generations.id, { onDelete: "set null" }),
     front: text("front").notNull(),
     back: text("back").notNull(),
+    // The duplicate key of `front` (src/lib/front-key.ts), written by every path that writes `front`:
+    // imports skip duplicates on it and generations flag `duplicate_of` with it.
+    frontKey: text("front_key").notNull().default(""),
     source: text("source", { enum: FLASHCARD_SOURCES }).notNull(),
     createdAt: timestamp("created_at").notNull(),
     updatedAt: timestamp("updated_at").notNull(),
@@ -185,6 +188,7 @@ export const flashcards = sqliteTable(
     index("flashcards_user_updated_idx").on(t.userId, t.updatedAt, t.id),
     index("flashcards_user_due_idx").on(t.userId, t.due, t.id),
     index("flashcards_user_generation_idx").on(t.userId, t.generationId),
+    index("flashcards_user_front_key_idx").on(t.userId, t.frontKey),
     // The study queue: cards in learning/review/relearning by due date, and new cards by age.
     // Both end with id, like the queries' ORDER BY, so no sort step makes the full indexes look cheaper.
     index("flashcards_user_review_due_idx").on(t.userId, t.due, t.id).where(sql`${t.state} <> 0`),

@@ -30,8 +30,8 @@ export const flashcardColumns = {
   lastReview: flashcards.lastReview,
 };
 
-/** The columns a flashcard response needs (everything but owner and version). */
-export type FlashcardView = Omit<FlashcardRow, "userId" | "version">;
+/** The columns a flashcard response needs (everything but owner, version and duplicate key). */
+export type FlashcardView = Omit<FlashcardRow, "userId" | "version" | "frontKey">;
 
 /** Renders a flashcard with its FSRS study state; timestamps become ISO 8601 UTC. */
 export function toFlashcardJson(card: FlashcardView): FlashcardJson {

@@ -13,6 +13,7 @@ import { authedBatch } from "../../db/session-gate";
 import type { AuthContext, Config } from "../../env";
 import { decodeCursor, encodeCursor, invalidCursor } from "../../lib/cursor";
 import { conflict, notFound } from "../../lib/errors";
+import { frontKey } from "../../lib/front-key";
 import type { Pagination } from "../../lib/paging";
 import { type FlashcardJson, flashcardColumns, toFlashcardJson } from "./flashcard-view";
 import type {
@@ -42,8 +43,8 @@ const NEW_CARD_STATE_SQL = {
   version: sql`0`,
 };
 
-/** Bound parameters per inserted row (id, user_id, generation_id, front, back, source). */
-const BOUND_PER_ROW = 6;
+/** Bound parameters per inserted row (id, user_id, generation_id, front, front_key, back, source). */
+const BOUND_PER_ROW = 7;
 /** D1 allows 100 bound parameters per statement. */
 const ROWS_PER_INSERT = Math.floor(100 / BOUND_PER_ROW);
 
@@ -55,13 +56,14 @@ const ROWS_PER_INSERT = Math.floor(100 / BOUND_PER_ROW);
  */
 export async function createFlashcards(deps: FlashcardDeps, input: CreateFlashcardsInput): Promise<FlashcardJson[]> {
   const { db, auth, now } = deps;
-  // Timestamps are our own integers, inlined so each row binds only its 6 client-derived values.
+  // Timestamps are our own integers, inlined so each row binds only its 7 client-derived values.
   const nowSql = sql.raw(String(Math.trunc(now)));
   const rows = input.flashcards.map((card) => ({
     id: crypto.randomUUID(),
     userId: auth.userId,
     generationId: card.source === "manual" ? null : (card.generation_id ?? null),
     front: card.front,
+    frontKey: frontKey(card.front),
     back: card.back,
     source: card.source,
   }));
@@ -263,6 +265,7 @@ export async function updateFlashcard(
       .update(flashcards)
       .set({
         front: sql`coalesce(${front}, ${flashcards.front})`,
+        frontKey: sql`coalesce(${front === null ? null : frontKey(front)}, ${flashcards.frontKey})`,
         back: sql`coalesce(${back}, ${flashcards.back})`,
         // SET expressions see the old row: compare before overwriting.
         source: sql`CASE WHEN ${flashcards.source} = 'ai-full' AND (coalesce(${front}, ${flashcards.front}) <> ${flashcards.front} OR coalesce(${back}, ${flashcards.back}) <> ${flashcards.back}) THEN 'ai-edited' ELSE ${flashcards.source} END`,
