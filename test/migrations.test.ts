@@ -40,31 +40,27 @@ describe(`migration ${REBUILD}`, () => {
 
     user = await registerUser("migration");
     const generationId = await seedGeneration(user.id, 5);
-    const created = await api("POST", "/api/v1/flashcards", {
-      token: user.accessToken,
-      body: {
-        flashcards: [
-          { front: "What is photosynthesis?", back: "Light to sugar", source: "manual" },
-          { front: "Where was Copernicus born?", back: "Toruń", source: "ai-full", generation_id: generationId },
-          { front: "Kraków was the capital until?", back: "1596", source: "ai-edited", generation_id: generationId },
-        ],
-      },
-    });
-    expect(created.status).toBe(201);
-    cards = created.body.data;
+    // Cards are written in SQL, not through the API: today's API writes columns later migrations add.
+    const insertCard = async (front: string, back: string, source: string, generation: string | null) => {
+      const id = crypto.randomUUID();
+      const now = Date.now();
+      await env.DB.prepare(
+        `INSERT INTO flashcards (id, user_id, generation_id, front, back, source, created_at, updated_at, due)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+        .bind(id, user.id, generation, front, back, source, now, now, now)
+        .run();
+      return { id, front };
+    };
+    cards = [
+      await insertCard("What is photosynthesis?", "Light to sugar", "manual", null),
+      await insertCard("Where was Copernicus born?", "Toruń", "ai-full", generationId),
+      await insertCard("Kraków was the capital until?", "1596", "ai-edited", generationId),
+    ];
     // A deleted card leaves a rowid gap, so a renumbering copy would shift every later rowid.
-    const extra = await api("POST", "/api/v1/flashcards", {
-      token: user.accessToken,
-      body: { flashcards: [{ front: "gap", back: "gap", source: "manual" }] },
-    });
-    expect(
-      (await api("DELETE", `/api/v1/flashcards/${extra.body.data[0].id}`, { token: user.accessToken })).status,
-    ).toBe(204);
-    const last = await api("POST", "/api/v1/flashcards", {
-      token: user.accessToken,
-      body: { flashcards: [{ front: "Emoji 🦊🦊🦊", back: "fox", source: "manual" }] },
-    });
-    cards.push(last.body.data[0]);
+    const extra = await insertCard("gap", "gap", "manual", null);
+    await env.DB.prepare("DELETE FROM flashcards WHERE id = ?").bind(extra.id).run();
+    cards.push(await insertCard("Emoji 🦊🦊🦊", "fox", "manual", null));
     for (const [card, rating] of [
       [cards[0]!, "good"],
       [cards[0]!, "again"],
@@ -79,7 +75,8 @@ describe(`migration ${REBUILD}`, () => {
     before = await snapshot();
     expect(before.reviews).toHaveLength(3);
 
-    await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
+    // Up to the rebuild only: later migrations add columns and indexes the snapshots would then show.
+    await applyD1Migrations(env.DB, env.TEST_MIGRATIONS.slice(0, index + 1));
   });
 
   async function snapshot() {
@@ -140,6 +137,7 @@ describe(`migration ${REBUILD}`, () => {
   });
 
   it("keeps the search index in sync after the rebuild (insert, update, delete)", async () => {
+    await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
     const created = await api("POST", "/api/v1/flashcards", {
       token: user.accessToken,
       body: { flashcards: [{ front: "Tectonic plates", back: "move", source: "manual" }] },
