@@ -24,6 +24,7 @@ import {
 } from "./lib/errors";
 import { problemResponse } from "./lib/problem";
 import { limitBody } from "./middleware/body-limit";
+import { d1Session } from "./middleware/d1-session";
 import { privateCache } from "./middleware/private-cache";
 import { requestLog } from "./middleware/request-log";
 import { authRoutes } from "./routes/auth/auth.routes";
@@ -65,8 +66,8 @@ export function createApp() {
     cors({
       origin: (origin, c: Context<AppEnv>) => (c.get("config").corsOrigins.includes(origin) ? origin : null),
       allowMethods: ["GET", "POST", "PATCH", "DELETE"],
-      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
-      exposeHeaders: ["X-Request-Id", "Retry-After", "Location"],
+      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id", "X-D1-Bookmark"],
+      exposeHeaders: ["X-Request-Id", "Retry-After", "Location", "X-D1-Bookmark"],
       maxAge: 600,
     }),
   );
@@ -77,6 +78,7 @@ export function createApp() {
     }),
   );
   app.use(limitBody());
+  app.use(d1Session());
 
   const routes = app
     .route("/api/v1/health", healthRoutes)

@@ -10,13 +10,19 @@ import * as z from "zod";
  */
 export type Bindings = Cloudflare.Env;
 
-/** The authenticated caller, taken from a verified access token. */
-export type AuthContext = { userId: string; sessionId: string };
+/**
+ * The authenticated caller, taken from a verified access token. `access` is the request's kind: a
+ * `read` (GET/HEAD) checks the session with a read-only SELECT that may run on a replica; a `write`
+ * goes through the session gate on the primary (src/db/session-gate.ts).
+ */
+export type AuthContext = { userId: string; sessionId: string; access: "read" | "write" };
 
 export type Variables = {
   requestId: string;
   config: Config;
   auth: AuthContext;
+  /** The request's D1 session (src/middleware/d1-session.ts): every query of the request runs on it. */
+  d1: D1DatabaseSession;
 };
 
 export type AppEnv = { Bindings: Bindings; Variables: Variables };

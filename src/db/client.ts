@@ -5,7 +5,10 @@ import { drizzle } from "drizzle-orm/d1";
 
 export type Db = ReturnType<typeof createDb>;
 
-/** Wraps a D1 binding (or a test wrapper around one) in drizzle. */
-export function createDb(d1: D1Database) {
-  return drizzle(d1);
+/**
+ * Wraps a D1 binding or a D1 session (or a test wrapper around either) in drizzle. A session has no
+ * `exec`/`dump`, but drizzle's D1 driver only calls `prepare` and `batch`, which it has: hence the cast.
+ */
+export function createDb(d1: D1Database | D1DatabaseSession) {
+  return drizzle(d1 as D1Database);
 }

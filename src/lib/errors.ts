@@ -61,6 +61,16 @@ export const malformedJson = () =>
     detail: "The request body is not valid JSON.",
   });
 
+/** 400 for an `X-D1-Bookmark` header that is not a D1 bookmark (never passed on to D1). */
+export const invalidBookmark = () =>
+  new ApiError({
+    status: 400,
+    code: "invalid_bookmark",
+    title: "Invalid bookmark",
+    detail:
+      "X-D1-Bookmark must be a bookmark this API returned (e.g. 0000007b-0000b26e-00001538-0c3e87bb37b3db5cc52eedb93cd3b96b).",
+  });
+
 /** 401 for a missing, invalid or revoked credential; the response carries `WWW-Authenticate`. */
 export const unauthorized = (detail = "A valid bearer access token is required.", code = "unauthorized") =>
   new ApiError({

@@ -6,11 +6,12 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { unauthorized } from "../lib/errors";
 import { verifyAccessToken } from "../lib/tokens";
+import { isReadMethod } from "./d1-session";
 
 const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
 
 /**
- * Requires a valid access token and sets `auth` ({ userId, sessionId }).
+ * Requires a valid access token and sets `auth` ({ userId, sessionId, access }).
  * @throws ApiError 401 (with `WWW-Authenticate: Bearer`) for a missing, malformed, forged or expired token.
  */
 export const requireAuth = (): MiddlewareHandler<AppEnv> => async (c, next) => {
@@ -20,6 +21,10 @@ export const requireAuth = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   if (!token) throw unauthorized("The Authorization header must be 'Bearer <access token>'.");
   const claims = await verifyAccessToken(token, c.get("config").jwtSecret);
   if (!claims) throw unauthorized("The access token is invalid or expired.", "invalid_token");
-  c.set("auth", { userId: claims.sub, sessionId: claims.sid });
+  c.set("auth", {
+    userId: claims.sub,
+    sessionId: claims.sid,
+    access: isReadMethod(c.req.method) ? "read" : "write",
+  });
   await next();
 };

@@ -10,7 +10,7 @@ import type { RouteDoc } from "./route-doc";
 type JsonSchema = Record<string, unknown>;
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
-  400: "Invalid input: `errors` names each invalid field and rule (`validation_failed`), malformed JSON (`malformed_json`) or a bad cursor (`invalid_cursor`).",
+  400: "Invalid input: `errors` names each invalid field and rule (`validation_failed`), malformed JSON (`malformed_json`), a bad cursor (`invalid_cursor`) or a malformed `X-D1-Bookmark` (`invalid_bookmark`).",
   401: "Missing, invalid or expired credentials, or an ended session.",
   403: "The re-entered password is wrong.",
   404: "Not found, or not yours (the two are indistinguishable).",
@@ -32,6 +32,12 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   generations: "AI flashcard proposals from pasted text, and the record of failures.",
   study: "FSRS reviews, the study queue, study sessions and statistics.",
 };
+
+/** Every operation accepts and answers the D1 bookmark (src/middleware/d1-session.ts). */
+const BOOKMARK_PARAMETER = { $ref: "#/components/parameters/D1Bookmark" };
+const BOOKMARK_HEADER = { $ref: "#/components/headers/D1Bookmark" };
+const D1_BOOKMARK_DESCRIPTION =
+  "D1 read replication: send back the `X-D1-Bookmark` of an earlier response to read at least that state (your own writes, your logout) on any replica. A malformed value is refused with 400 `invalid_bookmark`.";
 
 const RETRY_AFTER = { description: "Seconds to wait before retrying.", schema: { type: "integer", minimum: 1 } };
 const WWW_AUTHENTICATE = { description: '`Bearer realm="flashcards-api"`', schema: { type: "string" } };
@@ -99,10 +105,11 @@ export function buildOpenApiDocument(docs: RouteDoc[], publicUrl = "http://local
       statuses.add(413);
       statuses.add(415);
     }
+    statuses.add(400); // a malformed X-D1-Bookmark, on every operation
     const responses: Record<string, unknown> = {
       [doc.success.status]: {
         description: doc.success.description,
-        ...(doc.success.headers ? { headers: doc.success.headers } : {}),
+        headers: { ...doc.success.headers, "X-D1-Bookmark": BOOKMARK_HEADER },
         ...(doc.success.schema
           ? { content: { "application/json": { schema: convert(doc.success.schema, "output") } } }
           : {}),
@@ -127,6 +134,7 @@ export function buildOpenApiDocument(docs: RouteDoc[], publicUrl = "http://local
       tags: [doc.tag],
       security: auth ? [{ bearerAuth: [] }] : [],
       parameters: [
+        BOOKMARK_PARAMETER,
         ...parameters(convert, doc.params, "path"),
         ...parameters(convert, doc.query, "query"),
         ...parameters(convert, doc.headers, "header"),
@@ -165,6 +173,21 @@ export function buildOpenApiDocument(docs: RouteDoc[], publicUrl = "http://local
     paths,
     components: {
       schemas: components,
+      parameters: {
+        D1Bookmark: {
+          name: "X-D1-Bookmark",
+          in: "header",
+          required: false,
+          description: D1_BOOKMARK_DESCRIPTION,
+          schema: { type: "string", pattern: "^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$" },
+        },
+      },
+      headers: {
+        D1Bookmark: {
+          description: "The request's latest D1 bookmark; send it back to read your own writes on any replica.",
+          schema: { type: "string" },
+        },
+      },
       securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
     },
   };

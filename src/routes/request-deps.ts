@@ -1,5 +1,5 @@
 /**
- * What a handler gets from a request: the database, the configuration, the request's instant and,
+ * What a handler gets from a request: the database (on the request's D1 session), the configuration, the request's instant and,
  * behind `requireAuth()`, the caller. Handlers never see the Hono context itself.
  */
 import type { Context } from "hono";
@@ -8,7 +8,7 @@ import type { AppEnv } from "../env";
 
 /** Dependencies for public routes (no caller yet). */
 export const publicDeps = (c: Context<AppEnv>) => ({
-  db: createDb(c.env.DB),
+  db: createDb(c.get("d1")),
   config: c.get("config"),
   now: Date.now(),
 });

@@ -29,25 +29,31 @@ export function countingD1(real: D1Database): { db: D1Database; counter: Counter
     return proxy;
   };
 
-  const db = new Proxy(real, {
-    get(target, property) {
-      if (property === "prepare") return (query: string) => wrapStatement(target.prepare(query));
-      if (property === "batch") {
-        return (statements: D1PreparedStatement[]) => {
-          counter.trips++;
-          counter.statements += statements.length;
-          return target.batch(statements.map((s) => realStatement.get(s) ?? s));
-        };
-      }
-      if (property === "exec") {
-        return (query: string) => {
-          counter.trips++;
-          return target.exec(query);
-        };
-      }
-      const value = Reflect.get(target, property, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
+  // The app runs every request in a D1 session (`withSession`): the session is wrapped the same way.
+  const wrapDb = <D extends D1Database | D1DatabaseSession>(target: D): D =>
+    new Proxy(target, {
+      get(target, property) {
+        if (property === "prepare") return (query: string) => wrapStatement(target.prepare(query));
+        if (property === "batch") {
+          return (statements: D1PreparedStatement[]) => {
+            counter.trips++;
+            counter.statements += statements.length;
+            return target.batch(statements.map((s) => realStatement.get(s) ?? s));
+          };
+        }
+        if (property === "exec") {
+          return (query: string) => {
+            counter.trips++;
+            return (target as D1Database).exec(query);
+          };
+        }
+        if (property === "withSession") {
+          return (constraint?: string) => wrapDb((target as D1Database).withSession(constraint));
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  const db = wrapDb(real);
   return { db, counter };
 }

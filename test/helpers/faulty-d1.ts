@@ -93,22 +93,29 @@ export function faultyD1(real: D1Database, plan: FaultPlan = {}): FaultyD1 {
     return proxy;
   };
 
-  const db = new Proxy(real, {
-    get(target, property) {
-      if (property === "prepare") return (query: string) => wrapStatement(target.prepare(query), query);
-      if (property === "batch") {
-        return (statements: D1PreparedStatement[]) =>
-          roundTrip(
-            "batch",
-            statements.map((s) => sqlOf.get(s) ?? "?"),
-            () => target.batch(statements.map((s) => realStatement.get(s) ?? s)),
-          );
-      }
-      if (property === "exec") return (query: string) => roundTrip("exec", [query], () => target.exec(query));
-      const value = Reflect.get(target, property, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
+  // The app runs every request in a D1 session (`withSession`): the session is wrapped the same way.
+  const wrapDb = <D extends D1Database | D1DatabaseSession>(target: D): D =>
+    new Proxy(target, {
+      get(target, property) {
+        if (property === "prepare") return (query: string) => wrapStatement(target.prepare(query), query);
+        if (property === "batch") {
+          return (statements: D1PreparedStatement[]) =>
+            roundTrip(
+              "batch",
+              statements.map((s) => sqlOf.get(s) ?? "?"),
+              () => target.batch(statements.map((s) => realStatement.get(s) ?? s)),
+            );
+        }
+        if (property === "exec")
+          return (query: string) => roundTrip("exec", [query], () => (target as D1Database).exec(query));
+        if (property === "withSession") {
+          return (constraint?: string) => wrapDb((target as D1Database).withSession(constraint));
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  const db = wrapDb(real);
   return { db, trips, failed };
 }
 
