@@ -75,36 +75,42 @@ function slowProvider(release: number) {
 function beforeReservation(real: D1Database, hook: () => Promise<unknown>): D1Database {
   const sqlOf = new WeakMap<object, string>();
   let fired = false;
-  return new Proxy(real, {
-    get(target, property) {
-      if (property === "prepare") {
-        return (query: string) => {
-          const statement = target.prepare(query);
-          const bind = statement.bind.bind(statement);
-          const wrapped = Object.assign(statement, {
-            bind: (...values: unknown[]) => {
-              const bound = bind(...values);
-              sqlOf.set(bound, query);
-              return bound;
-            },
-          });
-          sqlOf.set(wrapped, query);
-          return wrapped;
-        };
-      }
-      if (property === "batch") {
-        return async (statements: D1PreparedStatement[]) => {
-          if (!fired && statements.some((s) => /insert into "generation_attempts"/i.test(sqlOf.get(s) ?? ""))) {
-            fired = true;
-            await hook();
-          }
-          return target.batch(statements);
-        };
-      }
-      const value = Reflect.get(target, property, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
+  // The app queries through a D1 session (`withSession`): wrap the session the same way.
+  const wrap = <D extends D1Database | D1DatabaseSession>(db: D): D =>
+    new Proxy(db, {
+      get(target, property) {
+        if (property === "withSession") {
+          return (constraint?: string) => wrap((target as D1Database).withSession(constraint));
+        }
+        if (property === "prepare") {
+          return (query: string) => {
+            const statement = target.prepare(query);
+            const bind = statement.bind.bind(statement);
+            const wrapped = Object.assign(statement, {
+              bind: (...values: unknown[]) => {
+                const bound = bind(...values);
+                sqlOf.set(bound, query);
+                return bound;
+              },
+            });
+            sqlOf.set(wrapped, query);
+            return wrapped;
+          };
+        }
+        if (property === "batch") {
+          return async (statements: D1PreparedStatement[]) => {
+            if (!fired && statements.some((s) => /insert into "generation_attempts"/i.test(sqlOf.get(s) ?? ""))) {
+              fired = true;
+              await hook();
+            }
+            return target.batch(statements);
+          };
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  return wrap(real);
 }
 
 describe("generation quota under concurrency", () => {

@@ -14,7 +14,8 @@ function failingD1(message: string): D1Database {
     throw new Error(message);
   };
   const statement = { all: fail, run: fail, first: fail, raw: fail, bind: () => statement };
-  return { prepare: () => statement, batch: async () => fail(), exec: async () => fail() } as unknown as D1Database;
+  const session = { prepare: () => statement, batch: async () => fail(), getBookmark: () => null };
+  return { ...session, exec: async () => fail(), withSession: () => session } as unknown as D1Database;
 }
 
 describe("item 4: private responses are never cached", () => {
