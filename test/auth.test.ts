@@ -58,7 +58,7 @@ describe("POST /auth/register", () => {
   });
 
   it("accepts passwords of exactly 12 and 128 characters", async () => {
-    expect((await register({ email: `p12-${crypto.randomUUID()}@example.com`, password: "a".repeat(12) })).status).toBe(
+    expect((await register({ email: `p12-${crypto.randomUUID()}@example.com`, password: "k7#mQ2p!xZ4w" })).status).toBe(
       201,
     );
     expect(
@@ -128,12 +128,14 @@ describe("POST /auth/login", () => {
 
   it("throttles repeated attempts from one client with 429 and Retry-After before hashing", async () => {
     const headers = { "cf-connecting-ip": "203.0.113.7" };
-    const body = { email: "throttle@example.com", password: "wrong password here" };
+    // Other emails each time: this is the per-network limiter, not the per-account back-off.
+    const body = () => ({ email: `throttle-${crypto.randomUUID()}@example.com`, password: "wrong password here" });
     const statuses: number[] = [];
-    for (let i = 0; i < 10; i++) statuses.push((await api("POST", "/api/v1/auth/login", { body, headers })).status);
+    for (let i = 0; i < 10; i++)
+      statuses.push((await api("POST", "/api/v1/auth/login", { body: body(), headers })).status);
     expect(statuses.every((s) => s === 401)).toBe(true);
     const digest = vi.spyOn(crypto.subtle, "deriveBits");
-    const limited = await api("POST", "/api/v1/auth/login", { body, headers });
+    const limited = await api("POST", "/api/v1/auth/login", { body: body(), headers });
     expect(digest).not.toHaveBeenCalled();
     digest.mockRestore();
     expectProblem(limited, 429, "rate_limited");

@@ -52,6 +52,48 @@ export const refreshTokens = sqliteTable(
 );
 
 /**
+ * Failed-login throttle per account (issue #12 item 2). Keyed by the SHA-256 of the normalised email,
+ * whether or not an account has it, so a 429 never tells which emails are registered. Every login
+ * attempt is counted *before* the password is hashed (a conditional upsert that refuses while the
+ * account is in back-off), and a success deletes the row.
+ */
+export const loginThrottles = sqliteTable(
+  "login_throttles",
+  {
+    accountKey: text("account_key").primaryKey(),
+    // Attempts since the last success (or since failures decayed after a quiet day).
+    failures: integer("failures").notNull(),
+    lockedUntil: timestamp("locked_until"),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
+  (t) => [index("login_throttles_updated_idx").on(t.updatedAt)],
+);
+
+/**
+ * Client networks (an IPv4 address or an IPv6 /64, hashed) an account has logged in from: during a
+ * back-off, a login from one of them is still let through to the password check, so an attacker
+ * cannot lock the owner out of their usual networks.
+ */
+export const trustedLoginNetworks = sqliteTable(
+  "trusted_login_networks",
+  {
+    accountKey: text("account_key").notNull(),
+    networkKey: text("network_key").notNull(),
+    lastSuccessAt: timestamp("last_success_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountKey, t.networkKey] })],
+);
+
+/**
+ * Commonly used passwords (NIST SP 800-63B §5.1.1.2), lower-cased, only those of 12+ characters (shorter
+ * ones fail the length rule anyway). Filled by a hand-written migration; read only by the registration
+ * batch's `common_password_gate`, one primary-key lookup.
+ */
+export const commonPasswords = sqliteTable("common_passwords", {
+  password: text("password").primaryKey(),
+});
+
+/**
  * One successful AI generation. The source text is not stored: only its SHA-256 and length.
  * The acceptance counters grow in the same batch as the flashcards accepted from it.
  */

@@ -158,6 +158,19 @@ export const rateLimited = (retryAfterSeconds: number, detail = "Too many reques
     headers: { "Retry-After": String(Math.max(1, Math.ceil(retryAfterSeconds))) },
   });
 
+/**
+ * 429 for an account in login back-off (too many attempts without a success, from any network). Sent
+ * for unknown emails too, so it never tells which emails have accounts.
+ */
+export const loginThrottled = (retryAfterSeconds: number) =>
+  new ApiError({
+    status: 429,
+    code: "login_throttled",
+    title: "Too many requests",
+    detail: "Too many login attempts for this account; wait before trying again.",
+    headers: { "Retry-After": String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+  });
+
 /** 503 for a transient platform failure (D1 overloaded, connection lost): safe to retry. */
 export const serviceUnavailable = (
   detail = "The service is temporarily unavailable; retry shortly.",

@@ -34,18 +34,33 @@ async function derive(password: string, salt: Uint8Array, iterations: number): P
   return new Uint8Array(bits);
 }
 
-/** Hashes a password with a fresh random salt. */
+/**
+ * The form a password is hashed in: Unicode NFC, so "ä" typed as one code point (NFC, most keyboards)
+ * or as "a" + combining diaeresis (NFD, e.g. some macOS input paths) is the same password.
+ */
+export const normalizePassword = (password: string) => password.normalize("NFC");
+
+/** Hashes a password (normalised to NFC) with a fresh random salt. */
 export async function hashPassword(password: string): Promise<string> {
   const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
-  const hash = await derive(password, salt, PBKDF2_ITERATIONS);
+  const hash = await derive(normalizePassword(password), salt, PBKDF2_ITERATIONS);
   return `${SCHEME}$${PBKDF2_ITERATIONS}$${toBase64Url(salt)}$${toBase64Url(hash)}`;
 }
 
 /**
- * Verifies a password against a stored hash in constant time. A malformed stored hash verifies as
- * false (after doing the same work), never throws.
+ * Verifies a password against a stored hash in constant time: its NFC form, and, only when the input
+ * is not already NFC, the input as typed, because hashes made before passwords were normalised are of
+ * the raw input. The work depends on the input alone, never on the account. A malformed stored hash
+ * verifies as false (after doing the same work), never throws.
  */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const normalized = normalizePassword(password);
+  const matches = await verifyExactly(normalized, stored);
+  if (normalized === password) return matches;
+  return (await verifyExactly(password, stored)) || matches;
+}
+
+async function verifyExactly(password: string, stored: string): Promise<boolean> {
   const [scheme, iterationsText, saltText, hashText] = stored.split("$");
   const iterations = Number(iterationsText);
   const salt = fromBase64Url(saltText ?? "");

@@ -4,11 +4,27 @@
  */
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
+import { commonPasswordGate, isCommonPassword } from "../../db/common-password-gate";
 import { isUniqueViolation } from "../../db/d1-errors";
+import {
+  countLoginAttempt,
+  forgetLoginState,
+  isLocked,
+  readLoginThrottle,
+  recordLoginSuccess,
+} from "../../db/login-throttle";
 import { refreshTokens, sessions, users } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
 import type { AuthContext, Config } from "../../env";
-import { conflict, forbidden, invalidCredentials, unauthorized } from "../../lib/errors";
+import { clientNetwork } from "../../lib/client-network";
+import {
+  conflict,
+  forbidden,
+  invalidCredentials,
+  loginThrottled,
+  unauthorized,
+  validationFailed,
+} from "../../lib/errors";
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "../../lib/password";
 import { toIso } from "../../lib/time";
 import { newRefreshToken, sha256Hex, signAccessToken } from "../../lib/tokens";
@@ -54,10 +70,16 @@ const tokenPair = (deps: AuthDeps, user: PublicUser, accessToken: string, refres
   expires_in: deps.config.accessTokenTtlSeconds,
 });
 
+/** The throttle key of an email (hashed: emails of people without an account are not stored in clear). */
+const accountKeyOf = (email: string) => sha256Hex(`login:${email}`);
+/** The throttle key of a client network (hashed: no IP addresses at rest). */
+const networkKeyOf = (address: string | undefined) => sha256Hex(`network:${clientNetwork(address)}`);
+
 /**
- * Creates a user and their first session in one batch.
- * @throws ApiError 409 `email_taken` when the email is registered (also under concurrent registrations:
- * the unique index decides).
+ * Creates a user and their first session in one batch, behind the common-password gate.
+ * @throws ApiError 400 `validation_failed` (`password`: `common_password`) for a commonly used password;
+ * 409 `email_taken` when the email is registered (also under concurrent registrations: the unique
+ * index decides).
  */
 export async function registerUser(deps: AuthDeps, input: RegisterInput): Promise<TokenPair> {
   const userId = crypto.randomUUID();
@@ -65,12 +87,22 @@ export async function registerUser(deps: AuthDeps, input: RegisterInput): Promis
   const session = await prepareSession(deps, userId);
   try {
     await deps.db.batch([
+      commonPasswordGate(deps.db, input.password),
       deps.db
         .insert(users)
         .values({ id: userId, email: input.email, passwordHash, createdAt: deps.now, updatedAt: deps.now }),
       ...session.statements,
     ]);
   } catch (error) {
+    if (isCommonPassword(error)) {
+      throw validationFailed([
+        {
+          path: "password",
+          code: "common_password",
+          message: "Is a commonly used password; choose one that is harder to guess.",
+        },
+      ]);
+    }
     if (isUniqueViolation(error)) throw conflict("An account with this email already exists.", "email_taken");
     throw error;
   }
@@ -83,20 +115,36 @@ export async function registerUser(deps: AuthDeps, input: RegisterInput): Promis
 }
 
 /**
- * Logs a user in with email and password and opens a new session.
- * An unknown email verifies against a dummy hash so both failures cost the same and look the same.
- * @throws ApiError 401 `invalid_credentials`.
+ * Logs a user in with email and password and opens a new session. The attempt is counted against the
+ * account's throttle before any hashing (src/db/login-throttle.ts), in the same round trip as the user
+ * lookup. An unknown email verifies against a dummy hash so both failures cost the same and look the
+ * same; unknown emails are throttled alike, so a 429 says nothing about which emails exist.
+ * @throws ApiError 429 `login_throttled` (with `Retry-After`) during the account's back-off;
+ * 401 `invalid_credentials`.
  */
-export async function loginUser(deps: AuthDeps, input: LoginInput): Promise<TokenPair> {
-  const [user] = await deps.db
-    .select({ id: users.id, email: users.email, createdAt: users.createdAt, passwordHash: users.passwordHash })
-    .from(users)
-    .where(eq(users.email, input.email))
-    .limit(1);
+export async function loginUser(
+  deps: AuthDeps,
+  input: LoginInput,
+  client: { address?: string } = {},
+): Promise<TokenPair> {
+  const [accountKey, networkKey] = await Promise.all([accountKeyOf(input.email), networkKeyOf(client.address)]);
+  const throttle = { accountKey, networkKey, now: deps.now };
+  const [counted, [state], [user]] = await deps.db.batch([
+    countLoginAttempt(deps.db, throttle),
+    readLoginThrottle(deps.db, accountKey),
+    deps.db
+      .select({ id: users.id, email: users.email, createdAt: users.createdAt, passwordHash: users.passwordHash })
+      .from(users)
+      .where(eq(users.email, input.email))
+      .limit(1),
+  ]);
+  if (counted.length === 0 && isLocked(state?.lockedUntil, deps.now)) {
+    throw loginThrottled(((state?.lockedUntil ?? deps.now) - deps.now) / 1000);
+  }
   const isValid = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
   if (!user || !isValid) throw invalidCredentials();
   const session = await prepareSession(deps, user.id);
-  await deps.db.batch(session.statements);
+  await deps.db.batch([...session.statements, ...recordLoginSuccess(deps.db, throttle)]);
   return tokenPair(deps, toPublicUser(user), session.accessToken, session.refreshToken);
 }
 
@@ -234,12 +282,19 @@ export async function getCurrentUser(deps: AuthDeps, auth: AuthContext): Promise
  */
 export async function deleteCurrentUser(deps: AuthDeps, auth: AuthContext, password: string): Promise<void> {
   const [rows] = await authedBatch(deps.db, auth, deps.now, [
-    deps.db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, auth.userId)),
+    deps.db
+      .select({ email: users.email, passwordHash: users.passwordHash })
+      .from(users)
+      .where(eq(users.id, auth.userId)),
   ]);
   const user = rows[0];
   if (!user) throw unauthorized("The account no longer exists.");
   if (!(await verifyPassword(password, user.passwordHash))) {
     throw forbidden("The password is incorrect.", "invalid_password");
   }
-  await authedBatch(deps.db, auth, deps.now, [deps.db.delete(users).where(eq(users.id, auth.userId))]);
+  await authedBatch(deps.db, auth, deps.now, [
+    deps.db.delete(users).where(eq(users.id, auth.userId)),
+    // Keyed by the email's hash, not by the user: no foreign key cascades them.
+    ...forgetLoginState(deps.db, await accountKeyOf(user.email)),
+  ]);
 }

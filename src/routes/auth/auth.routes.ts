@@ -30,7 +30,8 @@ export const authRoutes = new Hono<AppEnv>()
     return c.json(await registerUser(publicDeps(c), c.req.valid("json")), 201);
   })
   .post("/login", rateLimit("login"), jsonBody(loginSchema), async (c) => {
-    return c.json(await loginUser(publicDeps(c), c.req.valid("json")), 200);
+    const client = { address: c.req.header("cf-connecting-ip") };
+    return c.json(await loginUser(publicDeps(c), c.req.valid("json"), client), 200);
   })
   .post("/refresh", rateLimit("refresh"), jsonBody(refreshTokenSchema), async (c) => {
     return c.json(await refreshSession(publicDeps(c), c.req.valid("json").refresh_token), 200);
