@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Generates the common-password list of migration 0011 (NIST SP 800-63B §5.1.1.2: refuse passwords
+ * Generates the common-password list of migration 0013 (NIST SP 800-63B §5.1.1.2: refuse passwords
  * "known to be commonly-used, expected, or compromised"). Built from the patterns that dominate every
  * published breach list — popular words and names with digit/year/symbol suffixes, doubled words,
  * keyboard walks, digit runs and repeated characters — rather than downloaded. Only entries of 12 to

@@ -1,5 +1,5 @@
 /**
- * The common-password gate (migrations/0011): inserting a candidate into the `common_password_gate`
+ * The common-password gate (migrations/0013): inserting a candidate into the `common_password_gate`
  * view aborts the whole batch with `common_password` when it is on the list. Registration puts it first
  * in its own batch, so the check costs one primary-key lookup and no extra round trip.
  */
