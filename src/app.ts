@@ -28,6 +28,7 @@ import { d1Session } from "./middleware/d1-session";
 import { privateCache } from "./middleware/private-cache";
 import { requestLog } from "./middleware/request-log";
 import { authRoutes } from "./routes/auth/auth.routes";
+import { docsAssetRoutes, docsRoutes } from "./routes/docs/docs.routes";
 import { flashcardRoutes } from "./routes/flashcards/flashcards.routes";
 import { generationErrorLogRoutes } from "./routes/generation-error-logs/generation-error-logs.routes";
 import { generationRoutes } from "./routes/generations/generations.routes";
@@ -83,6 +84,8 @@ export function createApp() {
   const routes = app
     .route("/api/v1/health", healthRoutes)
     .route("/api/v1/openapi.json", openApiRoutes)
+    .route("/api/v1/docs", docsRoutes)
+    .route("/docs", docsAssetRoutes)
     .route("/api/v1/auth", authRoutes)
     .route("/api/v1/flashcards", flashcardRoutes)
     .route("/api/v1/flashcards", reviewRoutes)

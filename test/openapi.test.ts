@@ -86,6 +86,8 @@ describe("real responses match the document", () => {
 
     await check("getHealth", await api("GET", "/api/v1/health"), "success");
     await check("getOpenApiDocument", await api("GET", "/api/v1/openapi.json"), "success");
+    await check("getApiReference", await api("GET", "/api/v1/docs"), "success");
+    await check("getApiReference", await api("GET", "/api/v1/docs", { headers: { "x-d1-bookmark": "x" } }), "error");
 
     const registered = await api("POST", "/api/v1/auth/register", { body: { email, password }, headers: ip() });
     await check("register", registered, "success");

@@ -109,11 +109,19 @@ export function freePort() {
 
 /**
  * Starts `wrangler dev` in its own process group, logging to `logFile`, and waits until
- * `healthPath` answers 200. Returns { pid, port, url, stop() }.
+ * `healthPath` answers 200 (on `port`, or a free one). Returns { pid, port, url, stop() }.
  * @throws Error (with the log tail) when it exits early or is not healthy within `timeoutMs`.
  */
-export async function startWranglerDev({ name, args, logFile, healthPath, timeoutMs = 90_000, cwd = ROOT }) {
-  const port = await freePort();
+export async function startWranglerDev({
+  name,
+  args,
+  logFile,
+  healthPath,
+  timeoutMs = 90_000,
+  cwd = ROOT,
+  port: wanted,
+}) {
+  const port = wanted ?? (await freePort());
   // wrangler dev always opens a devtools inspector; give each server its own free port for it.
   const inspectorPort = await freePort();
   const log = createWriteStream(logFile);

@@ -4,6 +4,7 @@
 
 import * as z from "zod";
 import { authDocs } from "../routes/auth/auth.routes";
+import { docsDocs } from "../routes/docs/docs.routes";
 import { flashcardDocs } from "../routes/flashcards/flashcards.routes";
 import { generationErrorLogDocs } from "../routes/generation-error-logs/generation-error-logs.routes";
 import { generationDocs } from "../routes/generations/generations.routes";
@@ -33,6 +34,7 @@ const openApiDoc: RouteDoc = {
 export const allRouteDocs: RouteDoc[] = [
   ...healthDocs,
   openApiDoc,
+  ...docsDocs,
   ...authDocs,
   ...flashcardDocs,
   ...reviewDocs,

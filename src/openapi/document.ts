@@ -111,7 +111,11 @@ export function buildOpenApiDocument(docs: RouteDoc[], publicUrl = "http://local
         description: doc.success.description,
         headers: { ...doc.success.headers, "X-D1-Bookmark": BOOKMARK_HEADER },
         ...(doc.success.schema
-          ? { content: { "application/json": { schema: convert(doc.success.schema, "output") } } }
+          ? {
+              content: {
+                [doc.success.mediaType ?? "application/json"]: { schema: convert(doc.success.schema, "output") },
+              },
+            }
           : {}),
       },
     };

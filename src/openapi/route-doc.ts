@@ -24,6 +24,8 @@ export type RouteDoc = {
     status: 200 | 201 | 204;
     description: string;
     schema?: z.ZodType;
+    /** The success body's media type (default application/json). */
+    mediaType?: string;
     headers?: Record<string, { description: string; schema: Record<string, unknown> }>;
   };
   /** Error statuses beyond those implied (400 with input, 401 with auth, 413/415 with a body, 500, 503). */
