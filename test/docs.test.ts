@@ -3,7 +3,7 @@
  * headers on the page and the assets, and the API routes' own headers unchanged.
  */
 import { describe, expect, it } from "vitest";
-import { api } from "./helpers/api";
+import { api, expectProblem } from "./helpers/api";
 
 const expectSecurityHeaders = (headers: Headers) => {
   expect(headers.get("x-content-type-options")).toBe("nosniff");
@@ -43,9 +43,9 @@ describe("GET /api/v1/docs", () => {
     expect(res.text).toContain(content);
   });
 
-  it("answers an unknown asset with 404", async () => {
+  it("answers an unknown asset with a 404 problem", async () => {
     const res = await api("GET", "/docs/vendor/nope.js");
-    expect(res.status).toBe(404);
+    expectProblem(res, 404, "route_not_found");
     expectSecurityHeaders(res.headers);
   });
 

@@ -8,6 +8,7 @@
 import { Hono } from "hono";
 import * as z from "zod";
 import type { AppEnv } from "../../env";
+import { routeNotFound } from "../../lib/errors";
 import type { RouteDoc } from "../../openapi/route-doc";
 
 /**
@@ -55,6 +56,8 @@ export const docsRoutes = new Hono<AppEnv>().get("/", (c) =>
 /** `/docs/*`: the page's static assets, fetched from the ASSETS binding with the app's headers added. */
 export const docsAssetRoutes = new Hono<AppEnv>().get("/*", async (c) => {
   const asset = await c.env.ASSETS.fetch(c.req.raw);
+  // Like every other miss, a missing asset is a problem document.
+  if (asset.status === 404) throw routeNotFound(c.req.method, c.req.path);
   // Responses from a binding have immutable headers; copy so the app's middleware can add its own.
   const response = new Response(asset.body, asset);
   response.headers.set("Content-Security-Policy", DOCS_CSP);
