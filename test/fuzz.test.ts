@@ -20,7 +20,7 @@ import fc from "fast-check";
 import { Jwt } from "hono/utils/jwt";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
-import { allRouteDocs } from "../src/openapi/all-docs";
+import { allRouteDocs } from "../src/routes/all-docs";
 import { api, expectProblem, freshIp, type TestUser } from "./helpers/api";
 import { userRows } from "./helpers/faulty-d1";
 import { textOfLength } from "./helpers/texts";

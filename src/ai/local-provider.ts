@@ -5,8 +5,9 @@
  */
 import { BACK_MAX, characterCount, FRONT_MAX } from "../lib/card-text";
 import { hasNoControlCharacters, isWellFormed } from "../lib/text";
+import type { Proposal } from "./proposals";
 import { MAX_PROPOSALS } from "./proposals";
-import type { FlashcardProvider, Proposal } from "./provider";
+import type { FlashcardProvider } from "./provider";
 
 export const LOCAL_MODEL = "local-extractive-v1";
 

@@ -3,13 +3,19 @@
  */
 import * as z from "zod";
 import { cardBack, cardFront } from "../lib/card-text";
-import { type Proposal, ProviderError } from "./provider";
+import { ProviderError } from "./provider";
 
+/** At most this many proposals are kept from one generation. */
 export const MAX_PROPOSALS = 50;
 
-export const proposalsOutputSchema = z.strictObject({
-  proposals: z.array(z.strictObject({ front: cardFront, back: cardBack })).max(MAX_PROPOSALS),
-});
+/** One proposal as every provider must produce it. */
+export const proposalSchema = z.strictObject({ front: cardFront, back: cardBack });
+
+/** A flashcard proposal: not a flashcard until the client accepts it through POST /flashcards. */
+export type Proposal = z.infer<typeof proposalSchema>;
+
+/** The whole output every provider must produce. */
+export const proposalsOutputSchema = z.strictObject({ proposals: z.array(proposalSchema).max(MAX_PROPOSALS) });
 
 /**
  * Validates raw provider output. Decision (see .ai/generations-implementation-plan.md): any violation

@@ -3,9 +3,7 @@
  * handler validates every provider's output with the same schema (src/ai/proposals.ts).
  */
 
-/** A flashcard proposal: not a flashcard until the client accepts it through POST /flashcards. */
-export type Proposal = { front: string; back: string };
-
+/** Options of one `generate` call. */
 export type GenerateOptions = {
   /** Fires when the request's time budget (AI_TIMEOUT_MS) is spent. */
   signal: AbortSignal;
@@ -18,6 +16,7 @@ export interface FlashcardProvider {
   generate(sourceText: string, options: GenerateOptions): Promise<unknown>;
 }
 
+/** What went wrong with a provider, mapped to the client's 502/503/504 and the error log's code. */
 export type ProviderFailure = "timeout" | "rate_limited" | "upstream_error" | "invalid_output";
 
 /**

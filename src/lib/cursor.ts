@@ -5,40 +5,16 @@
  */
 
 import { fromBase64Url, toBase64Url } from "./encoding";
-import { ApiError } from "./errors";
+import { invalidCursor } from "./errors";
+import { hmacKey } from "./hmac";
 
 const TAG_BYTES = 16;
-const keys = new Map<string, Promise<CryptoKey>>();
-
-function hmacKey(secret: string): Promise<CryptoKey> {
-  let key = keys.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey(
-      "raw",
-      new TextEncoder().encode(`cursor:${secret}`),
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      ["sign"],
-    );
-    keys.set(secret, key);
-  }
-  return key;
-}
 
 async function tag(body: string, secret: string): Promise<Uint8Array> {
-  const signature = await crypto.subtle.sign("HMAC", await hmacKey(secret), new TextEncoder().encode(body));
+  // A key of its own (`cursor:` prefix): a cursor tag can never double as a token signature.
+  const signature = await crypto.subtle.sign("HMAC", await hmacKey(`cursor:${secret}`), new TextEncoder().encode(body));
   return new Uint8Array(signature, 0, TAG_BYTES);
 }
-
-/** 400 for a cursor we did not issue, or one issued for another ordering. */
-export const invalidCursor = (detail = "The cursor is invalid; start again without one.") =>
-  new ApiError({
-    status: 400,
-    code: "invalid_cursor",
-    title: "Invalid cursor",
-    detail,
-    errors: [{ path: "cursor", code: "invalid_cursor", message: detail }],
-  });
 
 /** Signs a payload into an opaque cursor string. */
 export async function encodeCursor(payload: unknown, secret: string): Promise<string> {

@@ -2,11 +2,19 @@
  * Typed API errors. Handlers and middleware throw these; `app.onError` renders each one as the
  * project's RFC 9457 problem document (see src/lib/problem.ts). `code` is the stable, machine-readable
  * part of the contract: clients branch on it, never on `title` or `detail`.
+ *
+ * The rule: every ApiError the API can answer is built here, by a named factory. Handlers, middleware and
+ * library code call factories; `new ApiError(` anywhere else fails test/layers.test.ts.
  */
+import * as z from "zod";
 
 /** One invalid field of a request: where, which rule, and a human sentence. */
-export type FieldError = { path: string; code: string; message: string };
+export const fieldErrorSchema = z.object({ path: z.string(), code: z.string(), message: z.string() });
 
+/** One entry of a problem document's `errors`. */
+export type FieldError = z.infer<typeof fieldErrorSchema>;
+
+/** What an ApiError is made of (the problem document's fields plus response headers). */
 export type ApiErrorInit = {
   status: number;
   code: string;
@@ -71,6 +79,20 @@ export const invalidBookmark = () =>
       "X-D1-Bookmark must be a bookmark this API returned (e.g. 0000007b-0000b26e-00001538-0c3e87bb37b3db5cc52eedb93cd3b96b).",
   });
 
+/** 400 for a cursor we did not issue, or one issued for another collection, ordering or scope. */
+export const invalidCursor = (detail = "The cursor is invalid; start again without one.") =>
+  new ApiError({
+    status: 400,
+    code: "invalid_cursor",
+    title: "Invalid cursor",
+    detail,
+    errors: [{ path: "cursor", code: "invalid_cursor", message: detail }],
+  });
+
+/** 400 for an uploaded file that is not valid UTF-8. */
+export const invalidEncoding = (detail = "The file is not valid UTF-8; save it as UTF-8 and send it again.") =>
+  new ApiError({ status: 400, code: "invalid_encoding", title: "Invalid encoding", detail });
+
 /** 401 for a missing, invalid or revoked credential; the response carries `WWW-Authenticate`. */
 export const unauthorized = (detail = "A valid bearer access token is required.", code = "unauthorized") =>
   new ApiError({
@@ -130,6 +152,22 @@ export const methodNotAllowed = (method: string, allowed: string[]) =>
 export const conflict = (detail: string, code = "conflict") =>
   new ApiError({ status: 409, code, title: "Conflict", detail });
 
+/** 409 when another request reviewed the same card at the same moment (the version moved). */
+export const reviewConflict = () =>
+  conflict("The card was reviewed by another request at the same moment; reload it and retry.", "review_conflict");
+
+/** 409 for a review in, or a second finish of, a finished study session. */
+export const sessionFinished = () => conflict("The study session is already finished.", "session_finished");
+
+/** 422 when an Idempotency-Key comes back with a different request body. */
+export const idempotencyKeyReused = () =>
+  new ApiError({
+    status: 422,
+    code: "idempotency_key_reused",
+    title: "Idempotency key reused",
+    detail: "This Idempotency-Key was used with a different request body; use a new key.",
+  });
+
 /** 413 for a body over the configured limit. */
 export const payloadTooLarge = (limit: number) =>
   new ApiError({
@@ -170,6 +208,18 @@ export const loginThrottled = (retryAfterSeconds: number) =>
     detail: "Too many login attempts for this account; wait before trying again.",
     headers: { "Retry-After": String(Math.max(1, Math.ceil(retryAfterSeconds))) },
   });
+
+/** 429 `quota_exceeded`: the hourly generation quota (counted in D1) is spent; `Retry-After` says when a slot frees. */
+export const quotaExceeded = (retryAfterSeconds: number, limit: number) => {
+  const error = rateLimited(retryAfterSeconds, `The limit of ${limit} generations per hour is reached.`);
+  return new ApiError({
+    status: 429,
+    code: "quota_exceeded",
+    title: error.title,
+    detail: error.detail,
+    headers: error.headers,
+  });
+};
 
 /** 503 for a transient platform failure (D1 overloaded, connection lost): safe to retry. */
 export const serviceUnavailable = (

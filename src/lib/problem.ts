@@ -2,7 +2,7 @@
  * Renders an ApiError as an `application/problem+json` response (RFC 9457).
  */
 import * as z from "zod";
-import type { ApiError } from "./errors";
+import { type ApiError, fieldErrorSchema } from "./errors";
 
 /** Where the `type` URIs of our problems point; one page per `code` in the API docs. */
 const PROBLEM_TYPE_BASE = "https://flashcards-api.dev/problems/";
@@ -16,10 +16,7 @@ export const problemDocumentSchema = z
     detail: z.string(),
     code: z.string().meta({ description: "Stable machine-readable error code; clients branch on it." }),
     request_id: z.string(),
-    errors: z
-      .array(z.object({ path: z.string(), code: z.string(), message: z.string() }))
-      .optional()
-      .meta({ description: "One entry per invalid field, at most 20." }),
+    errors: z.array(fieldErrorSchema).optional().meta({ description: "One entry per invalid field, at most 20." }),
     errors_omitted: z
       .int()
       .min(1)
@@ -28,6 +25,7 @@ export const problemDocumentSchema = z
   })
   .meta({ id: "Problem", title: "Problem document" });
 
+/** The JSON body of every error response. */
 export type ProblemDocument = z.infer<typeof problemDocumentSchema>;
 
 /** Builds the problem document body for an error. */

@@ -3,26 +3,10 @@
  */
 import { Jwt } from "hono/utils/jwt";
 import { isCanonicalBase64Url, toBase64Url, toHex } from "./encoding";
+import { hmacKey } from "./hmac";
 
+/** The claims of an access token: user, session, issued-at and expiry (seconds). */
 export type AccessClaims = { sub: string; sid: string; iat: number; exp: number };
-
-const keys = new Map<string, Promise<CryptoKey>>();
-
-/**
- * The HS256 key for a secret, imported once per isolate: importing it on every request (what passing
- * the secret string to hono would do) is measurable CPU on the hottest path.
- */
-function hmacKey(secret: string): Promise<CryptoKey> {
-  let key = keys.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-      "sign",
-      "verify",
-    ]);
-    keys.set(secret, key);
-  }
-  return key;
-}
 
 /** Signs a short-lived access token for a user's session. */
 export async function signAccessToken(

@@ -2,11 +2,10 @@
  * Turns an uploaded file's bytes into text. Only UTF-8 is accepted: a file in another encoding would
  * otherwise be imported as mojibake that nobody notices until they study it.
  */
-import { ApiError } from "../lib/errors";
+import { invalidEncoding } from "../lib/errors";
 
-/** 400 for a body that is not valid UTF-8. */
-export const invalidEncoding = (detail = "The file is not valid UTF-8; save it as UTF-8 and send it again.") =>
-  new ApiError({ status: 400, code: "invalid_encoding", title: "Invalid encoding", detail });
+// Every ApiError factory lives in src/lib/errors.ts; re-exported for this module's callers.
+export { invalidEncoding };
 
 /**
  * Decodes strict UTF-8 and drops a leading byte order mark (spreadsheets write one).

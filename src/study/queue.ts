@@ -5,14 +5,13 @@
 import { and, asc, count, eq, gte, lte, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
+import { type FlashcardView, flashcardColumns } from "../db/projections";
 import { flashcards, reviewLogs } from "../db/schema";
 import { authedBatch } from "../db/session-gate";
-import type { AuthContext, Config } from "../env";
 import { startOfUtcDay } from "../lib/days";
-import { type FlashcardView, flashcardColumns } from "../routes/flashcards/flashcard-view";
+import type { AuthedDeps } from "../lib/deps";
 
-export type QueueDeps = { db: Db; config: Config; now: number; auth: AuthContext };
-
+/** The cards to study now (due first, then new) and the queue's counts. */
 export type StudyQueue = {
   cards: FlashcardView[];
   counts: { due: number; new: number; learning: number };
@@ -67,7 +66,7 @@ export function buildQueueStatements(db: Db, userId: string, now: number, limit:
  * run in the same batch, after the reads; their results are returned as `extra`.
  */
 export async function readStudyQueue(
-  deps: QueueDeps,
+  deps: AuthedDeps,
   limit: number,
   alongside: BatchItem<"sqlite">[] = [],
 ): Promise<StudyQueue & { extra: unknown[] }> {

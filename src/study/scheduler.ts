@@ -3,6 +3,7 @@
  * We never compute intervals ourselves.
  */
 import { type Card, type FSRS, fsrs, type Grade, generatorParameters, Rating, type State } from "ts-fsrs";
+import type { FlashcardRow } from "../db/schema";
 import type { Config } from "../env";
 
 export const RATINGS = ["again", "hard", "good", "easy"] as const;
@@ -36,18 +37,19 @@ export function getScheduler(study: Config["study"]): FSRS {
 }
 
 /** The FSRS columns of a flashcard row. */
-export type FsrsColumns = {
-  state: number;
-  due: number;
-  stability: number;
-  difficulty: number;
-  elapsedDays: number;
-  scheduledDays: number;
-  learningSteps: number;
-  reps: number;
-  lapses: number;
-  lastReview: number | null;
-};
+export type FsrsColumns = Pick<
+  FlashcardRow,
+  | "state"
+  | "due"
+  | "stability"
+  | "difficulty"
+  | "elapsedDays"
+  | "scheduledDays"
+  | "learningSteps"
+  | "reps"
+  | "lapses"
+  | "lastReview"
+>;
 
 /** A row's FSRS state as a ts-fsrs card. */
 export function toFsrsCard(row: FsrsColumns): Card {

@@ -3,7 +3,6 @@
  * Handlers take plain typed input and throw ApiErrors; routes only translate HTTP.
  */
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
-import type { Db } from "../../db/client";
 import { commonPasswordGate, isCommonPassword } from "../../db/common-password-gate";
 import { isUniqueViolation } from "../../db/d1-errors";
 import {
@@ -15,8 +14,8 @@ import {
 } from "../../db/login-throttle";
 import { refreshTokens, sessions, users } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
-import type { AuthContext, Config } from "../../env";
 import { clientNetwork } from "../../lib/client-network";
+import type { AuthedDeps, PublicDeps } from "../../lib/deps";
 import {
   conflict,
   forbidden,
@@ -30,9 +29,6 @@ import { toIso } from "../../lib/time";
 import { newRefreshToken, sha256Hex, signAccessToken } from "../../lib/tokens";
 import type { LoginInput, PublicUser, RegisterInput, TokenPair } from "./auth.schemas";
 
-/** What every accounts handler needs: the database, the configuration and the request's instant. */
-export type AuthDeps = { db: Db; config: Config; now: number };
-
 const toPublicUser = (user: { id: string; email: string; createdAt: number }): PublicUser => ({
   id: user.id,
   email: user.email,
@@ -43,7 +39,7 @@ const toPublicUser = (user: { id: string; email: string; createdAt: number }): P
  * Prepares a new session for a user: the rows to insert and the tokens to hand out.
  * The caller runs the statements in its own batch.
  */
-async function prepareSession(deps: AuthDeps, userId: string) {
+async function prepareSession(deps: PublicDeps, userId: string) {
   const sessionId = crypto.randomUUID();
   const refreshToken = newRefreshToken();
   const [tokenHash, accessToken] = await Promise.all([
@@ -62,7 +58,7 @@ async function prepareSession(deps: AuthDeps, userId: string) {
   return { statements, accessToken, refreshToken };
 }
 
-const tokenPair = (deps: AuthDeps, user: PublicUser, accessToken: string, refreshToken: string): TokenPair => ({
+const tokenPair = (deps: PublicDeps, user: PublicUser, accessToken: string, refreshToken: string): TokenPair => ({
   user,
   access_token: accessToken,
   refresh_token: refreshToken,
@@ -81,7 +77,7 @@ const networkKeyOf = (address: string | undefined) => sha256Hex(`network:${clien
  * 409 `email_taken` when the email is registered (also under concurrent registrations: the unique
  * index decides).
  */
-export async function registerUser(deps: AuthDeps, input: RegisterInput): Promise<TokenPair> {
+export async function registerUser(deps: PublicDeps, input: RegisterInput): Promise<TokenPair> {
   const userId = crypto.randomUUID();
   const passwordHash = await hashPassword(input.password);
   const session = await prepareSession(deps, userId);
@@ -123,7 +119,7 @@ export async function registerUser(deps: AuthDeps, input: RegisterInput): Promis
  * 401 `invalid_credentials`.
  */
 export async function loginUser(
-  deps: AuthDeps,
+  deps: PublicDeps,
   input: LoginInput,
   client: { address?: string } = {},
 ): Promise<TokenPair> {
@@ -148,7 +144,7 @@ export async function loginUser(
   return tokenPair(deps, toPublicUser(user), session.accessToken, session.refreshToken);
 }
 
-const revokeSession = (deps: AuthDeps, sessionId: string) =>
+const revokeSession = (deps: PublicDeps, sessionId: string) =>
   deps.db
     .update(sessions)
     .set({ revokedAt: deps.now })
@@ -159,7 +155,7 @@ const revokeSession = (deps: AuthDeps, sessionId: string) =>
  * A token that was already used means it leaked or raced: the whole session is revoked.
  * @throws ApiError 401 `invalid_refresh_token` (unknown, expired, revoked) or `refresh_token_reused`.
  */
-export async function refreshSession(deps: AuthDeps, refreshToken: string): Promise<TokenPair> {
+export async function refreshSession(deps: PublicDeps, refreshToken: string): Promise<TokenPair> {
   const oldHash = await sha256Hex(refreshToken);
   const [found] = await deps.db
     .select({
@@ -242,7 +238,7 @@ export async function refreshSession(deps: AuthDeps, refreshToken: string): Prom
  * Revokes the session a refresh token belongs to; its access tokens stop working on the next request
  * (the session gate). Idempotent: an unknown or already revoked token is not an error.
  */
-export async function logoutSession(deps: AuthDeps, refreshToken: string): Promise<void> {
+export async function logoutSession(deps: PublicDeps, refreshToken: string): Promise<void> {
   const tokenHash = await sha256Hex(refreshToken);
   await deps.db
     .update(sessions)
@@ -262,7 +258,8 @@ export async function logoutSession(deps: AuthDeps, refreshToken: string): Promi
 }
 
 /** The caller's profile, in one round trip with the session check. */
-export async function getCurrentUser(deps: AuthDeps, auth: AuthContext): Promise<PublicUser> {
+export async function getCurrentUser(deps: AuthedDeps): Promise<PublicUser> {
+  const { auth } = deps;
   const [rows] = await authedBatch(deps.db, auth, deps.now, [
     deps.db
       .select({ id: users.id, email: users.email, createdAt: users.createdAt })
@@ -280,7 +277,8 @@ export async function getCurrentUser(deps: AuthDeps, auth: AuthContext): Promise
  * through ON DELETE CASCADE, in one statement, so nothing is left half-deleted.
  * @throws ApiError 403 `invalid_password` when the password is wrong.
  */
-export async function deleteCurrentUser(deps: AuthDeps, auth: AuthContext, password: string): Promise<void> {
+export async function deleteCurrentUser(deps: AuthedDeps, password: string): Promise<void> {
+  const { auth } = deps;
   const [rows] = await authedBatch(deps.db, auth, deps.now, [
     deps.db
       .select({ email: users.email, passwordHash: users.passwordHash })

@@ -3,11 +3,11 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../../env";
+import { authedDeps, publicDeps } from "../../lib/deps";
 import { jsonBody } from "../../lib/validation";
 import { requireAuth } from "../../middleware/auth";
 import { rateLimit } from "../../middleware/rate-limit";
 import type { RouteDoc } from "../../openapi/route-doc";
-import { publicDeps } from "../request-deps";
 import {
   deleteCurrentUser,
   getCurrentUser,
@@ -41,10 +41,10 @@ export const authRoutes = new Hono<AppEnv>()
     return c.body(null, 204);
   })
   .get("/me", requireAuth(), async (c) => {
-    return c.json(await getCurrentUser(publicDeps(c), c.get("auth")), 200);
+    return c.json(await getCurrentUser(authedDeps(c)), 200);
   })
   .delete("/me", requireAuth(), rateLimit("delete-account"), jsonBody(deleteAccountSchema), async (c) => {
-    await deleteCurrentUser(publicDeps(c), c.get("auth"), c.req.valid("json").password);
+    await deleteCurrentUser(authedDeps(c), c.req.valid("json").password);
     return c.body(null, 204);
   });
 

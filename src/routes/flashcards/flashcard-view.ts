@@ -3,35 +3,9 @@
  */
 
 import type * as z from "zod";
-import { type FlashcardRow, flashcards } from "../../db/schema";
+import type { FlashcardView } from "../../db/projections";
 import { toIso } from "../../lib/time";
 import { type flashcardSchema, STUDY_STATES } from "./flashcards.schemas";
-
-export { STUDY_STATES };
-
-/** The columns every flashcard response is built from (not the owner, not the version). */
-export const flashcardColumns = {
-  id: flashcards.id,
-  front: flashcards.front,
-  back: flashcards.back,
-  source: flashcards.source,
-  generationId: flashcards.generationId,
-  createdAt: flashcards.createdAt,
-  updatedAt: flashcards.updatedAt,
-  state: flashcards.state,
-  due: flashcards.due,
-  stability: flashcards.stability,
-  difficulty: flashcards.difficulty,
-  elapsedDays: flashcards.elapsedDays,
-  scheduledDays: flashcards.scheduledDays,
-  learningSteps: flashcards.learningSteps,
-  reps: flashcards.reps,
-  lapses: flashcards.lapses,
-  lastReview: flashcards.lastReview,
-};
-
-/** The columns a flashcard response needs (everything but owner, version and duplicate key). */
-export type FlashcardView = Omit<FlashcardRow, "userId" | "version" | "frontKey">;
 
 /** Renders a flashcard with its FSRS study state; timestamps become ISO 8601 UTC. */
 export function toFlashcardJson(card: FlashcardView): FlashcardJson {
@@ -59,4 +33,5 @@ export function toFlashcardJson(card: FlashcardView): FlashcardJson {
   };
 }
 
+/** A flashcard as the API returns it. */
 export type FlashcardJson = z.infer<typeof flashcardSchema>;

@@ -2,29 +2,27 @@
  * Flashcards: bulk create (from AI proposals or by hand), list/search/page, read, edit, delete.
  * Every statement is scoped by the caller and runs behind the session gate in one D1 batch.
  */
-import { and, asc, desc, eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import * as z from "zod";
 import type { Db } from "../../db/client";
 import { causeMessages } from "../../db/d1-errors";
 import { generationGate, isGenerationNotFound } from "../../db/generation-gate";
-import { type FlashcardRow, flashcards, generations } from "../../db/schema";
+import { ofUser, ownedBy } from "../../db/ownership";
+import { flashcardColumns } from "../../db/projections";
+import { flashcards, generations } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
-import type { AuthContext, Config } from "../../env";
-import { decodeCursor, encodeCursor, invalidCursor } from "../../lib/cursor";
+import type { AuthedDeps } from "../../lib/deps";
 import { conflict, notFound } from "../../lib/errors";
 import { frontKey } from "../../lib/front-key";
-import type { Pagination } from "../../lib/paging";
-import { type FlashcardJson, flashcardColumns, toFlashcardJson } from "./flashcard-view";
+import { type KeysetPosition, keyset } from "../../lib/keyset";
+import type { Pagination } from "../../lib/params";
+import { type FlashcardJson, toFlashcardJson } from "./flashcard-view";
 import type {
   CreateFlashcardsInput,
   FlashcardSort,
   ListFlashcardsQuery,
   UpdateFlashcardInput,
 } from "./flashcards.schemas";
-
-/** What every flashcards handler needs. */
-export type FlashcardDeps = { db: Db; config: Config; now: number; auth: AuthContext };
 
 /**
  * A new card's FSRS state as SQL literals. drizzle binds a parameter for every column it is not given
@@ -54,7 +52,7 @@ const ROWS_PER_INSERT = Math.floor(100 / BOUND_PER_ROW);
  * generation's acceptance counters grow by its ai-full / ai-edited cards. All or nothing.
  * @throws ApiError 404 naming a missing or foreign generation; 409 `acceptance_exceeds_proposals`.
  */
-export async function createFlashcards(deps: FlashcardDeps, input: CreateFlashcardsInput): Promise<FlashcardJson[]> {
+export async function createFlashcards(deps: AuthedDeps, input: CreateFlashcardsInput): Promise<FlashcardJson[]> {
   const { db, auth, now } = deps;
   // Timestamps are our own integers, inlined so each row binds only its 7 client-derived values.
   const nowSql = sql.raw(String(Math.trunc(now)));
@@ -98,7 +96,7 @@ export async function createFlashcards(deps: FlashcardDeps, input: CreateFlashca
           acceptedEditedCount: sql`${generations.acceptedEditedCount} + ${counts.edited}`,
           updatedAt: now,
         })
-        .where(and(eq(generations.id, generationId), eq(generations.userId, auth.userId))),
+        .where(ownedBy(generations, generationId, auth.userId)),
     );
   }
 
@@ -133,7 +131,7 @@ export async function createFlashcards(deps: FlashcardDeps, input: CreateFlashca
 }
 
 /** Error path only: which of the requested generations the caller does not own (the first one). */
-async function findMissingGeneration(deps: FlashcardDeps, ids: string[]): Promise<string | undefined> {
+async function findMissingGeneration(deps: AuthedDeps, ids: string[]): Promise<string | undefined> {
   if (ids.length === 1) return ids[0];
   // One JSON parameter, not one per id: up to 100 ids plus the user would pass D1's 100-parameter cap.
   const owned = await deps.db
@@ -141,7 +139,7 @@ async function findMissingGeneration(deps: FlashcardDeps, ids: string[]): Promis
     .from(generations)
     .where(
       and(
-        eq(generations.userId, deps.auth.userId),
+        ofUser(generations, deps.auth.userId),
         sql`${generations.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`,
       ),
     );
@@ -150,26 +148,31 @@ async function findMissingGeneration(deps: FlashcardDeps, ids: string[]): Promis
 }
 
 const SORT_COLUMNS = {
-  created_at: flashcards.createdAt,
-  updated_at: flashcards.updatedAt,
-  due: flashcards.due,
+  created_at: { column: flashcards.createdAt, of: (row: FlashcardJsonSource) => row.createdAt },
+  updated_at: { column: flashcards.updatedAt, of: (row: FlashcardJsonSource) => row.updatedAt },
+  due: { column: flashcards.due, of: (row: FlashcardJsonSource) => row.due },
 } as const;
 
-const cursorSchema = z.strictObject({
-  s: z.enum(["created_at", "updated_at", "due"]),
-  o: z.enum(["asc", "desc"]),
-  v: z.number().int(),
-  id: z.string().max(64),
-});
+type FlashcardJsonSource = { id: string; createdAt: number; updatedAt: number; due: number };
+
+/** The pager of one sort and order: a cursor stays valid only for the sort and order it was issued for. */
+const flashcardPages = (sort: FlashcardSort, order: "asc" | "desc") =>
+  keyset<FlashcardJsonSource>({
+    scope: `flashcards:${sort}:${order}`,
+    key: SORT_COLUMNS[sort].column,
+    id: flashcards.id,
+    order,
+    keyOf: SORT_COLUMNS[sort].of,
+    mismatch: "The cursor belongs to another sort or order; keep them the same while paging.",
+  });
 
 /** An FTS5 query matching `text` as one literal phrase: no FTS syntax from the client is interpreted. */
 export const ftsPhrase = (text: string) => `"${text.replaceAll('"', '""')}"`;
 
 /** Builds the list query (exported so a test can EXPLAIN it). */
-export function buildListQuery(db: Db, userId: string, query: ListFlashcardsQuery, after?: { v: number; id: string }) {
-  const column = SORT_COLUMNS[query.sort];
-  const direction = query.order === "asc" ? asc : desc;
-  const conditions = [eq(flashcards.userId, userId)];
+export function buildListQuery(db: Db, userId: string, query: ListFlashcardsQuery, after?: KeysetPosition) {
+  const pages = flashcardPages(query.sort, query.order);
+  const conditions = [ofUser(flashcards, userId)];
   if (query.source) conditions.push(eq(flashcards.source, query.source));
   if (query.generation_id) conditions.push(eq(flashcards.generationId, query.generation_id));
   if (query.q) {
@@ -177,19 +180,11 @@ export function buildListQuery(db: Db, userId: string, query: ListFlashcardsQuer
       sql`${flashcards}.rowid IN (SELECT rowid FROM flashcards_fts WHERE flashcards_fts MATCH ${ftsPhrase(query.q)})`,
     );
   }
-  if (after) {
-    // Row-value comparison: SQLite seeks the (user_id, column, id) index straight to the cursor.
-    conditions.push(
-      query.order === "asc"
-        ? sql`(${column}, ${flashcards.id}) > (${after.v}, ${after.id})`
-        : sql`(${column}, ${flashcards.id}) < (${after.v}, ${after.id})`,
-    );
-  }
   return db
     .select(flashcardColumns)
     .from(flashcards)
-    .where(and(...conditions))
-    .orderBy(direction(column), direction(flashcards.id))
+    .where(and(...conditions, pages.after(after)))
+    .orderBy(...pages.orderBy)
     .limit(query.limit + 1);
 }
 
@@ -198,50 +193,28 @@ export function buildListQuery(db: Db, userId: string, query: ListFlashcardsQuer
  * @throws ApiError 400 `invalid_cursor` for a forged cursor or one from another sort/order.
  */
 export async function listFlashcards(
-  deps: FlashcardDeps,
+  deps: AuthedDeps,
   query: ListFlashcardsQuery,
 ): Promise<{ data: FlashcardJson[]; pagination: Pagination }> {
-  let after: { v: number; id: string } | undefined;
-  if (query.cursor) {
-    const parsed = cursorSchema.safeParse(await decodeCursor(query.cursor, deps.config.jwtSecret));
-    if (!parsed.success) throw invalidCursor();
-    if (parsed.data.s !== query.sort || parsed.data.o !== query.order) {
-      throw invalidCursor("The cursor belongs to another sort or order; keep them the same while paging.");
-    }
-    after = parsed.data;
-  }
+  const pages = flashcardPages(query.sort, query.order);
+  const after = await pages.open(query.cursor, deps.config.jwtSecret);
   const [rows] = await authedBatch(deps.db, deps.auth, deps.now, [
     buildListQuery(deps.db, deps.auth.userId, query, after),
   ]);
-  const hasMore = rows.length > query.limit;
-  const page = hasMore ? rows.slice(0, query.limit) : rows;
-  const last = page.at(-1);
-  const nextCursor =
-    hasMore && last
-      ? await encodeCursor(
-          { s: query.sort, o: query.order, v: sortValue(last, query.sort), id: last.id },
-          deps.config.jwtSecret,
-        )
-      : null;
-  return {
-    data: page.map(toFlashcardJson),
-    pagination: { limit: query.limit, next_cursor: nextCursor, has_more: hasMore },
-  };
+  const { page, pagination } = await pages.page(rows, query.limit, deps.config.jwtSecret, after);
+  return { data: page.map(toFlashcardJson), pagination };
 }
-
-const sortValue = (row: Pick<FlashcardRow, "createdAt" | "updatedAt" | "due">, sort: FlashcardSort) =>
-  sort === "created_at" ? row.createdAt : sort === "updated_at" ? row.updatedAt : row.due;
-
-const ownCard = (deps: FlashcardDeps, id: string) =>
-  and(eq(flashcards.id, id), eq(flashcards.userId, deps.auth.userId));
 
 /**
  * Reads one of the caller's flashcards. One round trip.
  * @throws ApiError 404 when it does not exist or is not the caller's.
  */
-export async function getFlashcard(deps: FlashcardDeps, id: string): Promise<FlashcardJson> {
+export async function getFlashcard(deps: AuthedDeps, id: string): Promise<FlashcardJson> {
   const [rows] = await authedBatch(deps.db, deps.auth, deps.now, [
-    deps.db.select(flashcardColumns).from(flashcards).where(ownCard(deps, id)),
+    deps.db
+      .select(flashcardColumns)
+      .from(flashcards)
+      .where(ownedBy(flashcards, id, deps.auth.userId)),
   ]);
   const card = rows[0];
   if (!card) throw notFound("flashcard", id);
@@ -254,7 +227,7 @@ export async function getFlashcard(deps: FlashcardDeps, id: string): Promise<Fla
  * @throws ApiError 404 when it does not exist or is not the caller's.
  */
 export async function updateFlashcard(
-  deps: FlashcardDeps,
+  deps: AuthedDeps,
   id: string,
   patch: UpdateFlashcardInput,
 ): Promise<FlashcardJson> {
@@ -271,7 +244,7 @@ export async function updateFlashcard(
         source: sql`CASE WHEN ${flashcards.source} = 'ai-full' AND (coalesce(${front}, ${flashcards.front}) <> ${flashcards.front} OR coalesce(${back}, ${flashcards.back}) <> ${flashcards.back}) THEN 'ai-edited' ELSE ${flashcards.source} END`,
         updatedAt: deps.now,
       })
-      .where(ownCard(deps, id))
+      .where(ownedBy(flashcards, id, deps.auth.userId))
       .returning(flashcardColumns),
   ]);
   const card = rows[0];
@@ -283,9 +256,12 @@ export async function updateFlashcard(
  * Deletes one of the caller's flashcards (its review history goes with it). One round trip.
  * @throws ApiError 404 when it does not exist or is not the caller's.
  */
-export async function deleteFlashcard(deps: FlashcardDeps, id: string): Promise<void> {
+export async function deleteFlashcard(deps: AuthedDeps, id: string): Promise<void> {
   const [rows] = await authedBatch(deps.db, deps.auth, deps.now, [
-    deps.db.delete(flashcards).where(ownCard(deps, id)).returning({ id: flashcards.id }),
+    deps.db
+      .delete(flashcards)
+      .where(ownedBy(flashcards, id, deps.auth.userId))
+      .returning({ id: flashcards.id }),
   ]);
   if (rows.length === 0) throw notFound("flashcard", id);
 }

@@ -3,10 +3,11 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../../env";
+import { authedDeps } from "../../lib/deps";
+import { idParamSchema } from "../../lib/params";
 import { jsonBody, validate } from "../../lib/validation";
 import { requireAuth } from "../../middleware/auth";
 import type { RouteDoc } from "../../openapi/route-doc";
-import { authedDeps } from "../request-deps";
 import {
   createFlashcards,
   deleteFlashcard,
@@ -19,7 +20,6 @@ import {
   createFlashcardsSchema,
   flashcardListSchema,
   flashcardSchema,
-  idParamSchema,
   listFlashcardsQuerySchema,
   updateFlashcardSchema,
 } from "./flashcards.schemas";

@@ -3,7 +3,7 @@
  */
 import * as z from "zod";
 import { cardBack, cardFront } from "../../lib/card-text";
-import { limitParam, paginationSchema } from "../../lib/paging";
+import { cursorParam, limitParam, paginationSchema } from "../../lib/params";
 
 /** The sources a client may send and filter by; the database also accepts `imported` (issue #16 adds it here). */
 export const FLASHCARD_SOURCES = ["manual", "ai-full", "ai-edited"] as const;
@@ -11,9 +11,6 @@ export const FLASHCARD_SOURCES = ["manual", "ai-full", "ai-edited"] as const;
 export const MAX_BULK = 100;
 export const SEARCH_MIN = 3;
 export const SEARCH_MAX = 200;
-
-/** Path parameter of every `/:id` route: a UUID, else 400 (never a 500, never a query). */
-export const idParamSchema = z.strictObject({ id: z.uuid("Must be a UUID.") });
 
 const newFlashcard = z
   .strictObject({
@@ -48,7 +45,7 @@ export const FLASHCARD_SORTS = ["created_at", "updated_at", "due"] as const;
 
 export const listFlashcardsQuerySchema = z.strictObject({
   limit: limitParam,
-  cursor: z.string().max(512, "Is too long.").optional(),
+  cursor: cursorParam,
   sort: z.enum(FLASHCARD_SORTS, `Must be one of: ${FLASHCARD_SORTS.join(", ")}.`).default("created_at"),
   order: z.enum(["asc", "desc"], "Must be 'asc' or 'desc'.").default("desc"),
   source: z.enum(FLASHCARD_SOURCES, `Must be one of: ${FLASHCARD_SOURCES.join(", ")}.`).optional(),

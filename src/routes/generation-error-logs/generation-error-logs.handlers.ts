@@ -1,16 +1,16 @@
 /**
  * Generation error logs: the record of every failed generation attempt, readable by its owner.
  */
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and } from "drizzle-orm";
 import type { Db } from "../../db/client";
+import { ofUser, ownedBy } from "../../db/ownership";
 import { generationErrorLogs } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
+import type { AuthedDeps } from "../../lib/deps";
 import { notFound } from "../../lib/errors";
-import { type KeysetPosition, readNewestFirstCursor, toNewestFirstPage } from "../../lib/keyset";
-import type { Pagination } from "../../lib/paging";
+import { type KeysetPosition, keyset } from "../../lib/keyset";
+import type { PageQuery, Pagination } from "../../lib/params";
 import { type ErrorLogJson, toErrorLogJson } from "../generations/generation-view";
-import type { GenerationDeps } from "../generations/generations.handlers";
-import type { NewestFirstQuery } from "../generations/generations.schemas";
 
 const errorLogColumns = {
   id: generationErrorLogs.id,
@@ -22,34 +22,35 @@ const errorLogColumns = {
   createdAt: generationErrorLogs.createdAt,
 };
 
+/** Newest first; a cursor only pages the collection it was issued for. */
+const errorLogPages = keyset<{ id: string; createdAt: number }>({
+  scope: "generation-error-logs",
+  key: generationErrorLogs.createdAt,
+  id: generationErrorLogs.id,
+  order: "desc",
+  keyOf: (row) => row.createdAt,
+});
+
 /** Query builder for one newest-first page (exported for EXPLAIN tests). */
 export function buildErrorLogsPageQuery(db: Db, userId: string, limit: number, after?: KeysetPosition) {
-  const conditions = [eq(generationErrorLogs.userId, userId)];
-  if (after)
-    conditions.push(sql`(${generationErrorLogs.createdAt}, ${generationErrorLogs.id}) < (${after.v}, ${after.id})`);
   return db
     .select(errorLogColumns)
     .from(generationErrorLogs)
-    .where(and(...conditions))
-    .orderBy(desc(generationErrorLogs.createdAt), desc(generationErrorLogs.id))
+    .where(and(ofUser(generationErrorLogs, userId), errorLogPages.after(after)))
+    .orderBy(...errorLogPages.orderBy)
     .limit(limit + 1);
 }
 
 /** Lists the caller's error logs, newest first. One round trip. */
 export async function listErrorLogs(
-  deps: GenerationDeps,
-  query: NewestFirstQuery,
+  deps: AuthedDeps,
+  query: PageQuery,
 ): Promise<{ data: ErrorLogJson[]; pagination: Pagination }> {
-  const after = await readNewestFirstCursor(query.cursor, "generation-error-logs", deps.config.jwtSecret);
+  const after = await errorLogPages.open(query.cursor, deps.config.jwtSecret);
   const [rows] = await authedBatch(deps.db, deps.auth, deps.now, [
     buildErrorLogsPageQuery(deps.db, deps.auth.userId, query.limit, after),
   ]);
-  const { page, pagination } = await toNewestFirstPage(
-    rows,
-    query.limit,
-    "generation-error-logs",
-    deps.config.jwtSecret,
-  );
+  const { page, pagination } = await errorLogPages.page(rows, query.limit, deps.config.jwtSecret, after);
   return { data: page.map(toErrorLogJson), pagination };
 }
 
@@ -57,12 +58,12 @@ export async function listErrorLogs(
  * Reads one of the caller's error logs. One round trip.
  * @throws ApiError 404 when it does not exist or is not the caller's.
  */
-export async function getErrorLog(deps: GenerationDeps, id: string): Promise<ErrorLogJson> {
+export async function getErrorLog(deps: AuthedDeps, id: string): Promise<ErrorLogJson> {
   const [rows] = await authedBatch(deps.db, deps.auth, deps.now, [
     deps.db
       .select(errorLogColumns)
       .from(generationErrorLogs)
-      .where(and(eq(generationErrorLogs.id, id), eq(generationErrorLogs.userId, deps.auth.userId))),
+      .where(ownedBy(generationErrorLogs, id, deps.auth.userId)),
   ]);
   const row = rows[0];
   if (!row) throw notFound("generation error log", id);

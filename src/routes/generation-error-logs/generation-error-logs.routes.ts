@@ -3,16 +3,16 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../../env";
+import { authedDeps } from "../../lib/deps";
+import { idParamSchema, pageQuerySchema } from "../../lib/params";
 import { validate } from "../../lib/validation";
 import { requireAuth } from "../../middleware/auth";
 import type { RouteDoc } from "../../openapi/route-doc";
-import { idParamSchema } from "../flashcards/flashcards.schemas";
-import { errorLogListSchema, errorLogSchema, newestFirstQuerySchema } from "../generations/generations.schemas";
-import { authedDeps } from "../request-deps";
+import { errorLogListSchema, errorLogSchema } from "../generations/generations.schemas";
 import { getErrorLog, listErrorLogs } from "./generation-error-logs.handlers";
 
 export const generationErrorLogRoutes = new Hono<AppEnv>()
-  .get("/", requireAuth(), validate("query", newestFirstQuerySchema), async (c) => {
+  .get("/", requireAuth(), validate("query", pageQuerySchema), async (c) => {
     return c.json(await listErrorLogs(authedDeps(c), c.req.valid("query")), 200);
   })
   .get("/:id", requireAuth(), validate("param", idParamSchema), async (c) => {
@@ -26,7 +26,7 @@ export const generationErrorLogDocs: RouteDoc[] = [
     operationId: "listGenerationErrorLogs",
     summary: "The caller's failed generation attempts, newest first",
     tag: "generations",
-    query: newestFirstQuerySchema,
+    query: pageQuerySchema,
     success: { status: 200, description: "A page of error logs.", schema: errorLogListSchema },
   },
   {

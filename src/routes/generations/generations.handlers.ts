@@ -1,9 +1,10 @@
 /**
  * Generations: text in, AI flashcard proposals out, every success and failure recorded.
  */
-import { and, desc, eq, gt, isNull, lte, or, sql } from "drizzle-orm";
-import { validateProposals } from "../../ai/proposals";
-import type { FlashcardProvider, Proposal } from "../../ai/provider";
+import { and, eq, gt, isNull, lte, or, sql } from "drizzle-orm";
+import type * as z from "zod";
+import { type Proposal, validateProposals } from "../../ai/proposals";
+import type { FlashcardProvider } from "../../ai/provider";
 import { ProviderError } from "../../ai/provider";
 import type { Db } from "../../db/client";
 import {
@@ -14,26 +15,26 @@ import {
   releaseAttempt,
   reserveAttempt,
 } from "../../db/generation-quota";
+import { ofUser, ownedBy } from "../../db/ownership";
 import { generationAttempts, generationErrorLogs, generations, idempotencyKeys } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
-import type { AuthContext, Config } from "../../env";
 import { characterCount } from "../../lib/card-text";
+import type { AuthedDeps } from "../../lib/deps";
 import {
-  ApiError,
+  type ApiError,
   badGateway,
   conflict,
   gatewayTimeout,
+  idempotencyKeyReused,
   notFound,
   providerUnavailable,
-  rateLimited,
+  quotaExceeded,
 } from "../../lib/errors";
-import { type KeysetPosition, readNewestFirstCursor, toNewestFirstPage } from "../../lib/keyset";
-import type { Pagination } from "../../lib/paging";
+import { type KeysetPosition, keyset } from "../../lib/keyset";
+import type { PageQuery, Pagination } from "../../lib/params";
 import { sha256Hex } from "../../lib/tokens";
 import { type GenerationJson, toGenerationJson } from "./generation-view";
-import type { NewestFirstQuery } from "./generations.schemas";
-
-export type GenerationDeps = { db: Db; config: Config; now: number; auth: AuthContext };
+import type { generationResponseSchema } from "./generations.schemas";
 
 const HOUR_MS = 3_600_000;
 const IDEMPOTENCY_TTL_MS = 24 * HOUR_MS;
@@ -41,29 +42,11 @@ const ERROR_MESSAGE_MAX = 1_000;
 /** How long past the provider's time budget a reservation is kept before it counts as abandoned. */
 const RESERVATION_MARGIN_MS = 30_000;
 
-export type GenerationResponse = { generation: GenerationJson; proposals: Proposal[] };
+/** The body of a 201 (and of its replays). */
+export type GenerationResponse = z.infer<typeof generationResponseSchema>;
 
 /** A fresh result, or the stored response of an earlier request with the same key (`replayed`). */
 export type CreateGenerationResult = { body: GenerationResponse; replayed: boolean };
-
-const idempotencyReused = () =>
-  new ApiError({
-    status: 422,
-    code: "idempotency_key_reused",
-    title: "Idempotency key reused",
-    detail: "This Idempotency-Key was used with a different request body; use a new key.",
-  });
-
-const quotaExceeded = (retryAfterSeconds: number, limit: number) => {
-  const error = rateLimited(retryAfterSeconds, `The limit of ${limit} generations per hour is reached.`);
-  return new ApiError({
-    status: 429,
-    code: "quota_exceeded",
-    title: error.title,
-    detail: error.detail,
-    headers: error.headers,
-  });
-};
 
 /** Maps a provider failure to the client's answer (the error log code is the failure kind). */
 function toApiError(error: ProviderError): ApiError {
@@ -146,7 +129,7 @@ async function runProvider(provider: FlashcardProvider, sourceText: string, time
  * @throws ApiError 409/422 (idempotency), 429 `quota_exceeded`, 502/503/504 (provider failures, logged).
  */
 export async function createGeneration(
-  deps: GenerationDeps,
+  deps: AuthedDeps,
   provider: FlashcardProvider,
   input: { sourceText: string; idempotencyKey?: string },
 ): Promise<CreateGenerationResult> {
@@ -175,7 +158,7 @@ export async function createGeneration(
     const stored = existing[0];
     const isAbandoned = stored !== undefined && stored.responseBody === null && stored.createdAt <= leaseStart;
     if (stored && !isAbandoned) {
-      if (stored.requestHash !== sourceTextHash) throw idempotencyReused();
+      if (stored.requestHash !== sourceTextHash) throw idempotencyKeyReused();
       if (stored.responseStatus === null || stored.responseBody === null) {
         throw conflict(
           "A request with this Idempotency-Key is still in progress; retry shortly.",
@@ -237,13 +220,14 @@ export async function createGeneration(
     throw conflict("A request with this Idempotency-Key is already in progress.", "idempotency_key_in_use");
   }
 
-  const started = Date.now();
+  // A stopwatch for duration_ms only; every timestamp written is the request's instant `now`.
+  const started = performance.now();
+  const elapsedMs = () => Math.max(0, Math.round(performance.now() - started));
   let proposals: Proposal[];
   try {
     proposals = await runProvider(provider, input.sourceText, config.ai.timeoutMs);
   } catch (error) {
     const failure = error as ProviderError;
-    const finished = Date.now();
     const releaseKey = key
       ? [db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.userId, auth.userId), eq(idempotencyKeys.key, key)))]
       : [];
@@ -251,7 +235,7 @@ export async function createGeneration(
       db,
       auth.userId,
       { attemptId, key },
-      authedBatch(db, auth, finished, [
+      authedBatch(db, auth, now, [
         db.insert(generationErrorLogs).values({
           id: crypto.randomUUID(),
           userId: auth.userId,
@@ -260,7 +244,7 @@ export async function createGeneration(
           sourceTextLength,
           errorCode: ERROR_LOG_CODES[failure.kind],
           errorMessage: failure.message.slice(0, ERROR_MESSAGE_MAX),
-          createdAt: finished,
+          createdAt: now,
         }),
         // A failed attempt still cost a provider call: it keeps counting for the hour.
         finaliseAttempt(db, auth.userId, attemptId),
@@ -271,7 +255,6 @@ export async function createGeneration(
     throw toApiError(failure);
   }
 
-  const finished = Date.now();
   const row = {
     id: crypto.randomUUID(),
     userId: auth.userId,
@@ -281,9 +264,9 @@ export async function createGeneration(
     generatedCount: proposals.length,
     acceptedUneditedCount: 0,
     acceptedEditedCount: 0,
-    durationMs: Math.max(0, finished - started),
-    createdAt: finished,
-    updatedAt: finished,
+    durationMs: elapsedMs(),
+    createdAt: now,
+    updatedAt: now,
   };
   const body: GenerationResponse = { generation: toGenerationJson(row), proposals };
   const storeResponse = key
@@ -298,17 +281,15 @@ export async function createGeneration(
     db,
     auth.userId,
     { attemptId, key },
-    authedBatch(db, auth, finished, [
+    authedBatch(db, auth, now, [
       db.insert(generations).values(row),
       finaliseAttempt(db, auth.userId, attemptId),
       ...storeResponse,
       // Housekeeping on the user's index prefixes: expired keys and attempts out of the window.
       db
         .delete(idempotencyKeys)
-        .where(
-          and(eq(idempotencyKeys.userId, auth.userId), lte(idempotencyKeys.createdAt, finished - IDEMPOTENCY_TTL_MS)),
-        ),
-      pruneAttempts(db, auth.userId, finished),
+        .where(and(eq(idempotencyKeys.userId, auth.userId), lte(idempotencyKeys.createdAt, now - IDEMPOTENCY_TTL_MS))),
+      pruneAttempts(db, auth.userId, now),
     ]),
   );
   return { body, replayed: false };
@@ -326,28 +307,35 @@ const generationColumns = {
   createdAt: generations.createdAt,
 };
 
+/** Newest first; a cursor only pages the collection it was issued for. */
+const generationPages = keyset<{ id: string; createdAt: number }>({
+  scope: "generations",
+  key: generations.createdAt,
+  id: generations.id,
+  order: "desc",
+  keyOf: (row) => row.createdAt,
+});
+
 /** Query builder for one newest-first page (exported for EXPLAIN tests). */
 export function buildGenerationsPageQuery(db: Db, userId: string, limit: number, after?: KeysetPosition) {
-  const conditions = [eq(generations.userId, userId)];
-  if (after) conditions.push(sql`(${generations.createdAt}, ${generations.id}) < (${after.v}, ${after.id})`);
   return db
     .select(generationColumns)
     .from(generations)
-    .where(and(...conditions))
-    .orderBy(desc(generations.createdAt), desc(generations.id))
+    .where(and(ofUser(generations, userId), generationPages.after(after)))
+    .orderBy(...generationPages.orderBy)
     .limit(limit + 1);
 }
 
 /** Lists the caller's generations, newest first. One round trip. */
 export async function listGenerations(
-  deps: GenerationDeps,
-  query: NewestFirstQuery,
+  deps: AuthedDeps,
+  query: PageQuery,
 ): Promise<{ data: GenerationJson[]; pagination: Pagination }> {
-  const after = await readNewestFirstCursor(query.cursor, "generations", deps.config.jwtSecret);
+  const after = await generationPages.open(query.cursor, deps.config.jwtSecret);
   const [rows] = await authedBatch(deps.db, deps.auth, deps.now, [
     buildGenerationsPageQuery(deps.db, deps.auth.userId, query.limit, after),
   ]);
-  const { page, pagination } = await toNewestFirstPage(rows, query.limit, "generations", deps.config.jwtSecret);
+  const { page, pagination } = await generationPages.page(rows, query.limit, deps.config.jwtSecret, after);
   return { data: page.map(toGenerationJson), pagination };
 }
 
@@ -355,12 +343,12 @@ export async function listGenerations(
  * Reads one of the caller's generations. One round trip.
  * @throws ApiError 404 when it does not exist or is not the caller's.
  */
-export async function getGeneration(deps: GenerationDeps, id: string): Promise<GenerationJson> {
+export async function getGeneration(deps: AuthedDeps, id: string): Promise<GenerationJson> {
   const [rows] = await authedBatch(deps.db, deps.auth, deps.now, [
     deps.db
       .select(generationColumns)
       .from(generations)
-      .where(and(eq(generations.id, id), eq(generations.userId, deps.auth.userId))),
+      .where(ownedBy(generations, id, deps.auth.userId)),
   ]);
   const row = rows[0];
   if (!row) throw notFound("generation", id);

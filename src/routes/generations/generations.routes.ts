@@ -4,11 +4,11 @@
 import { Hono } from "hono";
 import { selectProvider } from "../../ai/select-provider";
 import type { AppEnv } from "../../env";
+import { authedDeps } from "../../lib/deps";
+import { idParamSchema, pageQuerySchema } from "../../lib/params";
 import { jsonBody, validate } from "../../lib/validation";
 import { requireAuth } from "../../middleware/auth";
 import type { RouteDoc } from "../../openapi/route-doc";
-import { idParamSchema } from "../flashcards/flashcards.schemas";
-import { authedDeps } from "../request-deps";
 import { createGeneration, getGeneration, listGenerations } from "./generations.handlers";
 import {
   createGenerationSchema,
@@ -16,7 +16,6 @@ import {
   generationResponseSchema,
   generationSchema,
   idempotencyHeaderSchema,
-  newestFirstQuerySchema,
 } from "./generations.schemas";
 
 export const generationRoutes = new Hono<AppEnv>()
@@ -34,7 +33,7 @@ export const generationRoutes = new Hono<AppEnv>()
       return c.json(result.body, 201);
     },
   )
-  .get("/", requireAuth(), validate("query", newestFirstQuerySchema), async (c) => {
+  .get("/", requireAuth(), validate("query", pageQuerySchema), async (c) => {
     return c.json(await listGenerations(authedDeps(c), c.req.valid("query")), 200);
   })
   .get("/:id", requireAuth(), validate("param", idParamSchema), async (c) => {
@@ -71,7 +70,7 @@ export const generationDocs: RouteDoc[] = [
     operationId: "listGenerations",
     summary: "The caller's generations, newest first",
     tag: "generations",
-    query: newestFirstQuerySchema,
+    query: pageQuerySchema,
     success: { status: 200, description: "A page of generations.", schema: generationListSchema },
   },
   {

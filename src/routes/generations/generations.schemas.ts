@@ -3,7 +3,7 @@
  */
 import * as z from "zod";
 import { boundedText } from "../../lib/card-text";
-import { limitParam, paginationSchema } from "../../lib/paging";
+import { paginationSchema } from "../../lib/params";
 
 export const SOURCE_TEXT_MIN = 1_000;
 export const SOURCE_TEXT_MAX = 10_000;
@@ -18,12 +18,6 @@ export const idempotencyHeaderSchema = z.object({
     .string()
     .regex(/^[\x21-\x7E]{1,255}$/, "Must be 1–255 visible ASCII characters.")
     .optional(),
-});
-
-/** Query of the newest-first collections (generations, error logs). */
-export const newestFirstQuerySchema = z.strictObject({
-  limit: limitParam,
-  cursor: z.string().max(512, "Is too long.").optional(),
 });
 
 export const generationSchema = z
@@ -61,4 +55,3 @@ export const errorLogSchema = z
 export const errorLogListSchema = z.object({ data: z.array(errorLogSchema), pagination: paginationSchema });
 
 export type CreateGenerationInput = z.infer<typeof createGenerationSchema>;
-export type NewestFirstQuery = z.infer<typeof newestFirstQuerySchema>;

@@ -4,8 +4,8 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../../env";
-import { allRouteDocs } from "../../openapi/all-docs";
 import { buildOpenApiDocument } from "../../openapi/document";
+import { allRouteDocs } from "../all-docs";
 
 /** The serialised document per public URL (one per deployment in practice). */
 const documents = new Map<string, string>();

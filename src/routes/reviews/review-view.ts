@@ -6,7 +6,7 @@ import type * as z from "zod";
 import type { ReviewLogRow } from "../../db/schema";
 import { toIso } from "../../lib/time";
 import { RATING_NAME } from "../../study/scheduler";
-import { STUDY_STATES } from "../flashcards/flashcard-view";
+import { STUDY_STATES } from "../flashcards/flashcards.schemas";
 import type { reviewSchema } from "./reviews.schemas";
 
 /** Renders a review: the rating, the card's FSRS state before it (as ts-fsrs logs it) and the due date it produced. */

@@ -1,29 +1,24 @@
 /**
  * Reviews: rate a card (FSRS via ts-fsrs), read its review history, preview the next due dates.
  */
-import { and, desc, eq, sql } from "drizzle-orm";
-import * as z from "zod";
-import type { Db } from "../../db/client";
+import { and, eq, sql } from "drizzle-orm";
+import type * as z from "zod";
+import { ownedBy } from "../../db/ownership";
+import { flashcardColumns } from "../../db/projections";
 import { flashcards, reviewLogs, studySessions } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
-import type { AuthContext, Config } from "../../env";
-import { decodeCursor, encodeCursor, invalidCursor } from "../../lib/cursor";
-import { conflict, notFound } from "../../lib/errors";
-import type { Pagination } from "../../lib/paging";
+import type { AuthedDeps } from "../../lib/deps";
+import { notFound, reviewConflict, sessionFinished } from "../../lib/errors";
+import { keyset } from "../../lib/keyset";
+import type { PageQuery, Pagination } from "../../lib/params";
 import { toIso } from "../../lib/time";
 import { fromFsrsCard, GRADE, getScheduler, RATINGS, toFsrsCard } from "../../study/scheduler";
-import { type FlashcardJson, flashcardColumns, STUDY_STATES, toFlashcardJson } from "../flashcards/flashcard-view";
+import { type FlashcardJson, toFlashcardJson } from "../flashcards/flashcard-view";
+import { STUDY_STATES } from "../flashcards/flashcards.schemas";
 import { type ReviewJson, toReviewJson } from "./review-view";
-import type { CreateReviewInput, ListReviewsQuery, schedulePreviewSchema } from "./reviews.schemas";
+import type { CreateReviewInput, schedulePreviewSchema } from "./reviews.schemas";
 
-export type StudyDeps = { db: Db; config: Config; now: number; auth: AuthContext };
-
-const ownCard = (deps: StudyDeps, id: string) => and(eq(flashcards.id, id), eq(flashcards.userId, deps.auth.userId));
-
-export const reviewConflict = () =>
-  conflict("The card was reviewed by another request at the same moment; reload it and retry.", "review_conflict");
-
-export const sessionFinished = () => conflict("The study session is already finished.", "session_finished");
+const ownCard = (deps: AuthedDeps, id: string) => ownedBy(flashcards, id, deps.auth.userId);
 
 /**
  * Rates a card: ts-fsrs computes the new state from the stored one; the review log insert and the card
@@ -32,7 +27,7 @@ export const sessionFinished = () => conflict("The study session is already fini
  * @throws ApiError 404 (card or session), 409 `review_conflict` / `session_finished`.
  */
 export async function reviewFlashcard(
-  deps: StudyDeps,
+  deps: AuthedDeps,
   id: string,
   input: CreateReviewInput,
 ): Promise<{ flashcard: FlashcardJson; review: ReviewJson }> {
@@ -45,7 +40,7 @@ export async function reviewFlashcard(
     db
       .select({ id: studySessions.id, finishedAt: studySessions.finishedAt })
       .from(studySessions)
-      .where(and(eq(studySessions.id, input.session_id ?? ""), eq(studySessions.userId, auth.userId))),
+      .where(ownedBy(studySessions, input.session_id ?? "", auth.userId)),
   ]);
   const card = cards[0];
   if (!card) throw notFound("flashcard", id);
@@ -135,51 +130,39 @@ const reviewColumns = {
   reviewedAt: reviewLogs.reviewedAt,
 };
 
-const historyCursorSchema = z.strictObject({
-  k: z.literal("reviews"),
-  c: z.string(),
-  v: z.number().int(),
-  id: z.string().max(64),
-});
+/** A card's history pager: newest first, and a cursor only pages the card it was issued for. */
+const historyPages = (cardId: string) =>
+  keyset<{ id: string; reviewedAt: number }>({
+    scope: `reviews:${cardId}`,
+    key: reviewLogs.reviewedAt,
+    id: reviewLogs.id,
+    order: "desc",
+    keyOf: (row) => row.reviewedAt,
+  });
 
 /**
  * A card's review history, newest first, with the ownership check in the same round trip.
  * @throws ApiError 404 when the card is not the caller's; 400 `invalid_cursor`.
  */
 export async function listReviews(
-  deps: StudyDeps,
+  deps: AuthedDeps,
   id: string,
-  query: ListReviewsQuery,
+  query: PageQuery,
 ): Promise<{ data: ReviewJson[]; pagination: Pagination }> {
-  let after: { v: number; id: string } | undefined;
-  if (query.cursor) {
-    const parsed = historyCursorSchema.safeParse(await decodeCursor(query.cursor, deps.config.jwtSecret));
-    if (!parsed.success || parsed.data.c !== id) throw invalidCursor();
-    after = parsed.data;
-  }
-  const conditions = [eq(reviewLogs.flashcardId, id), eq(reviewLogs.userId, deps.auth.userId)];
-  if (after) conditions.push(sql`(${reviewLogs.reviewedAt}, ${reviewLogs.id}) < (${after.v}, ${after.id})`);
+  const pages = historyPages(id);
+  const after = await pages.open(query.cursor, deps.config.jwtSecret);
   const [cards, rows] = await authedBatch(deps.db, deps.auth, deps.now, [
     deps.db.select({ id: flashcards.id }).from(flashcards).where(ownCard(deps, id)),
     deps.db
       .select(reviewColumns)
       .from(reviewLogs)
-      .where(and(...conditions))
-      .orderBy(desc(reviewLogs.reviewedAt), desc(reviewLogs.id))
+      .where(and(eq(reviewLogs.flashcardId, id), eq(reviewLogs.userId, deps.auth.userId), pages.after(after)))
+      .orderBy(...pages.orderBy)
       .limit(query.limit + 1),
   ]);
   if (cards.length === 0) throw notFound("flashcard", id);
-  const hasMore = rows.length > query.limit;
-  const page = hasMore ? rows.slice(0, query.limit) : rows;
-  const last = page.at(-1);
-  const nextCursor =
-    hasMore && last
-      ? await encodeCursor({ k: "reviews", c: id, v: last.reviewedAt, id: last.id }, deps.config.jwtSecret)
-      : null;
-  return {
-    data: page.map(toReviewJson),
-    pagination: { limit: query.limit, next_cursor: nextCursor, has_more: hasMore },
-  };
+  const { page, pagination } = await pages.page(rows, query.limit, deps.config.jwtSecret, after);
+  return { data: page.map(toReviewJson), pagination };
 }
 
 /**
@@ -187,7 +170,7 @@ export async function listReviews(
  * on their buttons). Nothing is written. One round trip.
  * @throws ApiError 404 when the card is not the caller's.
  */
-export async function previewSchedule(deps: StudyDeps, id: string): Promise<z.infer<typeof schedulePreviewSchema>> {
+export async function previewSchedule(deps: AuthedDeps, id: string): Promise<z.infer<typeof schedulePreviewSchema>> {
   const [cards] = await authedBatch(deps.db, deps.auth, deps.now, [
     deps.db.select(flashcardColumns).from(flashcards).where(ownCard(deps, id)),
   ]);

@@ -3,19 +3,13 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../../env";
+import { authedDeps } from "../../lib/deps";
+import { idParamSchema, pageQuerySchema } from "../../lib/params";
 import { jsonBody, validate } from "../../lib/validation";
 import { requireAuth } from "../../middleware/auth";
 import type { RouteDoc } from "../../openapi/route-doc";
-import { idParamSchema } from "../flashcards/flashcards.schemas";
-import { authedDeps } from "../request-deps";
 import { listReviews, previewSchedule, reviewFlashcard } from "./reviews.handlers";
-import {
-  createReviewSchema,
-  listReviewsQuerySchema,
-  reviewListSchema,
-  reviewResultSchema,
-  schedulePreviewSchema,
-} from "./reviews.schemas";
+import { createReviewSchema, reviewListSchema, reviewResultSchema, schedulePreviewSchema } from "./reviews.schemas";
 
 export const reviewRoutes = new Hono<AppEnv>()
   .post("/:id/reviews", requireAuth(), validate("param", idParamSchema), jsonBody(createReviewSchema), async (c) => {
@@ -25,7 +19,7 @@ export const reviewRoutes = new Hono<AppEnv>()
     "/:id/reviews",
     requireAuth(),
     validate("param", idParamSchema),
-    validate("query", listReviewsQuerySchema),
+    validate("query", pageQuerySchema),
     async (c) => {
       return c.json(await listReviews(authedDeps(c), c.req.valid("param").id, c.req.valid("query")), 200);
     },
@@ -54,7 +48,7 @@ export const reviewDocs: RouteDoc[] = [
     summary: "A card's review history, newest first",
     tag: "study",
     params: idParamSchema,
-    query: listReviewsQuerySchema,
+    query: pageQuerySchema,
     success: { status: 200, description: "A page of reviews.", schema: reviewListSchema },
     errors: [404],
   },

@@ -2,7 +2,7 @@
  * Request schemas of the review endpoints.
  */
 import * as z from "zod";
-import { limitParam, paginationSchema } from "../../lib/paging";
+import { paginationSchema } from "../../lib/params";
 import { RATINGS } from "../../study/scheduler";
 import { flashcardSchema, STUDY_STATES } from "../flashcards/flashcards.schemas";
 
@@ -15,11 +15,6 @@ export const createReviewSchema = z.strictObject({
     .min(0, "Must be at least 0.")
     .max(86_400_000, "Must be at most 86400000 (a day).")
     .optional(),
-});
-
-export const listReviewsQuerySchema = z.strictObject({
-  limit: limitParam,
-  cursor: z.string().max(512, "Is too long.").optional(),
 });
 
 export const reviewSchema = z
@@ -53,4 +48,3 @@ export const schedulePreviewSchema = z.object({
 });
 
 export type CreateReviewInput = z.infer<typeof createReviewSchema>;
-export type ListReviewsQuery = z.infer<typeof listReviewsQuerySchema>;

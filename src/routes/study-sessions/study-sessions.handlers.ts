@@ -3,13 +3,14 @@
  */
 import { and, count, eq, isNull, min, sql, sum } from "drizzle-orm";
 import type * as z from "zod";
+import { ownedBy } from "../../db/ownership";
 import { flashcards, reviewLogs, studySessions, users } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
-import { notFound } from "../../lib/errors";
+import type { AuthedDeps } from "../../lib/deps";
+import { notFound, sessionFinished } from "../../lib/errors";
 import { toIso } from "../../lib/time";
-import { plannedCardIdsSql, type QueueDeps, readStudyQueue } from "../../study/queue";
+import { plannedCardIdsSql, readStudyQueue } from "../../study/queue";
 import { toFlashcardJson } from "../flashcards/flashcard-view";
-import { sessionFinished } from "../reviews/reviews.handlers";
 import type {
   CreateSessionInput,
   finishedSessionSchema,
@@ -17,15 +18,14 @@ import type {
   startedSessionSchema,
 } from "./study-sessions.schemas";
 
-const ownSession = (deps: QueueDeps, id: string) =>
-  and(eq(studySessions.id, id), eq(studySessions.userId, deps.auth.userId));
+const ownSession = (deps: AuthedDeps, id: string) => ownedBy(studySessions, id, deps.auth.userId);
 
 /**
  * Starts a session with the queue as it is now, in one round trip: the batch reads the queue and
  * inserts the session, whose planned card ids SQLite computes from the same rows (plannedCardIdsSql).
  */
 export async function startSession(
-  deps: QueueDeps,
+  deps: AuthedDeps,
   input: CreateSessionInput,
 ): Promise<z.infer<typeof startedSessionSchema>> {
   const { db, auth, now, config } = deps;
@@ -47,7 +47,7 @@ export async function startSession(
 }
 
 /** The session's planned cards reviewed at least once in it, and the session row. */
-function sessionProgressStatements(deps: QueueDeps, id: string) {
+function sessionProgressStatements(deps: AuthedDeps, id: string) {
   return [
     deps.db.select().from(studySessions).where(ownSession(deps, id)),
     deps.db
@@ -77,7 +77,7 @@ function progress(
  * A session's progress: planned cards reviewed vs remaining. One round trip.
  * @throws ApiError 404 when the session is not the caller's.
  */
-export async function getSession(deps: QueueDeps, id: string) {
+export async function getSession(deps: AuthedDeps, id: string) {
   const [sessions, reviewed] = await authedBatch(deps.db, deps.auth, deps.now, sessionProgressStatements(deps, id));
   const session = sessions[0];
   if (!session) throw notFound("study session", id);
@@ -89,7 +89,7 @@ export async function getSession(deps: QueueDeps, id: string) {
  * (only an open session finishes), the reads after it see the finished row.
  * @throws ApiError 404 when the session is not the caller's; 409 `session_finished` the second time.
  */
-export async function finishSession(deps: QueueDeps, id: string): Promise<z.infer<typeof finishedSessionSchema>> {
+export async function finishSession(deps: AuthedDeps, id: string): Promise<z.infer<typeof finishedSessionSchema>> {
   const { db, auth, now } = deps;
   const [finished, sessions, reviewed, [ratings], [nextDue]] = await authedBatch(db, auth, now, [
     db

@@ -3,11 +3,11 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../../env";
+import { authedDeps } from "../../lib/deps";
+import { idParamSchema } from "../../lib/params";
 import { jsonBody, validate } from "../../lib/validation";
 import { requireAuth } from "../../middleware/auth";
 import type { RouteDoc } from "../../openapi/route-doc";
-import { idParamSchema } from "../flashcards/flashcards.schemas";
-import { authedDeps } from "../request-deps";
 import { finishSession, getSession, startSession } from "./study-sessions.handlers";
 import {
   createSessionSchema,

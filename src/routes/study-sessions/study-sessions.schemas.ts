@@ -2,7 +2,7 @@
  * Request schemas of the study-session endpoints.
  */
 import * as z from "zod";
-import { PAGE_DEFAULT, PAGE_MAX } from "../../lib/paging";
+import { PAGE_DEFAULT, PAGE_MAX } from "../../lib/params";
 import { flashcardSchema } from "../flashcards/flashcards.schemas";
 
 export const createSessionSchema = z.strictObject({

@@ -6,12 +6,14 @@ import type * as z from "zod";
 import { flashcards, reviewLogs } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
 import { DAY_MS, startOfUtcDay } from "../../lib/days";
-import { type QueueDeps, readStudyQueue } from "../../study/queue";
-import { STUDY_STATES, toFlashcardJson } from "../flashcards/flashcard-view";
+import type { AuthedDeps } from "../../lib/deps";
+import { readStudyQueue } from "../../study/queue";
+import { toFlashcardJson } from "../flashcards/flashcard-view";
+import { STUDY_STATES } from "../flashcards/flashcards.schemas";
 import type { queueSchema, statsSchema } from "./study.schemas";
 
 /** The queue as JSON: cards to study now and the counts. One round trip. */
-export async function getStudyQueue(deps: QueueDeps, limit: number): Promise<z.infer<typeof queueSchema>> {
+export async function getStudyQueue(deps: AuthedDeps, limit: number): Promise<z.infer<typeof queueSchema>> {
   const queue = await readStudyQueue(deps, limit);
   return { data: queue.cards.map(toFlashcardJson), counts: queue.counts };
 }
@@ -34,7 +36,7 @@ export function streakFrom(days: number[], today: number): number {
  * Learning statistics in one round trip: cards by state, due today, reviews today, 30-day retention
  * (reviews of cards in review state not rated "again"), and the daily streak.
  */
-export async function getStats(deps: QueueDeps): Promise<z.infer<typeof statsSchema>> {
+export async function getStats(deps: AuthedDeps): Promise<z.infer<typeof statsSchema>> {
   const { db, auth, now } = deps;
   const todayStart = startOfUtcDay(now);
   const userReviews = eq(reviewLogs.userId, auth.userId);

@@ -3,10 +3,10 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../../env";
+import { authedDeps } from "../../lib/deps";
 import { validate } from "../../lib/validation";
 import { requireAuth } from "../../middleware/auth";
 import type { RouteDoc } from "../../openapi/route-doc";
-import { authedDeps } from "../request-deps";
 import { getStats, getStudyQueue } from "./study.handlers";
 import { queueQuerySchema, queueSchema, statsQuerySchema, statsSchema } from "./study.schemas";
 

@@ -2,7 +2,7 @@
  * Request schemas of the queue and statistics endpoints.
  */
 import * as z from "zod";
-import { limitParam } from "../../lib/paging";
+import { limitParam } from "../../lib/params";
 import { flashcardSchema } from "../flashcards/flashcards.schemas";
 
 export const queueSchema = z.object({

@@ -3,16 +3,16 @@
  */
 
 import * as z from "zod";
-import { authDocs } from "../routes/auth/auth.routes";
-import { docsDocs } from "../routes/docs/docs.routes";
-import { flashcardDocs } from "../routes/flashcards/flashcards.routes";
-import { generationErrorLogDocs } from "../routes/generation-error-logs/generation-error-logs.routes";
-import { generationDocs } from "../routes/generations/generations.routes";
-import { healthDocs } from "../routes/health/health.routes";
-import { reviewDocs } from "../routes/reviews/reviews.routes";
-import { studyDocs } from "../routes/study/study.routes";
-import { studySessionDocs } from "../routes/study-sessions/study-sessions.routes";
-import type { RouteDoc } from "./route-doc";
+import type { RouteDoc } from "../openapi/route-doc";
+import { authDocs } from "./auth/auth.routes";
+import { docsDocs } from "./docs/docs.routes";
+import { flashcardDocs } from "./flashcards/flashcards.routes";
+import { generationErrorLogDocs } from "./generation-error-logs/generation-error-logs.routes";
+import { generationDocs } from "./generations/generations.routes";
+import { healthDocs } from "./health/health.routes";
+import { reviewDocs } from "./reviews/reviews.routes";
+import { studyDocs } from "./study/study.routes";
+import { studySessionDocs } from "./study-sessions/study-sessions.routes";
 
 const openApiDocumentSchema = z.looseObject({
   openapi: z.literal("3.1.0"),
