@@ -26,4 +26,5 @@ export const flashcardColumns = {
 };
 
 /** A flashcard as `flashcardColumns` selects it (everything but owner, version and duplicate key). */
-export type FlashcardView = Omit<FlashcardRow, "userId" | "version" | "frontKey">;
+// (deck_id joins the response with the decks endpoints; until then it is not shown.)
+export type FlashcardView = Omit<FlashcardRow, "userId" | "version" | "frontKey" | "deckId">;

@@ -4,7 +4,17 @@
  * Timestamps are integer milliseconds since the epoch (UTC); the API renders them as ISO 8601.
  */
 import { sql } from "drizzle-orm";
-import { check, index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import {
+  type AnySQLiteColumn,
+  check,
+  index,
+  integer,
+  primaryKey,
+  real,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
 
 const timestamp = (name: string) => integer(name, { mode: "number" });
 
@@ -185,6 +195,77 @@ export const idempotencyKeys = sqliteTable(
 );
 
 /**
+ * A deck: a named folder of cards, nested under `parent_id` (NULL = a root deck). Depth (<= 8), the
+ * per-user limit (2,000), parent ownership and cycles are enforced by triggers (migrations/0015), which
+ * also keep `deck_tree` in step.
+ */
+export const decks = sqliteTable(
+  "decks",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    // A deleted deck takes its subdecks (their cards are handled explicitly: see flashcards.deck_id).
+    parentId: text("parent_id").references((): AnySQLiteColumn => decks.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    // name.normalize("NFC").toLowerCase(), computed in JS: D1 has no ICU and NOCASE folds only ASCII.
+    nameKey: text("name_key").notNull(),
+    description: text("description"),
+    createdAt: timestamp("created_at").notNull(),
+    updatedAt: timestamp("updated_at").notNull(),
+  },
+  (t) => [
+    // Siblings are unique case-insensitively. Two partial indexes because NULL parents (root decks) are
+    // distinct in a unique index. decks_user_idx serves "every deck of a user".
+    uniqueIndex("decks_sibling_name_unique").on(t.userId, t.parentId, t.nameKey).where(sql`${t.parentId} IS NOT NULL`),
+    uniqueIndex("decks_root_name_unique").on(t.userId, t.nameKey).where(sql`${t.parentId} IS NULL`),
+    index("decks_user_idx").on(t.userId, t.id),
+    index("decks_parent_idx").on(t.parentId),
+  ],
+);
+
+/**
+ * The closure of the deck tree: one row per (ancestor, descendant) pair, the deck itself at distance 0.
+ * Written only by the triggers on `decks` (migrations/0015): subtree and ancestry become index lookups,
+ * and the move trigger refuses a cycle inside the moving transaction.
+ */
+export const deckTree = sqliteTable(
+  "deck_tree",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    ancestorId: text("ancestor_id")
+      .notNull()
+      .references(() => decks.id, { onDelete: "cascade" }),
+    descendantId: text("descendant_id")
+      .notNull()
+      .references(() => decks.id, { onDelete: "cascade" }),
+    distance: integer("distance").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.ancestorId, t.descendantId] }),
+    index("deck_tree_descendant_idx").on(t.descendantId, t.distance, t.ancestorId),
+  ],
+);
+
+/** A user's tag; `name` is the first spelling seen, `name_key` (NFC + lower case) decides identity. */
+export const tags = sqliteTable(
+  "tags",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    nameKey: text("name_key").notNull(),
+    createdAt: timestamp("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("tags_user_key_unique").on(t.userId, t.nameKey)],
+);
+
+/**
  * Every source the database accepts. `imported` is reserved for the import endpoint (issue #16): the
  * request schemas list their own subset, so the CHECK can be wider than the API without a rebuild later.
  */
@@ -224,6 +305,10 @@ export const flashcards = sqliteTable(
     lapses: integer("lapses").notNull().default(0),
     lastReview: timestamp("last_review"),
     version: integer("version").notNull().default(0),
+    // NULL = in no deck. NO ACTION (checked at the end of each statement): the database refuses to
+    // delete a deck, or a subdeck through the parent cascade, while a card is in it. Only
+    // DELETE /decks/:id?cascade=true removes cards, explicitly, before the deck.
+    deckId: text("deck_id").references(() => decks.id),
   },
   (t) => [
     index("flashcards_user_created_idx").on(t.userId, t.createdAt, t.id),
@@ -238,6 +323,10 @@ export const flashcards = sqliteTable(
     // Counting due (re)learning cards without reading every due row.
     // (state is in the key so SQLite can count from the index alone.)
     index("flashcards_user_learning_due_idx").on(t.userId, t.due, t.state).where(sql`${t.state} IN (1, 3)`),
+    // Both lead with deck_id, so they also serve the foreign key's lookups when a deck is deleted.
+    // Covering (user_id last): per-deck counts and the per-deck due queue read no table rows.
+    index("flashcards_deck_state_due_idx").on(t.deckId, t.state, t.due, t.userId),
+    index("flashcards_deck_created_idx").on(t.deckId, t.createdAt, t.id),
     check("flashcards_source_valid", sql`${t.source} IN ('manual', 'ai-full', 'ai-edited', 'imported')`),
     // Only AI cards name a generation (it may be NULL later: ON DELETE SET NULL); manual and imported never do.
     check(
@@ -303,6 +392,27 @@ export const reviewLogs = sqliteTable(
   ],
 );
 
+/** Which tags a card carries (<= 20 per card, enforced by a trigger in migrations/0015). */
+export const flashcardTags = sqliteTable(
+  "flashcard_tags",
+  {
+    flashcardId: text("flashcard_id")
+      .notNull()
+      .references(() => flashcards.id, { onDelete: "cascade" }),
+    tagId: text("tag_id")
+      .notNull()
+      .references(() => tags.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.flashcardId, t.tagId] }),
+    index("flashcard_tags_tag_idx").on(t.tagId, t.flashcardId),
+  ],
+);
+
+export type DeckRow = typeof decks.$inferSelect;
 export type ReviewLogRow = typeof reviewLogs.$inferSelect;
 export type FlashcardRow = typeof flashcards.$inferSelect;
 export type GenerationRow = typeof generations.$inferSelect;
