@@ -29,6 +29,7 @@ import { privateCache } from "./middleware/private-cache";
 import { requestLog } from "./middleware/request-log";
 import { authRoutes } from "./routes/auth/auth.routes";
 import { docsAssetRoutes, docsRoutes } from "./routes/docs/docs.routes";
+import { exportRoutes } from "./routes/exports/exports.routes";
 import { flashcardRoutes } from "./routes/flashcards/flashcards.routes";
 import { generationErrorLogRoutes } from "./routes/generation-error-logs/generation-error-logs.routes";
 import { generationRoutes } from "./routes/generations/generations.routes";
@@ -68,7 +69,7 @@ export function createApp() {
       origin: (origin, c: Context<AppEnv>) => (c.get("config").corsOrigins.includes(origin) ? origin : null),
       allowMethods: ["GET", "POST", "PATCH", "DELETE"],
       allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id", "X-D1-Bookmark"],
-      exposeHeaders: ["X-Request-Id", "Retry-After", "Location", "X-D1-Bookmark"],
+      exposeHeaders: ["X-Request-Id", "Retry-After", "Location", "X-D1-Bookmark", "Content-Disposition"],
       maxAge: 600,
     }),
   );
@@ -93,7 +94,8 @@ export function createApp() {
     .route("/api/v1/generation-error-logs", generationErrorLogRoutes)
     .route("/api/v1/study", studyRoutes)
     .route("/api/v1/study-sessions", studySessionRoutes)
-    .route("/api/v1/stats", statsRoutes);
+    .route("/api/v1/stats", statsRoutes)
+    .route("/api/v1/exports", exportRoutes);
 
   app.notFound((c) => problemResponse(routeNotFound(c.req.method, c.req.path), c.get("requestId")));
 

@@ -254,6 +254,15 @@ describe("real responses match the document", () => {
     await check("getStats", await api("GET", "/api/v1/stats", { token }), "success");
     await check("getStats", await api("GET", "/api/v1/stats?x=1", { token }), "error");
 
+    for (const [operationId, path] of [
+      ["exportAnkiText", "anki.txt"],
+      ["exportCardsCsv", "cards.csv"],
+      ["exportAccount", "account.json"],
+    ] as const) {
+      await check(operationId, await api("GET", `/api/v1/exports/${path}`, { token }), "success");
+      await check(operationId, await api("GET", `/api/v1/exports/${path}`), "error");
+    }
+
     await check("deleteFlashcard", await api("DELETE", `/api/v1/flashcards/${cardId}`, { token }), "success");
     await check("deleteFlashcard", await api("DELETE", `/api/v1/flashcards/${cardId}`, { token }), "error");
     await check(

@@ -31,6 +31,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   flashcards: "Create (by hand or from AI proposals), list, search, edit and delete cards.",
   generations: "AI flashcard proposals from pasted text, and the record of failures.",
   study: "FSRS reviews, the study queue, study sessions and statistics.",
+  portability: "Imports from Anki and spreadsheets, streamed exports, and the whole-account round trip.",
 };
 
 /** Every operation accepts and answers the D1 bookmark (src/middleware/d1-session.ts). */
@@ -97,11 +98,11 @@ export function buildOpenApiDocument(docs: RouteDoc[], publicUrl = "http://local
 
   for (const doc of docs) {
     const auth = doc.auth ?? true;
-    const hasInput = Boolean(doc.params || doc.query || doc.headers || doc.body);
+    const hasInput = Boolean(doc.params || doc.query || doc.headers || doc.body || doc.rawBodies);
     const statuses = new Set<number>([...(doc.errors ?? []), 500, 503]);
     if (hasInput) statuses.add(400);
     if (auth) statuses.add(401);
-    if (doc.body) {
+    if (doc.body || doc.rawBodies) {
       statuses.add(413);
       statuses.add(415);
     }
@@ -110,13 +111,15 @@ export function buildOpenApiDocument(docs: RouteDoc[], publicUrl = "http://local
       [doc.success.status]: {
         description: doc.success.description,
         headers: { ...doc.success.headers, "X-D1-Bookmark": BOOKMARK_HEADER },
-        ...(doc.success.schema
-          ? {
-              content: {
-                [doc.success.mediaType ?? "application/json"]: { schema: convert(doc.success.schema, "output") },
-              },
-            }
-          : {}),
+        ...(doc.success.content
+          ? { content: doc.success.content }
+          : doc.success.schema
+            ? {
+                content: {
+                  [doc.success.mediaType ?? "application/json"]: { schema: convert(doc.success.schema, "output") },
+                },
+              }
+            : {}),
       },
     };
     for (const status of [...statuses].sort()) {
@@ -143,15 +146,20 @@ export function buildOpenApiDocument(docs: RouteDoc[], publicUrl = "http://local
         ...parameters(convert, doc.query, "query"),
         ...parameters(convert, doc.headers, "header"),
       ],
-      ...(doc.body
+      ...(doc.body || doc.rawBodies
         ? {
             requestBody: {
               required: true,
               content: {
-                "application/json": {
-                  schema: convert(doc.body, "input"),
-                  ...(doc.example !== undefined ? { example: doc.example } : {}),
-                },
+                ...doc.rawBodies,
+                ...(doc.body
+                  ? {
+                      "application/json": {
+                        schema: convert(doc.body, "input"),
+                        ...(doc.example !== undefined ? { example: doc.example } : {}),
+                      },
+                    }
+                  : {}),
               },
             },
           }

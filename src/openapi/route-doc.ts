@@ -20,12 +20,16 @@ export type RouteDoc = {
   query?: z.ZodObject;
   headers?: z.ZodObject;
   body?: z.ZodType;
+  /** Non-JSON request bodies by media type (e.g. an import file as text/csv), beside `body`'s JSON. */
+  rawBodies?: Record<string, MediaDoc>;
   success: {
     status: 200 | 201 | 204;
     description: string;
     schema?: z.ZodType;
     /** The success body's media type (default application/json). */
     mediaType?: string;
+    /** Non-JSON response bodies by media type (e.g. a streamed CSV export); replaces `schema`'s JSON. */
+    content?: Record<string, MediaDoc>;
     headers?: Record<string, { description: string; schema: Record<string, unknown> }>;
   };
   /** Error statuses beyond those implied (400 with input, 401 with auth, 413/415 with a body, 500, 503). */
@@ -33,3 +37,6 @@ export type RouteDoc = {
   /** An example request body. */
   example?: unknown;
 };
+
+/** A non-JSON body: its JSON Schema (usually `{ type: "string" }`) and an example. */
+export type MediaDoc = { schema: Record<string, unknown>; example?: unknown };

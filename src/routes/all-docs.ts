@@ -6,6 +6,7 @@ import * as z from "zod";
 import type { RouteDoc } from "../openapi/route-doc";
 import { authDocs } from "./auth/auth.routes";
 import { docsDocs } from "./docs/docs.routes";
+import { exportDocs } from "./exports/exports.routes";
 import { flashcardDocs } from "./flashcards/flashcards.routes";
 import { generationErrorLogDocs } from "./generation-error-logs/generation-error-logs.routes";
 import { generationDocs } from "./generations/generations.routes";
@@ -42,4 +43,5 @@ export const allRouteDocs: RouteDoc[] = [
   ...generationErrorLogDocs,
   ...studyDocs,
   ...studySessionDocs,
+  ...exportDocs,
 ];
