@@ -16,6 +16,7 @@ export type PagedSource<Row, Key> = {
 };
 
 /** A part of an export: literal text, or a paged source of rows. */
+// biome-ignore lint/suspicious/noExplicitAny: sections of one stream page different row and key types.
 export type StreamPart = string | PagedSource<any, any>;
 
 /** Counts D1 queries of a stream, for the budget test and the bench. */

@@ -12,7 +12,7 @@ import type { AuthContext, Config } from "../../env";
 import { toIso } from "../../lib/time";
 import { type PagedSource, type QueryCounter, type StreamPart, textStream } from "../../portability/paged-stream";
 import { ankiLine, csvLine } from "../../portability/text-formats";
-import { flashcardColumns, STUDY_STATES, toFlashcardJson } from "../flashcards/flashcard-view";
+import { type FlashcardView, flashcardColumns, STUDY_STATES, toFlashcardJson } from "../flashcards/flashcard-view";
 import { toErrorLogJson, toGenerationJson } from "../generations/generation-view";
 import { toReviewJson } from "../reviews/review-view";
 
@@ -29,7 +29,10 @@ export const ACCOUNT_FORMAT_VERSION = 1;
 type CardKey = { createdAt: number; id: string };
 
 /** The caller's cards oldest first, a page at a time, on `flashcards_user_created_idx`. */
-function cardPages(deps: ExportDeps, encode: PagedSource<any, CardKey>["encode"]): PagedSource<any, CardKey> {
+function cardPages(
+  deps: ExportDeps,
+  encode: PagedSource<FlashcardView, CardKey>["encode"],
+): PagedSource<FlashcardView, CardKey> {
   const { db, auth } = deps;
   return {
     pageSize: CARD_PAGE,
