@@ -5,19 +5,20 @@
  * by (sort key, id or rowid): no OFFSET, so page N costs what page 1 costs.
  */
 import { and, asc, eq, sql } from "drizzle-orm";
-import type { Db } from "../../db/client";
+import { type FlashcardView, flashcardColumns } from "../../db/projections";
 import { flashcards, generationErrorLogs, generations, reviewLogs, studySessions, users } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
-import type { AuthContext, Config } from "../../env";
+import type { AuthedDeps } from "../../lib/deps";
 import { toIso } from "../../lib/time";
 import { type PagedSource, type QueryCounter, type StreamPart, textStream } from "../../portability/paged-stream";
 import { ankiLine, csvLine } from "../../portability/text-formats";
-import { type FlashcardView, flashcardColumns, STUDY_STATES, toFlashcardJson } from "../flashcards/flashcard-view";
+import { toFlashcardJson } from "../flashcards/flashcard-view";
+import { STUDY_STATES } from "../flashcards/flashcards.schemas";
 import { toErrorLogJson, toGenerationJson } from "../generations/generation-view";
 import { toReviewJson } from "../reviews/review-view";
 
 /** What the export handlers need. */
-export type ExportDeps = { db: Db; config: Config; now: number; auth: AuthContext };
+export type ExportDeps = AuthedDeps;
 
 /** Rows per page: 100,000 cards are 100 queries, 1,000,000 review logs 200 (Paid plan: 1,000 per invocation). */
 export const CARD_PAGE = 1_000;

@@ -4,10 +4,10 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../../env";
+import { authedDeps } from "../../lib/deps";
 import { requireAuth } from "../../middleware/auth";
 import type { RouteDoc } from "../../openapi/route-doc";
 import { attachment } from "../../portability/text-formats";
-import { authedDeps } from "../request-deps";
 import { exportAccount, exportAnkiText, exportCardsCsv } from "./exports.handlers";
 
 /** Headers of a download: its media type, a file name, and never a cached copy (private data). */
