@@ -36,6 +36,7 @@ import { generationRoutes } from "./routes/generations/generations.routes";
 import { healthRoutes } from "./routes/health/health.routes";
 import { openApiRoutes } from "./routes/openapi/openapi.routes";
 import { reviewRoutes } from "./routes/reviews/reviews.routes";
+import { settingsRoutes } from "./routes/settings/settings.routes";
 import { statsRoutes, studyRoutes } from "./routes/study/study.routes";
 import { studySessionRoutes } from "./routes/study-sessions/study-sessions.routes";
 
@@ -95,7 +96,8 @@ export function createApp() {
     .route("/api/v1/study", studyRoutes)
     .route("/api/v1/study-sessions", studySessionRoutes)
     .route("/api/v1/stats", statsRoutes)
-    .route("/api/v1/exports", exportRoutes);
+    .route("/api/v1/exports", exportRoutes)
+    .route("/api/v1/settings", settingsRoutes);
 
   app.notFound((c) => problemResponse(routeNotFound(c.req.method, c.req.path), c.get("requestId")));
 

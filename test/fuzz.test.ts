@@ -493,6 +493,38 @@ const bodies = (): Record<string, fc.Arbitrary<unknown>> => ({
   ),
   "POST /api/v1/generations": bodyOf({ source_text: sourceText }, ["source_text"]),
   "POST /api/v1/study-sessions": bodyOf({ limit: mostly(fc.integer({ min: -1, max: 101 })) }),
+  "PATCH /api/v1/settings": fc.oneof(
+    // A plausible change of one or two settings (twelve fields rarely come out all valid at once).
+    fc.record(
+      { day_starts_at: fc.integer({ min: 0, max: 23 }), enable_fuzz: fc.boolean() },
+      { requiredKeys: ["day_starts_at"] },
+    ),
+    bodyOf({
+      timezone: mostly(
+        fc.constantFrom("UTC", "utc", "Europe/Warsaw", "US/Eastern", "Asia/Kathmandu", "Mars/Olympus", ""),
+      ),
+      day_starts_at: mostly(fc.integer({ min: -1, max: 24 })),
+      desired_retention: mostly(fc.double({ min: 0.6, max: 1, noNaN: true })),
+      maximum_interval_days: mostly(fc.integer({ min: 0, max: 36_501 })),
+      new_cards_per_day: mostly(fc.integer({ min: -1, max: 10_000 })),
+      reviews_per_day: mostly(fc.integer({ min: -1, max: 100_000 })),
+      learning_steps: mostly(
+        fc.array(fc.constantFrom("1m", "10m", "1h", "1d", "0m", "366d", "5x", ""), { maxLength: 11 }),
+      ),
+      relearning_steps: mostly(fc.array(fc.constantFrom("10m", "1d", "-1m"), { maxLength: 3 })),
+      enable_fuzz: mostly(fc.boolean()),
+      leech_threshold: mostly(fc.integer({ min: 2, max: 100 })),
+      leech_action: mostly(fc.constantFrom("tag", "suspend", "delete")),
+      fsrs_parameters: mostly(
+        fc.oneof(
+          fc.constant(null),
+          fc
+            .constantFrom(17, 19, 21, 16, 22)
+            .chain((n) => fc.array(fc.double({ min: 0, max: 2, noNaN: true }), { minLength: n, maxLength: n })),
+        ),
+      ),
+    }),
+  ),
 });
 
 /** Query strings: the API's parameter names (and some it does not have) with plausible or hostile values. */
@@ -970,6 +1002,7 @@ describe("fuzzing every registered route", () => {
         "POST /api/v1/flashcards/:id/reviews": { rating: "again", session_id: alice.studySessionIds[0] },
         "POST /api/v1/generations": { source_text: textOfLength(1_200) },
         "POST /api/v1/study-sessions": {},
+        "PATCH /api/v1/settings": { timezone: "Europe/Warsaw" },
         "DELETE /api/v1/auth/me": { password: alice.password },
       };
       const idFor = (path: string) =>

@@ -253,6 +253,14 @@ describe("real responses match the document", () => {
     );
     await check("getStats", await api("GET", "/api/v1/stats", { token }), "success");
     await check("getStats", await api("GET", "/api/v1/stats?x=1", { token }), "error");
+    await check("getSettings", await api("GET", "/api/v1/settings", { token }), "success");
+    await check("getSettings", await api("GET", "/api/v1/settings?x=1", { token }), "error");
+    await check(
+      "updateSettings",
+      await api("PATCH", "/api/v1/settings", { token, body: { timezone: "US/Eastern", fsrs_parameters: null } }),
+      "success",
+    );
+    await check("updateSettings", await api("PATCH", "/api/v1/settings", { token, body: {} }), "error");
 
     for (const [operationId, path] of [
       ["exportAnkiText", "anki.txt"],

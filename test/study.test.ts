@@ -417,7 +417,8 @@ describe("GET /stats", () => {
     const cardsNow = await Promise.all(
       cards.map((c) => api("GET", `/api/v1/flashcards/${c.id}`, { token: user.accessToken })),
     );
-    const endOfToday = Date.UTC(2026, 10, 5);
+    // The learner's day (default: UTC, starting at 4 a.m.) ends at 04:00 UTC tomorrow.
+    const endOfToday = Date.UTC(2026, 10, 5, 4);
     const dueToday = cardsNow.filter(
       (c) => c.body.study.state !== "new" && Date.parse(c.body.study.due) < endOfToday,
     ).length;
@@ -432,6 +433,7 @@ describe("GET /stats", () => {
       due_today: dueToday,
       reviews_today: 2,
       retention_last_30_days: 1,
+      retention: { young: 1, mature: null },
       streak_days: 3,
     });
   });
@@ -453,20 +455,27 @@ describe("query plans", () => {
     const { buildQueueStatements } = await import("../src/study/queue");
     const db = createDb(env.DB);
     const plans: string[] = [];
-    for (const statement of buildQueueStatements(db, "user-1", T0, 20, 20)) {
+    for (const statement of buildQueueStatements(db, "user-1", {
+      now: T0,
+      limit: 20,
+      dayStart: T0 - 5 * 3_600_000,
+      newCardsPerDay: 20,
+      reviewsPerDay: 9_999,
+    })) {
       const { sql, params } = statement.toSQL();
       const rows = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
         .bind(...params)
         .all<{ detail: string }>();
       plans.push(rows.results.map((r) => r.detail).join(" | "));
     }
-    const [due, fresh, dueCount, learning, newCount, today] = plans;
+    const [due, fresh, dueCount, learning, newCount, today, reviewedToday] = plans;
     expect(due).toMatch(/USING INDEX flashcards_user_review_due_idx/);
     expect(fresh).toMatch(/USING INDEX flashcards_user_new_idx/);
     expect(dueCount).toMatch(/flashcards_user_review_due_idx/);
     expect(learning).toMatch(/COVERING INDEX flashcards_user_learning_due_idx/);
     expect(newCount).toMatch(/flashcards_user_new_idx/);
     expect(today).toMatch(/COVERING INDEX review_logs_user_first_reviews_idx/);
+    expect(reviewedToday).toMatch(/COVERING INDEX review_logs_user_reviewed_idx/);
     for (const plan of plans) {
       expect(plan).not.toMatch(/SCAN (flashcards|review_logs)\b(?! USING)/);
       expect(plan).not.toMatch(/TEMP B-TREE/);

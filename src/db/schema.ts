@@ -413,7 +413,42 @@ export const flashcardTags = sqliteTable(
 );
 
 export type DeckRow = typeof decks.$inferSelect;
+
+export const LEECH_ACTIONS = ["tag", "suspend"] as const;
+
+/**
+ * A learner's study settings: one row, written by the first PATCH /settings. Every setting is
+ * nullable: NULL means "the server default" (the [vars]), so a user who never set a field follows the
+ * operator's default. `version` grows with every change: reads that guessed the settings compare it.
+ */
+export const userSettings = sqliteTable(
+  "user_settings",
+  {
+    userId: text("user_id")
+      .primaryKey()
+      .references(() => users.id, { onDelete: "cascade" }),
+    version: integer("version").notNull().default(1),
+    updatedAt: timestamp("updated_at").notNull(),
+    timezone: text("timezone"),
+    dayStartsAt: integer("day_starts_at"),
+    desiredRetention: real("desired_retention"),
+    maximumIntervalDays: integer("maximum_interval_days"),
+    newCardsPerDay: integer("new_cards_per_day"),
+    reviewsPerDay: integer("reviews_per_day"),
+    // JSON arrays of ts-fsrs step units ("1m", "10m", "1d").
+    learningSteps: text("learning_steps", { mode: "json" }).$type<string[]>(),
+    relearningSteps: text("relearning_steps", { mode: "json" }).$type<string[]>(),
+    enableFuzz: integer("enable_fuzz", { mode: "boolean" }),
+    leechThreshold: integer("leech_threshold"),
+    leechAction: text("leech_action", { enum: LEECH_ACTIONS }),
+    // JSON array of 17, 19 or 21 FSRS weights, stored as sent; NULL = ts-fsrs's defaults.
+    fsrsParameters: text("fsrs_parameters", { mode: "json" }).$type<number[]>(),
+  },
+  (t) => [check("user_settings_leech_action_valid", sql`${t.leechAction} IN ('tag', 'suspend')`)],
+);
+
 export type ReviewLogRow = typeof reviewLogs.$inferSelect;
 export type FlashcardRow = typeof flashcards.$inferSelect;
 export type GenerationRow = typeof generations.$inferSelect;
+export type UserSettingsRow = typeof userSettings.$inferSelect;
 export type GenerationErrorLogRow = typeof generationErrorLogs.$inferSelect;

@@ -12,6 +12,7 @@ import { generationErrorLogDocs } from "./generation-error-logs/generation-error
 import { generationDocs } from "./generations/generations.routes";
 import { healthDocs } from "./health/health.routes";
 import { reviewDocs } from "./reviews/reviews.routes";
+import { settingsDocs } from "./settings/settings.routes";
 import { studyDocs } from "./study/study.routes";
 import { studySessionDocs } from "./study-sessions/study-sessions.routes";
 
@@ -44,4 +45,5 @@ export const allRouteDocs: RouteDoc[] = [
   ...studyDocs,
   ...studySessionDocs,
   ...exportDocs,
+  ...settingsDocs,
 ];

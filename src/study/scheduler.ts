@@ -1,10 +1,12 @@
 /**
- * FSRS through ts-fsrs: parameters from the config, and conversion between our rows and ts-fsrs cards.
+ * FSRS through ts-fsrs: parameters from the learner's settings, and conversion between our rows and ts-fsrs cards.
  * We never compute intervals ourselves.
  */
 import { type Card, type FSRS, fsrs, type Grade, generatorParameters, Rating, type State } from "ts-fsrs";
 import type { FlashcardRow } from "../db/schema";
-import type { Config } from "../env";
+import type { StudySettings } from "./settings";
+
+type StepUnit = `${number}${"m" | "h" | "d"}`;
 
 export const RATINGS = ["again", "hard", "good", "easy"] as const;
 export type RatingName = (typeof RATINGS)[number];
@@ -18,19 +20,36 @@ export const GRADE: Record<RatingName, Grade> = {
 export const RATING_NAME: Record<number, RatingName> = { 1: "again", 2: "hard", 3: "good", 4: "easy" };
 
 const schedulers = new Map<string, FSRS>();
+const MAX_CACHED_SCHEDULERS = 256;
 
-/** The scheduler for the configured parameters, built once per isolate. */
-export function getScheduler(study: Config["study"]): FSRS {
-  const key = `${study.requestRetention}:${study.maximumInterval}:${study.enableFuzz}`;
+/**
+ * The scheduler for a learner's settings (retention, maximum interval, fuzz, steps, personal weights),
+ * built once per isolate and settings. ts-fsrs migrates 17/19 weights to 21 itself; the settings
+ * validation has already refused what it would silently change.
+ */
+export function getScheduler(settings: StudySettings): FSRS {
+  const key = JSON.stringify([
+    settings.desiredRetention,
+    settings.maximumIntervalDays,
+    settings.enableFuzz,
+    settings.learningSteps,
+    settings.relearningSteps,
+    settings.fsrsParameters,
+  ]);
   let scheduler = schedulers.get(key);
   if (!scheduler) {
     scheduler = fsrs(
       generatorParameters({
-        request_retention: study.requestRetention,
-        maximum_interval: study.maximumInterval,
-        enable_fuzz: study.enableFuzz,
+        request_retention: settings.desiredRetention,
+        maximum_interval: settings.maximumIntervalDays,
+        enable_fuzz: settings.enableFuzz,
+        learning_steps: settings.learningSteps as StepUnit[],
+        relearning_steps: settings.relearningSteps as StepUnit[],
+        ...(settings.fsrsParameters ? { w: settings.fsrsParameters } : {}),
       }),
     );
+    // Personal weights make the key space open-ended: keep the cache bounded.
+    if (schedulers.size >= MAX_CACHED_SCHEDULERS) schedulers.delete(schedulers.keys().next().value ?? "");
     schedulers.set(key, scheduler);
   }
   return scheduler;

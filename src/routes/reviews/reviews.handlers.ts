@@ -13,6 +13,8 @@ import { keyset } from "../../lib/keyset";
 import type { PageQuery, Pagination } from "../../lib/params";
 import { toIso } from "../../lib/time";
 import { fromFsrsCard, GRADE, getScheduler, RATINGS, toFsrsCard } from "../../study/scheduler";
+import { resolveSettings } from "../../study/settings";
+import { selectSettingsRow } from "../../study/user-settings";
 import { type FlashcardJson, toFlashcardJson } from "../flashcards/flashcard-view";
 import { STUDY_STATES } from "../flashcards/flashcards.schemas";
 import { type ReviewJson, toReviewJson } from "./review-view";
@@ -32,7 +34,7 @@ export async function reviewFlashcard(
   input: CreateReviewInput,
 ): Promise<{ flashcard: FlashcardJson; review: ReviewJson }> {
   const { db, auth, now } = deps;
-  const [cards, sessions] = await authedBatch(db, auth, now, [
+  const [cards, sessions, settingsRows] = await authedBatch(db, auth, now, [
     db
       .select({ ...flashcardColumns, version: flashcards.version })
       .from(flashcards)
@@ -41,7 +43,9 @@ export async function reviewFlashcard(
       .select({ id: studySessions.id, finishedAt: studySessions.finishedAt })
       .from(studySessions)
       .where(ownedBy(studySessions, input.session_id ?? "", auth.userId)),
+    selectSettingsRow(db, auth.userId),
   ]);
+  const settings = resolveSettings(settingsRows[0], deps.config);
   const card = cards[0];
   if (!card) throw notFound("flashcard", id);
   const sessionId = input.session_id ?? null;
@@ -51,11 +55,7 @@ export async function reviewFlashcard(
     if (session.finishedAt !== null) throw sessionFinished();
   }
 
-  const { card: next, log } = getScheduler(deps.config.study).next(
-    toFsrsCard(card),
-    new Date(now),
-    GRADE[input.rating],
-  );
+  const { card: next, log } = getScheduler(settings).next(toFsrsCard(card), new Date(now), GRADE[input.rating]);
   const after = fromFsrsCard(next);
   const review = {
     id: crypto.randomUUID(),
@@ -171,12 +171,16 @@ export async function listReviews(
  * @throws ApiError 404 when the card is not the caller's.
  */
 export async function previewSchedule(deps: AuthedDeps, id: string): Promise<z.infer<typeof schedulePreviewSchema>> {
-  const [cards] = await authedBatch(deps.db, deps.auth, deps.now, [
+  const [cards, settingsRows] = await authedBatch(deps.db, deps.auth, deps.now, [
     deps.db.select(flashcardColumns).from(flashcards).where(ownCard(deps, id)),
+    selectSettingsRow(deps.db, deps.auth.userId),
   ]);
   const card = cards[0];
   if (!card) throw notFound("flashcard", id);
-  const preview = getScheduler(deps.config.study).repeat(toFsrsCard(card), new Date(deps.now));
+  const preview = getScheduler(resolveSettings(settingsRows[0], deps.config)).repeat(
+    toFsrsCard(card),
+    new Date(deps.now),
+  );
   const entries = RATINGS.map((rating) => {
     const next = preview[GRADE[rating]].card;
     return [

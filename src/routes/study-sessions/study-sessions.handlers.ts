@@ -9,7 +9,9 @@ import { authedBatch } from "../../db/session-gate";
 import type { AuthedDeps } from "../../lib/deps";
 import { notFound, sessionFinished } from "../../lib/errors";
 import { toIso } from "../../lib/time";
-import { plannedCardIdsSql, readStudyQueue } from "../../study/queue";
+import { plannedCardIdsSql, type QueueParams, readStudyQueue } from "../../study/queue";
+import type { StudySettings } from "../../study/settings";
+import { settingsVersionIs } from "../../study/user-settings";
 import { toFlashcardJson } from "../flashcards/flashcard-view";
 import type {
   CreateSessionInput,
@@ -28,21 +30,24 @@ export async function startSession(
   deps: AuthedDeps,
   input: CreateSessionInput,
 ): Promise<z.infer<typeof startedSessionSchema>> {
-  const { db, auth, now, config } = deps;
+  const { db, auth, now } = deps;
   const id = crypto.randomUUID();
-  const insertSession = db.insert(studySessions).select(
-    db
-      .select({
-        id: sql<string>`${id}`.as("id"),
-        userId: users.id,
-        cardIds: plannedCardIdsSql(auth.userId, now, input.limit, config.study.newCardsPerDay).as("card_ids"),
-        startedAt: sql<number>`${now}`.as("started_at"),
-        finishedAt: sql<null>`NULL`.as("finished_at"),
-      })
-      .from(users)
-      .where(eq(users.id, auth.userId)),
-  );
-  const queue = await readStudyQueue(deps, input.limit, [insertSession]);
+  // Built for the same (possibly guessed) settings as the queue read, and written only if they held.
+  const insertSession = (params: QueueParams, settings: StudySettings) => [
+    db.insert(studySessions).select(
+      db
+        .select({
+          id: sql<string>`${id}`.as("id"),
+          userId: users.id,
+          cardIds: plannedCardIdsSql(auth.userId, params).as("card_ids"),
+          startedAt: sql<number>`${now}`.as("started_at"),
+          finishedAt: sql<null>`NULL`.as("finished_at"),
+        })
+        .from(users)
+        .where(and(eq(users.id, auth.userId), settingsVersionIs(auth.userId, settings.version))),
+    ),
+  ];
+  const queue = await readStudyQueue(deps, input.limit, insertSession);
   return { session: { id, started_at: toIso(now), finished_at: null, cards: queue.cards.map(toFlashcardJson) } };
 }
 

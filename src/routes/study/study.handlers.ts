@@ -1,13 +1,15 @@
 /**
  * The study queue and learning statistics.
  */
-import { and, count, desc, eq, gte, lt, sql, sum } from "drizzle-orm";
+import { and, count, eq, gte, lt, sql, sum } from "drizzle-orm";
 import type * as z from "zod";
 import { flashcards, reviewLogs } from "../../db/schema";
-import { authedBatch } from "../../db/session-gate";
-import { DAY_MS, startOfUtcDay } from "../../lib/days";
+import { DAY_MS } from "../../lib/days";
 import type { AuthedDeps } from "../../lib/deps";
+import { addDays, learnerDay, learnerDayWindows } from "../../lib/zoned-days";
 import { readStudyQueue } from "../../study/queue";
+import { dayClockOf } from "../../study/settings";
+import { batchWithSettings } from "../../study/user-settings";
 import { toFlashcardJson } from "../flashcards/flashcard-view";
 import { STUDY_STATES } from "../flashcards/flashcards.schemas";
 import type { queueSchema, statsSchema } from "./study.schemas";
@@ -19,8 +21,11 @@ export async function getStudyQueue(deps: AuthedDeps, limit: number): Promise<z.
 }
 
 const STREAK_WINDOW_DAYS = 366;
+const RETENTION_WINDOW_MS = 30 * DAY_MS;
+/** A card whose interval before the review was at least this many days is mature (Anki's rule). */
+export const MATURE_INTERVAL_DAYS = 21;
 
-/** Consecutive UTC days with reviews, ending today or yesterday; `days` are day numbers, newest first. */
+/** Consecutive learner days with reviews, ending today or yesterday; `days` are day indexes, newest first. */
 export function streakFrom(days: number[], today: number): number {
   let expected = days[0] === today ? today : today - 1;
   let streak = 0;
@@ -32,43 +37,57 @@ export function streakFrom(days: number[], today: number): number {
   return streak;
 }
 
+const share = (remembered: unknown, total: number) => (total > 0 ? Number(remembered ?? 0) / total : null);
+
 /**
- * Learning statistics in one round trip: cards by state, due today, reviews today, 30-day retention
- * (reviews of cards in review state not rated "again"), and the daily streak.
+ * Learning statistics in one round trip, "today" being the learner's day (zone and day start): cards
+ * by state, due before the day ends, reviews today, 30-day true retention (overall, young, mature),
+ * and the streak of learner days with reviews (one index probe per day over the last year).
  */
 export async function getStats(deps: AuthedDeps): Promise<z.infer<typeof statsSchema>> {
   const { db, auth, now } = deps;
-  const todayStart = startOfUtcDay(now);
   const userReviews = eq(reviewLogs.userId, auth.userId);
-  // The divisor is inlined: a bound JS number may arrive as REAL and make the division fractional.
-  const dayNumber = sql<number>`cast(${reviewLogs.reviewedAt} / ${sql.raw(String(DAY_MS))} as integer)`;
-  const [byState, [dueToday], [reviewsToday], [retention], days] = await authedBatch(db, auth, now, [
-    db
-      .select({ state: flashcards.state, n: count() })
-      .from(flashcards)
-      .where(eq(flashcards.userId, auth.userId))
-      .groupBy(flashcards.state),
-    db
-      .select({ n: count() })
-      .from(flashcards)
-      // A literal `state <> 0` so the partial queue index serves it (see src/study/queue.ts).
-      .where(
-        and(eq(flashcards.userId, auth.userId), sql`${flashcards.state} <> 0`, lt(flashcards.due, todayStart + DAY_MS)),
-      ),
-    db
-      .select({ n: count() })
-      .from(reviewLogs)
-      .where(and(userReviews, gte(reviewLogs.reviewedAt, todayStart))),
-    db
-      .select({ total: count(), remembered: sum(sql`${reviewLogs.rating} <> 1`) })
-      .from(reviewLogs)
-      .where(and(userReviews, gte(reviewLogs.reviewedAt, now - 30 * DAY_MS), eq(reviewLogs.state, 2))),
-    db
-      .selectDistinct({ day: dayNumber })
-      .from(reviewLogs)
-      .where(and(userReviews, gte(reviewLogs.reviewedAt, todayStart - STREAK_WINDOW_DAYS * DAY_MS)))
-      .orderBy(desc(dayNumber)),
-  ]);
+  const mature = sql.raw(String(MATURE_INTERVAL_DAYS));
+  const { results } = await batchWithSettings(deps, (guess) => {
+    const clock = dayClockOf(guess);
+    const today = learnerDay(now, clock);
+    const windows = learnerDayWindows(addDays(today.date, -STREAK_WINDOW_DAYS), today.date, clock);
+    return [
+      db
+        .select({ state: flashcards.state, n: count() })
+        .from(flashcards)
+        .where(eq(flashcards.userId, auth.userId))
+        .groupBy(flashcards.state),
+      db
+        .select({ n: count() })
+        .from(flashcards)
+        // A literal `state <> 0` so the partial queue index serves it (see src/study/queue.ts).
+        .where(and(eq(flashcards.userId, auth.userId), sql`${flashcards.state} <> 0`, lt(flashcards.due, today.end))),
+      db
+        .select({ n: count() })
+        .from(reviewLogs)
+        .where(and(userReviews, gte(reviewLogs.reviewedAt, today.start))),
+      db
+        .select({
+          total: count(),
+          remembered: sum(sql`${reviewLogs.rating} <> 1`),
+          young: sum(sql`${reviewLogs.scheduledDays} < ${mature}`),
+          youngRemembered: sum(sql`${reviewLogs.scheduledDays} < ${mature} AND ${reviewLogs.rating} <> 1`),
+          matureRemembered: sum(sql`${reviewLogs.scheduledDays} >= ${mature} AND ${reviewLogs.rating} <> 1`),
+        })
+        .from(reviewLogs)
+        .where(and(userReviews, gte(reviewLogs.reviewedAt, now - RETENTION_WINDOW_MS), eq(reviewLogs.state, 2))),
+      // Learner days with at least one review: one EXISTS probe on (user_id, reviewed_at) per day.
+      db
+        .select({ day: sql<number>`CAST(d.key AS INTEGER)` })
+        .from(sql`json_each(${JSON.stringify(windows.map(([, start, end]) => [start, end]))}) AS d`)
+        .where(
+          sql`EXISTS (SELECT 1 FROM ${reviewLogs} WHERE ${reviewLogs.userId} = ${auth.userId} AND ${reviewLogs.reviewedAt} >= d.value ->> 0 AND ${reviewLogs.reviewedAt} < d.value ->> 1)`,
+        )
+        .orderBy(sql`d.key DESC`),
+    ] as const;
+  });
+  const [byState, [dueToday], [reviewsToday], [retention], days] = results;
 
   const states = Object.fromEntries(STUDY_STATES.map((name) => [name, 0])) as Record<
     (typeof STUDY_STATES)[number],
@@ -79,15 +98,20 @@ export async function getStats(deps: AuthedDeps): Promise<z.infer<typeof statsSc
     if (name) states[name] = row.n;
   }
   const total = retention?.total ?? 0;
+  const young = Number(retention?.young ?? 0);
   return {
     total_cards: Object.values(states).reduce((a, b) => a + b, 0),
     by_state: states,
     due_today: dueToday?.n ?? 0,
     reviews_today: reviewsToday?.n ?? 0,
-    retention_last_30_days: total > 0 ? Number(retention?.remembered ?? 0) / total : null,
+    retention_last_30_days: share(retention?.remembered, total),
+    retention: {
+      young: share(retention?.youngRemembered, young),
+      mature: share(retention?.matureRemembered, total - young),
+    },
     streak_days: streakFrom(
       days.map((d) => Number(d.day)),
-      todayStart / DAY_MS,
+      STREAK_WINDOW_DAYS,
     ),
   };
 }

@@ -20,6 +20,12 @@ export const statsSchema = z.object({
   due_today: z.int(),
   reviews_today: z.int(),
   retention_last_30_days: z.number().min(0).max(1).nullable(),
+  retention: z
+    .object({ young: z.number().min(0).max(1).nullable(), mature: z.number().min(0).max(1).nullable() })
+    .meta({
+      description:
+        "True retention over the last 30 days: reviews of cards in review state not rated again; mature = interval of 21 days or more.",
+    }),
   streak_days: z.int(),
 });
 
