@@ -46,7 +46,7 @@ describe("POST /generations (local provider)", () => {
     expect(res.status).toBe(201);
     expect(res.body.generation).toEqual({
       id: expect.any(String),
-      model: "local-extractive-v1",
+      model: "local-extractive-v2",
       source_text_hash: await sha256(text),
       source_text_length: 2_000,
       generated_count: res.body.proposals.length,

@@ -7,6 +7,8 @@
 export type GenerateOptions = {
   /** Fires when the request's time budget (AI_TIMEOUT_MS) is spent. */
   signal: AbortSignal;
+  /** How many proposals the caller wants (1–50); the output is trimmed to it either way. */
+  count?: number;
 };
 
 /** One way of turning text into proposals. `model` is reported honestly in the generation record. */
