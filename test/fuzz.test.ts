@@ -189,7 +189,13 @@ let victimsBefore: unknown[];
  */
 const serverErrors: string[] = [];
 
+/** The real per-caller limiter, put back after the run. */
+const realUserRateLimiter = env.USER_RATE_LIMITER;
+
 beforeAll(async () => {
+  // Fuzzing sends thousands of requests per user in a minute: the per-caller limit (600/min, tested in
+  // test/hardening.test.ts) would answer most of them 429 and hide the handlers from the fuzzer.
+  env.USER_RATE_LIMITER = { limit: async () => ({ success: true }) };
   vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => {
     serverErrors.push(args.map(String).join(" "));
   });
@@ -200,6 +206,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   vi.restoreAllMocks();
+  env.USER_RATE_LIMITER = realUserRateLimiter;
 });
 
 // ---------------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, expectProblem, freshIp, registerUser } from "./helpers/api";
+import { countingD1 } from "./helpers/d1-counter";
 
 const ip = () => ({ "cf-connecting-ip": freshIp() });
 
@@ -207,4 +208,27 @@ describe("item 11: SQLITE_BUSY is transient", () => {
     expectProblem(res, 503, "service_unavailable");
     expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
   });
+});
+
+describe("item 6: per-caller rate limit on authenticated endpoints", () => {
+  it("serves 600 requests a minute per user, then 429 rate_limited with Retry-After, before any D1 work", async () => {
+    const user = await registerUser();
+    const other = await registerUser();
+    let served = 0;
+    for (let round = 0; round < 12; round++) {
+      const batch = await Promise.all(
+        Array.from({ length: 50 }, () => api("GET", "/api/v1/auth/me", { token: user.accessToken })),
+      );
+      served += batch.filter((res) => res.status === 200).length;
+    }
+    expect(served).toBe(600);
+    const { db, counter } = countingD1(env.DB);
+    const limited = await api("GET", "/api/v1/auth/me", { token: user.accessToken, env: { ...env, DB: db } });
+    expectProblem(limited, 429, "rate_limited");
+    expect(Number(limited.headers.get("retry-after"))).toBe(60);
+    expect(counter.trips).toBe(0);
+    // Every authenticated route shares the caller's bucket; other callers have their own.
+    expectProblem(await api("GET", "/api/v1/flashcards", { token: user.accessToken }), 429, "rate_limited");
+    expect((await api("GET", "/api/v1/auth/me", { token: other.accessToken })).status).toBe(200);
+  }, 60_000);
 });

@@ -18,7 +18,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   413: "Request body over the size limit.",
   415: "The body is not `application/json`.",
   422: "The Idempotency-Key was used with another body.",
-  429: "Too many requests or quota exhausted; see `Retry-After`.",
+  429: "Too many requests: per-network throttling or the per-caller limit of 600 a minute (`rate_limited`), an account in login back-off (`login_throttled`) or the generation quota (`quota_exceeded`); see `Retry-After`.",
   500: "Unexpected error; quote `request_id` when reporting it.",
   502: "The AI provider failed or answered unusable output.",
   503: "Temporarily unavailable (database or AI provider); see `Retry-After`.",
@@ -101,7 +101,11 @@ export function buildOpenApiDocument(docs: RouteDoc[], publicUrl = "http://local
     const hasInput = Boolean(doc.params || doc.query || doc.headers || doc.body || doc.rawBodies);
     const statuses = new Set<number>([...(doc.errors ?? []), 500, 503]);
     if (hasInput) statuses.add(400);
-    if (auth) statuses.add(401);
+    if (auth) {
+      statuses.add(401);
+      // The per-caller rate limit (USER_RATE_LIMITER) applies to every authenticated route.
+      statuses.add(429);
+    }
     if (doc.body || doc.rawBodies) {
       statuses.add(413);
       statuses.add(415);
