@@ -28,6 +28,7 @@ import { d1Session } from "./middleware/d1-session";
 import { privateCache } from "./middleware/private-cache";
 import { requestLog } from "./middleware/request-log";
 import { authRoutes } from "./routes/auth/auth.routes";
+import { deckRoutes } from "./routes/decks/decks.routes";
 import { docsAssetRoutes, docsRoutes } from "./routes/docs/docs.routes";
 import { exportRoutes } from "./routes/exports/exports.routes";
 import { flashcardRoutes } from "./routes/flashcards/flashcards.routes";
@@ -91,6 +92,7 @@ export function createApp() {
     .route("/api/v1/auth", authRoutes)
     .route("/api/v1/flashcards", flashcardRoutes)
     .route("/api/v1/flashcards", reviewRoutes)
+    .route("/api/v1/decks", deckRoutes)
     .route("/api/v1/generations", generationRoutes)
     .route("/api/v1/generation-error-logs", generationErrorLogRoutes)
     .route("/api/v1/study", studyRoutes)

@@ -67,6 +67,7 @@ type Seeded = TestUser & {
   errorLogIds: string[];
   studySessionIds: string[];
   reviewIds: string[];
+  deckIds: string[];
   cursors: string[];
   /** Strings only this user's rows contain: finding one in a response to someone else is a leak. */
   secrets: string[];
@@ -153,6 +154,11 @@ async function seedUser(prefix: string, extraCards = 0): Promise<Seeded> {
   )
     .bind(errorLogId, user.id, "a".repeat(64), `${marker} log`, Date.now())
     .run();
+  const deck = await api("POST", "/api/v1/decks", { token, body: { name: `${marker} deck` } });
+  expect(deck.status).toBe(201);
+  const subdeck = await api("POST", "/api/v1/decks", { token, body: { name: "sub", parent_id: deck.body.id } });
+  expect(subdeck.status).toBe(201);
+  const deckIds = [deck.body.id, subdeck.body.id];
   const page = await api("GET", "/api/v1/flashcards?limit=2", { token });
   const sessionId = (Jwt.decode(token).payload as { sid: string }).sid;
   const ids = [
@@ -164,6 +170,7 @@ async function seedUser(prefix: string, extraCards = 0): Promise<Seeded> {
     session.body.session.id,
     finished.body.session.id,
     review.body.review.id,
+    ...deckIds,
   ];
   return {
     ...user,
@@ -173,6 +180,7 @@ async function seedUser(prefix: string, extraCards = 0): Promise<Seeded> {
     errorLogIds: [errorLogId],
     studySessionIds: [session.body.session.id, finished.body.session.id],
     reviewIds: [review.body.review.id],
+    deckIds,
     cursors: [page.body.pagination.next_cursor],
     secrets: [...ids, user.email, marker],
   };
@@ -317,7 +325,7 @@ const bodyOf = (fields: Record<string, fc.Arbitrary<unknown>>, requiredKeys: str
   );
 
 /** Ids: the fuzzing user's own, the victims', random UUIDs and malformed ones. */
-type IdKind = "card" | "generation" | "errorLog" | "studySession" | "any";
+type IdKind = "card" | "generation" | "errorLog" | "studySession" | "deck" | "any";
 const idsOf = (user: Seeded, kind: IdKind) =>
   kind === "card"
     ? user.cardIds
@@ -327,14 +335,17 @@ const idsOf = (user: Seeded, kind: IdKind) =>
         ? user.errorLogIds
         : kind === "studySession"
           ? user.studySessionIds
-          : [
-              user.id,
-              ...user.cardIds,
-              ...user.generationIds,
-              ...user.errorLogIds,
-              ...user.studySessionIds,
-              ...user.reviewIds,
-            ];
+          : kind === "deck"
+            ? user.deckIds
+            : [
+                user.id,
+                ...user.cardIds,
+                ...user.generationIds,
+                ...user.errorLogIds,
+                ...user.studySessionIds,
+                ...user.reviewIds,
+                ...user.deckIds,
+              ];
 
 /** Ids of one kind: the fuzzing user's own (so handlers run), the victims' (so ownership is tested), unknown and malformed. */
 const ids = (kind: IdKind = "any") => {
@@ -532,6 +543,15 @@ const bodies = (): Record<string, fc.Arbitrary<unknown>> => ({
       ),
     }),
   ),
+  "POST /api/v1/decks": bodyOf(
+    { name: text(40), parent_id: fc.option(ids("deck"), { nil: null }), description: mostly(text(80)) },
+    ["name"],
+  ),
+  "PATCH /api/v1/decks/:id": bodyOf({
+    name: mostly(text(40)),
+    parent_id: fc.option(ids("deck"), { nil: null }),
+    description: fc.option(text(80), { nil: null }),
+  }),
 });
 
 /** Query strings: the API's parameter names (and some it does not have) with plausible or hostile values. */
@@ -805,7 +825,9 @@ const idKindOf = (path: string): IdKind =>
         ? "errorLog"
         : path.startsWith("/api/v1/study-sessions")
           ? "studySession"
-          : "any";
+          : path.startsWith("/api/v1/decks")
+            ? "deck"
+            : "any";
 
 /** One fuzz request for a route: hostile path ids, query, headers and body; mostly authenticated as mallory. */
 function requestFor(route: Route, authorizations: string[]): fc.Arbitrary<FuzzRequest> {
@@ -1011,6 +1033,8 @@ describe("fuzzing every registered route", () => {
         "POST /api/v1/study-sessions": {},
         "PATCH /api/v1/settings": { timezone: "Europe/Warsaw" },
         "DELETE /api/v1/auth/me": { password: alice.password },
+        "POST /api/v1/decks": { name: "planted", parent_id: alice.deckIds[0] },
+        "PATCH /api/v1/decks/:id": { name: "hacked" },
       };
       const idFor = (path: string) =>
         path.startsWith("/api/v1/generations")
@@ -1019,7 +1043,9 @@ describe("fuzzing every registered route", () => {
             ? alice.errorLogIds[0]
             : path.startsWith("/api/v1/study-sessions")
               ? alice.studySessionIds[0]
-              : alice.cardIds[0];
+              : path.startsWith("/api/v1/decks")
+                ? alice.deckIds[0]
+                : alice.cardIds[0];
       for (const route of authenticated) {
         for (const [name, authorization] of Object.entries(authorizations)) {
           const body = validBodies[routeKey(route)];
@@ -1045,6 +1071,7 @@ describe("ownership", () => {
     const bodies: Record<string, unknown> = {
       "PATCH /api/v1/flashcards/:id": { front: "hacked" },
       "POST /api/v1/flashcards/:id/reviews": { rating: "again" },
+      "PATCH /api/v1/decks/:id": { name: "hacked" },
     };
     const normalise = (body: Record<string, unknown>, id: string) => ({
       ...body,

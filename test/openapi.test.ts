@@ -251,6 +251,26 @@ describe("real responses match the document", () => {
       await api("POST", `/api/v1/study-sessions/${sessionId}/finish`, { token }),
       "error",
     );
+    const deck = await api("POST", "/api/v1/decks", { token, body: { name: "Languages", description: "All" } });
+    await check("createDeck", deck, "success");
+    await check("createDeck", await api("POST", "/api/v1/decks", { token, body: { name: "a::b" } }), "error");
+    const deckId = deck.body.id;
+    await check("listDecks", await api("GET", "/api/v1/decks", { token }), "success");
+    await check("listDecks", await api("GET", "/api/v1/decks", { token: "nope" }), "error");
+    await check("getDeck", await api("GET", `/api/v1/decks/${deckId}`, { token }), "success");
+    await check("getDeck", await api("GET", `/api/v1/decks/${missing}`, { token }), "error");
+    await check(
+      "updateDeck",
+      await api("PATCH", `/api/v1/decks/${deckId}`, { token, body: { name: "Tongues" } }),
+      "success",
+    );
+    await check(
+      "updateDeck",
+      await api("PATCH", `/api/v1/decks/${deckId}`, { token, body: { parent_id: deckId } }),
+      "error",
+    );
+    await check("deleteDeck", await api("DELETE", `/api/v1/decks/${missing}`, { token }), "error");
+    await check("deleteDeck", await api("DELETE", `/api/v1/decks/${deckId}?cascade=true`, { token }), "success");
     await check("getStats", await api("GET", "/api/v1/stats", { token }), "success");
     await check("getStats", await api("GET", "/api/v1/stats?x=1", { token }), "error");
     await check("getSettings", await api("GET", "/api/v1/settings", { token }), "success");

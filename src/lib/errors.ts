@@ -159,6 +159,45 @@ export const reviewConflict = () =>
 /** 409 for a review in, or a second finish of, a finished study session. */
 export const sessionFinished = () => conflict("The study session is already finished.", "session_finished");
 
+/** 409 `deck_name_taken`: a sibling deck has the same name (compared case-insensitively). */
+export const deckNameTaken = () =>
+  conflict(
+    "A deck with this name already exists at this level (names are compared case-insensitively).",
+    "deck_name_taken",
+  );
+
+/** 409 `deck_limit_reached`: the caller already has the most decks allowed. */
+export const deckLimitReached = (limit: number) =>
+  conflict(`The limit of ${limit} decks is reached; delete a deck first.`, "deck_limit_reached");
+
+/** 409 `deck_cycle`: a deck cannot move under itself or one of its subdecks. */
+export const deckCycle = () => conflict("A deck cannot be moved under itself or one of its subdecks.", "deck_cycle");
+
+/** 409 `deck_not_empty`: the deck or a subdeck holds cards and no cascade was asked for. */
+export const deckNotEmpty = (cards: number) =>
+  conflict(
+    `The deck and its subdecks hold ${cards} card${cards === 1 ? "" : "s"}; move them out or delete with ?cascade=true.`,
+    "deck_not_empty",
+  );
+
+/** 400 `deck_too_deep`: decks nest at most `max` levels. */
+export const deckTooDeep = (max: number) =>
+  new ApiError({
+    status: 400,
+    code: "deck_too_deep",
+    title: "Deck too deep",
+    detail: `Decks nest at most ${max} levels deep.`,
+  });
+
+/** 400 `too_many_tags`: a card would carry more than `max` tags. */
+export const tooManyTags = (max: number) =>
+  new ApiError({
+    status: 400,
+    code: "too_many_tags",
+    title: "Too many tags",
+    detail: `A card carries at most ${max} tags.`,
+  });
+
 /** 422 when an Idempotency-Key comes back with a different request body. */
 export const idempotencyKeyReused = () =>
   new ApiError({

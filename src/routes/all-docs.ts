@@ -5,6 +5,7 @@
 import * as z from "zod";
 import type { RouteDoc } from "../openapi/route-doc";
 import { authDocs } from "./auth/auth.routes";
+import { deckDocs } from "./decks/decks.routes";
 import { docsDocs } from "./docs/docs.routes";
 import { exportDocs } from "./exports/exports.routes";
 import { flashcardDocs } from "./flashcards/flashcards.routes";
@@ -40,6 +41,7 @@ export const allRouteDocs: RouteDoc[] = [
   ...authDocs,
   ...flashcardDocs,
   ...reviewDocs,
+  ...deckDocs,
   ...generationDocs,
   ...generationErrorLogDocs,
   ...studyDocs,
