@@ -117,9 +117,12 @@ async function seedUser(prefix: string, extraCards = 0): Promise<Seeded> {
   const accepted = await api("POST", "/api/v1/flashcards", {
     token,
     body: {
-      flashcards: generation.body.proposals
-        .slice(0, 2)
-        .map((p: { front: string; back: string }) => ({ ...p, source: "ai-full", generation_id: generationId })),
+      flashcards: generation.body.proposals.slice(0, 2).map((p: { front: string; back: string }) => ({
+        front: p.front,
+        back: p.back,
+        source: "ai-full",
+        generation_id: generationId,
+      })),
     },
   });
   expect(accepted.status).toBe(201);
@@ -509,7 +512,14 @@ const bodies = (): Record<string, fc.Arbitrary<unknown>> => ({
       }),
     },
   ),
-  "POST /api/v1/generations": bodyOf({ source_text: sourceText }, ["source_text"]),
+  "POST /api/v1/generations": bodyOf(
+    {
+      source_text: sourceText,
+      count: mostly(fc.integer({ min: -1, max: 51 })),
+      language: mostly(fc.constantFrom("auto", "en", "pl", "pt-BR", "zh-Hant-TW", "", "english", "e", "x".repeat(36))),
+    },
+    ["source_text"],
+  ),
   "POST /api/v1/study-sessions": bodyOf({ limit: mostly(fc.integer({ min: -1, max: 101 })) }),
   "PATCH /api/v1/settings": fc.oneof(
     // A plausible change of one or two settings (twelve fields rarely come out all valid at once).

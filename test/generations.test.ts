@@ -56,7 +56,7 @@ describe("POST /generations (local provider)", () => {
       created_at: expect.any(String),
     });
     expect(res.body.proposals.length).toBeGreaterThan(0);
-    for (const p of res.body.proposals) expect(Object.keys(p).sort()).toEqual(["back", "front"]);
+    for (const p of res.body.proposals) expect(Object.keys(p).sort()).toEqual(["back", "duplicate_of", "front"]);
     const row = await env.DB.prepare("SELECT * FROM generations WHERE id = ?").bind(res.body.generation.id).first();
     expect(JSON.stringify(row)).not.toContain(text.slice(0, 40));
     const read = await api("GET", `/api/v1/generations/${res.body.generation.id}`, { token: user.accessToken });
@@ -291,8 +291,8 @@ describe("generate, then accept through POST /flashcards", () => {
       token: user.accessToken,
       body: {
         flashcards: [
-          { ...proposals[0], source: "ai-full", generation_id: generation.id },
-          { ...proposals[1], source: "ai-full", generation_id: generation.id },
+          { front: proposals[0].front, back: proposals[0].back, source: "ai-full", generation_id: generation.id },
+          { front: proposals[1].front, back: proposals[1].back, source: "ai-full", generation_id: generation.id },
           {
             front: proposals[2].front,
             back: `${proposals[2].back} (my words)`,

@@ -145,7 +145,7 @@ describe("openai provider (fetch faked)", () => {
     const stored = await rows(user);
     if (outcome.status === 201) {
       expect(res.status).toBe(201);
-      expect(res.body.proposals).toEqual(GOOD.proposals);
+      expect(res.body.proposals).toEqual(GOOD.proposals.map((p) => ({ ...p, duplicate_of: null })));
       expect(res.body.generation).toMatchObject({ model: "gpt-test", generated_count: 2 });
       expect(stored).toEqual({ generations: 1, logs: [] });
       return;
@@ -225,7 +225,7 @@ describe("workers-ai provider (fake AI binding)", () => {
     const stored = await rows(user);
     if (outcome.status === 201) {
       expect(res.status).toBe(201);
-      expect(res.body.proposals).toEqual(GOOD.proposals);
+      expect(res.body.proposals).toEqual(GOOD.proposals.map((p) => ({ ...p, duplicate_of: null })));
       expect(stored).toEqual({ generations: 1, logs: [] });
       return;
     }

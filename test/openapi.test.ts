@@ -181,7 +181,7 @@ describe("real responses match the document", () => {
       token,
       body: {
         flashcards: [
-          { ...proposal, source: "ai-full", generation_id: generationId },
+          { front: proposal.front, back: proposal.back, source: "ai-full", generation_id: generationId },
           { front: "Manual Q", back: "Manual A", source: "manual" },
         ],
       },

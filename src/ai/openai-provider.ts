@@ -12,7 +12,7 @@ export type OpenAiProviderConfig = { baseUrl: string; model: string; apiKey?: st
 export function createOpenAiProvider(config: OpenAiProviderConfig): FlashcardProvider {
   return {
     model: config.model,
-    async generate(sourceText: string, { signal }: GenerateOptions): Promise<unknown> {
+    async generate(sourceText: string, { signal, count, language }: GenerateOptions): Promise<unknown> {
       if (!config.apiKey) throw new ProviderError("upstream_error", "OPENAI_API_KEY is not configured.");
       let response: Response;
       try {
@@ -25,7 +25,7 @@ export function createOpenAiProvider(config: OpenAiProviderConfig): FlashcardPro
             temperature: 0.2,
             messages: [
               { role: "system", content: SYSTEM_PROMPT },
-              { role: "user", content: userPrompt(sourceText) },
+              { role: "user", content: userPrompt(sourceText, { count, language }) },
             ],
             response_format: {
               type: "json_schema",

@@ -9,6 +9,8 @@ export type GenerateOptions = {
   signal: AbortSignal;
   /** How many proposals the caller wants (1–50); the output is trimmed to it either way. */
   count?: number;
+  /** A BCP 47 tag the cards should be written in; absent means the text's own language ("auto"). */
+  language?: string;
 };
 
 /** One way of turning text into proposals. `model` is reported honestly in the generation record. */

@@ -12,12 +12,12 @@ export type AiBinding = { run(model: string, inputs: Record<string, unknown>): P
 export function createWorkersAiProvider(ai: AiBinding | undefined, model: string): FlashcardProvider {
   return {
     model,
-    async generate(sourceText: string, { signal }: GenerateOptions): Promise<unknown> {
+    async generate(sourceText: string, { signal, count, language }: GenerateOptions): Promise<unknown> {
       if (!ai) throw new ProviderError("upstream_error", "The Workers AI binding (AI) is not configured.");
       const run = ai.run(model, {
         messages: [
           { role: "system", content: SYSTEM_PROMPT },
-          { role: "user", content: userPrompt(sourceText) },
+          { role: "user", content: userPrompt(sourceText, { count, language }) },
         ],
         response_format: { type: "json_schema", json_schema: OUTPUT_JSON_SCHEMA },
         max_tokens: 4096,

@@ -3,7 +3,7 @@
  */
 import { and, eq, gt, isNull, lte, or, sql } from "drizzle-orm";
 import type * as z from "zod";
-import { type Proposal, validateProposals } from "../../ai/proposals";
+import { MAX_PROPOSALS, type Proposal, validateProposals } from "../../ai/proposals";
 import type { FlashcardProvider } from "../../ai/provider";
 import { ProviderError } from "../../ai/provider";
 import type { Db } from "../../db/client";
@@ -16,7 +16,7 @@ import {
   reserveAttempt,
 } from "../../db/generation-quota";
 import { ofUser, ownedBy } from "../../db/ownership";
-import { generationAttempts, generationErrorLogs, generations, idempotencyKeys } from "../../db/schema";
+import { flashcards, generationAttempts, generationErrorLogs, generations, idempotencyKeys } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
 import { characterCount } from "../../lib/card-text";
 import type { AuthedDeps } from "../../lib/deps";
@@ -30,6 +30,7 @@ import {
   providerUnavailable,
   quotaExceeded,
 } from "../../lib/errors";
+import { frontKey } from "../../lib/front-key";
 import { type KeysetPosition, keyset } from "../../lib/keyset";
 import type { PageQuery, Pagination } from "../../lib/params";
 import { sha256Hex } from "../../lib/tokens";
@@ -75,14 +76,14 @@ const ERROR_LOG_CODES: Record<ProviderError["kind"], string> = {
  * "in progress" nor charged twice. If that fails too, both leases expire on their own. The original
  * error is rethrown either way.
  */
-async function releaseOnFailure(
+async function releaseOnFailure<T>(
   db: Db,
   userId: string,
   reservation: { attemptId: string; key?: string },
-  write: Promise<unknown>,
-): Promise<void> {
+  write: Promise<T>,
+): Promise<T> {
   try {
-    await write;
+    return await write;
   } catch (error) {
     const { attemptId, key } = reservation;
     await db
@@ -103,13 +104,24 @@ async function releaseOnFailure(
   }
 }
 
-/** Runs the provider under the time budget and validates its output. Always returns or throws ProviderError. */
-async function runProvider(provider: FlashcardProvider, sourceText: string, timeoutMs: number): Promise<Proposal[]> {
+/** The caller's options, as the provider gets them ("auto" is no language at all). */
+export type GenerationOptions = { count?: number; language?: string };
+
+/**
+ * Runs the provider under the time budget, validates its output and trims it to `count`. Always returns or
+ * throws ProviderError.
+ */
+async function runProvider(
+  provider: FlashcardProvider,
+  sourceText: string,
+  timeoutMs: number,
+  options: GenerationOptions,
+): Promise<Proposal[]> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
-    const raw = await provider.generate(sourceText, { signal: controller.signal });
-    return validateProposals(raw);
+    const raw = await provider.generate(sourceText, { signal: controller.signal, ...options });
+    return validateProposals(raw).slice(0, options.count ?? MAX_PROPOSALS);
   } catch (error) {
     if (error instanceof ProviderError) throw error;
     // A provider bug: record it like any provider failure, keep the details in the worker log only.
@@ -131,10 +143,15 @@ async function runProvider(provider: FlashcardProvider, sourceText: string, time
 export async function createGeneration(
   deps: AuthedDeps,
   provider: FlashcardProvider,
-  input: { sourceText: string; idempotencyKey?: string },
+  input: { sourceText: string; idempotencyKey?: string; count?: number; language?: string },
 ): Promise<CreateGenerationResult> {
   const { db, auth, now, config } = deps;
   const sourceTextHash = await sha256Hex(input.sourceText);
+  const options: GenerationOptions = {
+    count: input.count,
+    language: input.language === "auto" ? undefined : input.language,
+  };
+  const requestHash = await idempotencyRequestHash(sourceTextHash, options);
   const sourceTextLength = characterCount(input.sourceText);
   const key = input.idempotencyKey;
   // A reservation (of the key or of the quota) older than the provider's time budget plus a margin
@@ -158,7 +175,7 @@ export async function createGeneration(
     const stored = existing[0];
     const isAbandoned = stored !== undefined && stored.responseBody === null && stored.createdAt <= leaseStart;
     if (stored && !isAbandoned) {
-      if (stored.requestHash !== sourceTextHash) throw idempotencyKeyReused();
+      if (stored.requestHash !== requestHash) throw idempotencyKeyReused();
       if (stored.responseStatus === null || stored.responseBody === null) {
         throw conflict(
           "A request with this Idempotency-Key is still in progress; retry shortly.",
@@ -194,7 +211,7 @@ export async function createGeneration(
               .select({
                 userId: generationAttempts.userId,
                 key: sql<string>`${key}`.as("key"),
-                requestHash: sql<string>`${sourceTextHash}`.as("request_hash"),
+                requestHash: sql<string>`${requestHash}`.as("request_hash"),
                 responseStatus: sql<null>`NULL`.as("response_status"),
                 responseBody: sql<null>`NULL`.as("response_body"),
                 createdAt: sql<number>`${now}`.as("created_at"),
@@ -225,7 +242,7 @@ export async function createGeneration(
   const elapsedMs = () => Math.max(0, Math.round(performance.now() - started));
   let proposals: Proposal[];
   try {
-    proposals = await runProvider(provider, input.sourceText, config.ai.timeoutMs);
+    proposals = await runProvider(provider, input.sourceText, config.ai.timeoutMs, options);
   } catch (error) {
     const failure = error as ProviderError;
     const releaseKey = key
@@ -268,22 +285,29 @@ export async function createGeneration(
     createdAt: now,
     updatedAt: now,
   };
-  const body: GenerationResponse = { generation: toGenerationJson(row), proposals };
+  // duplicate_of is looked up in the same batch: the JSON body gets it from the SELECT's rows, the stored
+  // replay body from the same subquery inside the UPDATE (a batch cannot feed one statement's rows to another).
+  const frontKeys = JSON.stringify(proposals.map((proposal) => frontKey(proposal.front)));
+  const draft: GenerationResponse = {
+    generation: toGenerationJson(row),
+    proposals: proposals.map((proposal) => ({ ...proposal, duplicate_of: null })),
+  };
   const storeResponse = key
     ? [
         db
           .update(idempotencyKeys)
-          .set({ responseStatus: 201, responseBody: JSON.stringify(body) })
+          .set({ responseStatus: 201, responseBody: withDuplicatesSql(JSON.stringify(draft), frontKeys, auth.userId) })
           .where(and(eq(idempotencyKeys.userId, auth.userId), eq(idempotencyKeys.key, key))),
       ]
     : [];
-  await releaseOnFailure(
+  const [, , duplicates] = await releaseOnFailure(
     db,
     auth.userId,
     { attemptId, key },
     authedBatch(db, auth, now, [
       db.insert(generations).values(row),
       finaliseAttempt(db, auth.userId, attemptId),
+      buildDuplicatesQuery(db, auth.userId, frontKeys),
       ...storeResponse,
       // Housekeeping on the user's index prefixes: expired keys and attempts out of the window.
       db
@@ -292,7 +316,49 @@ export async function createGeneration(
       pruneAttempts(db, auth.userId, now),
     ]),
   );
+  const duplicateOf = new Map(duplicates.map((duplicate) => [Number(duplicate.index), duplicate.id]));
+  const body: GenerationResponse = {
+    ...draft,
+    proposals: draft.proposals.map((proposal, index) => ({
+      ...proposal,
+      duplicate_of: duplicateOf.get(index) ?? null,
+    })),
+  };
   return { body, replayed: false };
+}
+
+/**
+ * The idempotency request hash: the text's hash alone when no option is set (keys stored before the options
+ * existed stay valid), else the hash of the text's hash and the options, so the same key with other options is 422.
+ */
+async function idempotencyRequestHash(sourceTextHash: string, options: GenerationOptions): Promise<string> {
+  if (options.count === undefined && options.language === undefined) return sourceTextHash;
+  return sha256Hex(
+    JSON.stringify({ text: sourceTextHash, count: options.count ?? null, language: options.language ?? null }),
+  );
+}
+
+/**
+ * The caller's first-inserted card with this front key, or NULL. Ordered by rowid, which the index
+ * flashcards_user_front_key_idx (user_id, front_key) already holds in order: a search, no sort.
+ */
+const oldestCardWithKey = (userId: string, keySql: ReturnType<typeof sql>) =>
+  sql`(SELECT ${flashcards.id} FROM ${flashcards} WHERE ${flashcards.userId} = ${userId} AND ${flashcards.frontKey} = ${keySql} ORDER BY "flashcards"."rowid" LIMIT 1)`;
+
+/**
+ * For each proposal (by index in the JSON array of front keys) the caller's card with the same front key. One
+ * statement, one JSON parameter whatever the number of proposals (exported for the EXPLAIN test).
+ */
+export function buildDuplicatesQuery(db: Db, userId: string, frontKeysJson: string) {
+  return db
+    .select({ index: sql<number>`k.key`, id: sql<string | null>`${oldestCardWithKey(userId, sql`k.value`)}` })
+    .from(sql`json_each(${frontKeysJson}) AS k`);
+}
+
+/** The stored response body: the draft with each proposal's duplicate_of filled by the same lookup, in SQL. */
+function withDuplicatesSql(draftJson: string, frontKeysJson: string, userId: string) {
+  const keyOfProposal = sql`json_extract(${frontKeysJson}, '$[' || p.key || ']')`;
+  return sql<string>`json_set(${draftJson}, '$.proposals', json((SELECT json_group_array(json_set(p.value, '$.duplicate_of', ${oldestCardWithKey(userId, keyOfProposal)})) FROM json_each(${draftJson}, '$.proposals') AS p)))`;
 }
 
 const generationColumns = {

@@ -25,8 +25,11 @@ export const generationRoutes = new Hono<AppEnv>()
     validate("header", idempotencyHeaderSchema),
     jsonBody(createGenerationSchema),
     async (c) => {
+      const body = c.req.valid("json");
       const result = await createGeneration(authedDeps(c), selectProvider(c.get("config"), c.env), {
-        sourceText: c.req.valid("json").source_text,
+        sourceText: body.source_text,
+        count: body.count,
+        language: body.language,
         idempotencyKey: c.req.valid("header")["idempotency-key"],
       });
       if (result.replayed) c.header("Idempotent-Replayed", "true");
@@ -47,7 +50,7 @@ export const generationDocs: RouteDoc[] = [
     operationId: "createGeneration",
     summary: "Generate flashcard proposals from 1,000–10,000 characters of text",
     description:
-      "Proposals are not saved: accept them through `POST /flashcards` with the generation's id. Send `Idempotency-Key` to retry safely.",
+      "Proposals are not saved: accept them through `POST /flashcards` with the generation's id. `count` trims the proposals (1–50), `language` asks for cards in a BCP 47 language (`auto`: the text's). Each proposal's `duplicate_of` names a card already in the caller's collection with the same front (case, spacing and punctuation aside), or is null. Send `Idempotency-Key` to retry safely: its request hash covers the text and the options.",
     tag: "generations",
     headers: idempotencyHeaderSchema,
     body: createGenerationSchema,

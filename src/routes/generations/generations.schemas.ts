@@ -2,14 +2,33 @@
  * Request schemas of the generations endpoints.
  */
 import * as z from "zod";
+import { MAX_PROPOSALS } from "../../ai/proposals";
 import { boundedText } from "../../lib/card-text";
 import { paginationSchema } from "../../lib/params";
 
 export const SOURCE_TEXT_MIN = 1_000;
 export const SOURCE_TEXT_MAX = 10_000;
 
+/** "auto", or a BCP 47 tag: a 2–3 letter language, then subtags of 1–8 letters or digits ("pt-BR", "zh-Hant"). */
+const LANGUAGE_TAG = /^(?:auto|[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*)$/;
+
 export const createGenerationSchema = z.strictObject({
   source_text: boundedText(SOURCE_TEXT_MIN, SOURCE_TEXT_MAX),
+  count: z
+    .int("Must be an integer.")
+    .min(1, "Must be at least 1.")
+    .max(MAX_PROPOSALS, `Must be at most ${MAX_PROPOSALS}.`)
+    .optional()
+    .meta({ description: "How many proposals are wanted (1–50). Without it, the provider's natural number." }),
+  language: z
+    .string()
+    .max(35, "Must be at most 35 characters.")
+    .regex(LANGUAGE_TAG, 'Must be "auto" or a BCP 47 language tag such as "en" or "pt-BR".')
+    .optional()
+    .meta({
+      description:
+        'The language of the cards: "auto" (default, the language of the text) or a BCP 47 tag. The `local` provider always writes in the text\'s language.',
+    }),
 });
 
 /** `Idempotency-Key`: 1–255 visible ASCII characters (a UUID is typical). Other headers pass. */
@@ -37,7 +56,13 @@ export const generationSchema = z
   })
   .meta({ id: "Generation" });
 
-export const proposalSchema = z.object({ front: z.string(), back: z.string() });
+export const proposalSchema = z.object({
+  front: z.string(),
+  back: z.string(),
+  duplicate_of: z.uuid().nullable().meta({
+    description: "A card already in the caller's collection with the same front (compared by front key), or null.",
+  }),
+});
 export const generationResponseSchema = z.object({ generation: generationSchema, proposals: z.array(proposalSchema) });
 export const generationListSchema = z.object({ data: z.array(generationSchema), pagination: paginationSchema });
 
