@@ -232,3 +232,55 @@ describe("item 6: per-caller rate limit on authenticated endpoints", () => {
     expect((await api("GET", "/api/v1/auth/me", { token: other.accessToken })).status).toBe(200);
   }, 60_000);
 });
+
+describe("item 10: session consistency", () => {
+  const createCards = async (token: string, n: number) => {
+    const res = await api("POST", "/api/v1/flashcards", {
+      token,
+      body: { flashcards: Array.from({ length: n }, (_, i) => ({ front: `S${i}`, back: `A${i}`, source: "manual" })) },
+    });
+    expect(res.status).toBe(201);
+    return res.body.data.map((card: { id: string }) => card.id) as string[];
+  };
+
+  it("answers 409 card_not_in_session to a review naming a session that does not contain the card", async () => {
+    const user = await registerUser();
+    await createCards(user.accessToken, 3);
+    const started = await api("POST", "/api/v1/study-sessions", { token: user.accessToken, body: { limit: 1 } });
+    expect(started.status).toBe(201);
+    const planned: string[] = started.body.session.cards.map((card: { id: string }) => card.id);
+    expect(planned).toHaveLength(1);
+    const [outside] = await createCards(user.accessToken, 1);
+    const review = (cardId: string) =>
+      api("POST", `/api/v1/flashcards/${cardId}/reviews`, {
+        token: user.accessToken,
+        body: { rating: "good", session_id: started.body.session.id },
+      });
+    expectProblem(await review(outside!), 409, "card_not_in_session");
+    // Nothing was written for the refused review.
+    const history = await api("GET", `/api/v1/flashcards/${outside}/reviews`, { token: user.accessToken });
+    expect(history.body.data).toEqual([]);
+    expect((await review(planned[0]!)).status).toBe(200);
+  });
+
+  it("drops a card deleted mid-session from cards_remaining and the totals", async () => {
+    const user = await registerUser();
+    await createCards(user.accessToken, 3);
+    const started = await api("POST", "/api/v1/study-sessions", { token: user.accessToken, body: { limit: 3 } });
+    const sessionId = started.body.session.id;
+    const [first, second, third] = started.body.session.cards.map((card: { id: string }) => card.id) as string[];
+    expect(
+      (
+        await api("POST", `/api/v1/flashcards/${first}/reviews`, {
+          token: user.accessToken,
+          body: { rating: "good", session_id: sessionId },
+        })
+      ).status,
+    ).toBe(200);
+    expect((await api("DELETE", `/api/v1/flashcards/${second}`, { token: user.accessToken })).status).toBe(204);
+    const progress = await api("GET", `/api/v1/study-sessions/${sessionId}`, { token: user.accessToken });
+    expect(progress.body).toMatchObject({ total: 2, reviewed: 1, remaining: 1, cards_remaining: [third] });
+    const finished = await api("POST", `/api/v1/study-sessions/${sessionId}/finish`, { token: user.accessToken });
+    expect(finished.body.session).toMatchObject({ total: 2, remaining: 1, cards_remaining: [third] });
+  });
+});

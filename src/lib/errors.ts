@@ -198,6 +198,10 @@ export const tooManyTags = (max: number) =>
     detail: `A card carries at most ${max} tags.`,
   });
 
+/** 409 for a review that names a study session whose planned cards do not include the card. */
+export const cardNotInSession = () =>
+  conflict("The card is not part of this study session; review it without session_id.", "card_not_in_session");
+
 /** 422 when an Idempotency-Key comes back with a different request body. */
 export const idempotencyKeyReused = () =>
   new ApiError({

@@ -8,7 +8,7 @@ import { flashcardColumns } from "../../db/projections";
 import { flashcards, reviewLogs, studySessions } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
 import type { AuthedDeps } from "../../lib/deps";
-import { notFound, reviewConflict, sessionFinished } from "../../lib/errors";
+import { cardNotInSession, notFound, reviewConflict, sessionFinished } from "../../lib/errors";
 import { keyset } from "../../lib/keyset";
 import type { PageQuery, Pagination } from "../../lib/params";
 import { toIso } from "../../lib/time";
@@ -26,7 +26,7 @@ const ownCard = (deps: AuthedDeps, id: string) => ownedBy(flashcards, id, deps.a
  * Rates a card: ts-fsrs computes the new state from the stored one; the review log insert and the card
  * update run in one batch, both conditional on the card's version, so of two simultaneous reviews
  * exactly one applies (the other gets 409). One read and one write round trip.
- * @throws ApiError 404 (card or session), 409 `review_conflict` / `session_finished`.
+ * @throws ApiError 404 (card or session), 409 `review_conflict` / `session_finished` / `card_not_in_session`.
  */
 export async function reviewFlashcard(
   deps: AuthedDeps,
@@ -40,7 +40,7 @@ export async function reviewFlashcard(
       .from(flashcards)
       .where(ownCard(deps, id)),
     db
-      .select({ id: studySessions.id, finishedAt: studySessions.finishedAt })
+      .select({ id: studySessions.id, finishedAt: studySessions.finishedAt, cardIds: studySessions.cardIds })
       .from(studySessions)
       .where(ownedBy(studySessions, input.session_id ?? "", auth.userId)),
     selectSettingsRow(db, auth.userId),
@@ -53,6 +53,8 @@ export async function reviewFlashcard(
     const session = sessions[0];
     if (!session) throw notFound("study session", sessionId);
     if (session.finishedAt !== null) throw sessionFinished();
+    // A session's progress counts its planned cards only: a review of another card in it would be lost.
+    if (!session.cardIds.includes(id)) throw cardNotInSession();
   }
 
   const { card: next, log } = getScheduler(settings).next(toFsrsCard(card), new Date(now), GRADE[input.rating]);

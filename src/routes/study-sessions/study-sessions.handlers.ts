@@ -52,6 +52,14 @@ export async function startSession(
 }
 
 /** The session's planned cards reviewed at least once in it, and the session row. */
+/** The session's card ids still in D1 (json_each: no 100-parameter IN list). */
+const sessionCardIdsSql = (deps: AuthedDeps, id: string) =>
+  sql`(SELECT value FROM json_each((SELECT card_ids FROM study_sessions WHERE id = ${id} AND user_id = ${deps.auth.userId})))`;
+
+/**
+ * The session row, its planned cards reviewed at least once in it, and which planned cards still
+ * exist (a card deleted mid-session leaves the session: it can no longer be reviewed).
+ */
 function sessionProgressStatements(deps: AuthedDeps, id: string) {
   return [
     deps.db.select().from(studySessions).where(ownSession(deps, id)),
@@ -59,34 +67,48 @@ function sessionProgressStatements(deps: AuthedDeps, id: string) {
       .selectDistinct({ flashcardId: reviewLogs.flashcardId })
       .from(reviewLogs)
       .where(and(eq(reviewLogs.sessionId, id), eq(reviewLogs.userId, deps.auth.userId))),
+    deps.db
+      .select({ id: flashcards.id })
+      .from(flashcards)
+      .where(and(eq(flashcards.userId, deps.auth.userId), sql`${flashcards.id} IN ${sessionCardIdsSql(deps, id)}`)),
   ] as const;
 }
 
 function progress(
   session: { id: string; cardIds: string[]; startedAt: number; finishedAt: number | null },
   reviewedIds: Set<string>,
+  existingIds: Set<string>,
 ): z.infer<typeof sessionProgressSchema> {
-  const remaining = session.cardIds.filter((cardId) => !reviewedIds.has(cardId));
+  const cards = session.cardIds.filter((cardId) => existingIds.has(cardId));
+  const remaining = cards.filter((cardId) => !reviewedIds.has(cardId));
   return {
     id: session.id,
     started_at: toIso(session.startedAt),
     finished_at: toIso(session.finishedAt),
-    total: session.cardIds.length,
-    reviewed: session.cardIds.length - remaining.length,
+    total: cards.length,
+    reviewed: cards.length - remaining.length,
     remaining: remaining.length,
     cards_remaining: remaining,
   };
 }
+
+const idSet = (rows: { flashcardId: string }[] | { id: string }[]) =>
+  new Set(rows.map((row) => ("flashcardId" in row ? row.flashcardId : row.id)));
 
 /**
  * A session's progress: planned cards reviewed vs remaining. One round trip.
  * @throws ApiError 404 when the session is not the caller's.
  */
 export async function getSession(deps: AuthedDeps, id: string) {
-  const [sessions, reviewed] = await authedBatch(deps.db, deps.auth, deps.now, sessionProgressStatements(deps, id));
+  const [sessions, reviewed, existing] = await authedBatch(
+    deps.db,
+    deps.auth,
+    deps.now,
+    sessionProgressStatements(deps, id),
+  );
   const session = sessions[0];
   if (!session) throw notFound("study session", id);
-  return progress(session, new Set(reviewed.map((r) => r.flashcardId)));
+  return progress(session, idSet(reviewed), idSet(existing));
 }
 
 /**
@@ -96,7 +118,7 @@ export async function getSession(deps: AuthedDeps, id: string) {
  */
 export async function finishSession(deps: AuthedDeps, id: string): Promise<z.infer<typeof finishedSessionSchema>> {
   const { db, auth, now } = deps;
-  const [finished, sessions, reviewed, [ratings], [nextDue]] = await authedBatch(db, auth, now, [
+  const [finished, sessions, reviewed, existing, [ratings], [nextDue]] = await authedBatch(db, auth, now, [
     db
       .update(studySessions)
       .set({ finishedAt: now })
@@ -118,19 +140,14 @@ export async function finishSession(deps: AuthedDeps, id: string): Promise<z.inf
     db
       .select({ due: min(flashcards.due) })
       .from(flashcards)
-      .where(
-        and(
-          eq(flashcards.userId, auth.userId),
-          sql`${flashcards.id} IN (SELECT value FROM json_each((SELECT card_ids FROM study_sessions WHERE id = ${id} AND user_id = ${auth.userId})))`,
-        ),
-      ),
+      .where(and(eq(flashcards.userId, auth.userId), sql`${flashcards.id} IN ${sessionCardIdsSql(deps, id)}`)),
   ]);
   const session = sessions[0];
   if (!session) throw notFound("study session", id);
   if (finished.length === 0) throw sessionFinished();
   const total = (value: string | number | null | undefined) => Number(value ?? 0);
   return {
-    session: progress(session, new Set(reviewed.map((r) => r.flashcardId))),
+    session: progress(session, idSet(reviewed), idSet(existing)),
     results: {
       reviewed: ratings?.reviewed ?? 0,
       again: total(ratings?.again),
