@@ -96,6 +96,8 @@ describe("D1 round trips per endpoint", () => {
   let cardId: string;
   let otherCardId: string;
   let sessionId: string;
+  /** A card planned in that session (a review naming the session must be of one of its cards). */
+  let sessionCardId: string;
 
   it("reads: one round trip each, session check included", async () => {
     user = await registerUser("trips");
@@ -115,6 +117,7 @@ describe("D1 round trips per endpoint", () => {
       .run();
     const session = await api("POST", "/api/v1/study-sessions", { token, body: { limit: 5 } });
     sessionId = session.body.session.id;
+    sessionCardId = session.body.session.cards[0].id;
     const page = await api("GET", "/api/v1/flashcards", { token });
 
     await measure("read", "GET /health", "GET", "/api/v1/health");
@@ -185,7 +188,7 @@ describe("D1 round trips per endpoint", () => {
       "review",
       "POST /flashcards/:id/reviews (in a session)",
       "POST",
-      `/api/v1/flashcards/${otherCardId}/reviews`,
+      `/api/v1/flashcards/${sessionCardId}/reviews`,
       { token, body: { rating: "good", session_id: sessionId } },
     );
     await measure("write", "POST /study-sessions/:id/finish", "POST", `/api/v1/study-sessions/${sessionId}/finish`, {

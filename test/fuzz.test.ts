@@ -144,7 +144,8 @@ async function seedUser(prefix: string, extraCards = 0): Promise<Seeded> {
     extra = more.body.data;
   }
   const cardIds = [...cards.body.data, ...accepted.body.data, ...extra].map((c: { id: string }) => c.id);
-  const review = await api("POST", `/api/v1/flashcards/${cardIds[0]}/reviews`, {
+  // A review naming a session must be of one of the session's planned cards.
+  const review = await api("POST", `/api/v1/flashcards/${session.body.session.cards[0].id}/reviews`, {
     token,
     body: { rating: "good", session_id: session.body.session.id, duration_ms: 1200 },
   });
