@@ -35,6 +35,7 @@ import { flashcardRoutes } from "./routes/flashcards/flashcards.routes";
 import { generationErrorLogRoutes } from "./routes/generation-error-logs/generation-error-logs.routes";
 import { generationRoutes } from "./routes/generations/generations.routes";
 import { healthRoutes } from "./routes/health/health.routes";
+import { importRoutes } from "./routes/imports/imports.routes";
 import { openApiRoutes } from "./routes/openapi/openapi.routes";
 import { reviewRoutes } from "./routes/reviews/reviews.routes";
 import { settingsRoutes } from "./routes/settings/settings.routes";
@@ -81,7 +82,8 @@ export function createApp() {
       onMethodNotAllowed: (c, allowed) => problemResponse(methodNotAllowed(c.req.method, allowed), c.get("requestId")),
     }),
   );
-  app.use(limitBody());
+  // An import file has its own, larger limit (src/routes/imports).
+  app.use(limitBody(["/api/v1/imports"]));
   app.use(d1Session());
 
   const routes = app
@@ -99,7 +101,8 @@ export function createApp() {
     .route("/api/v1/study-sessions", studySessionRoutes)
     .route("/api/v1/stats", statsRoutes)
     .route("/api/v1/exports", exportRoutes)
-    .route("/api/v1/settings", settingsRoutes);
+    .route("/api/v1/settings", settingsRoutes)
+    .route("/api/v1/imports", importRoutes);
 
   app.notFound((c) => problemResponse(routeNotFound(c.req.method, c.req.path), c.get("requestId")));
 

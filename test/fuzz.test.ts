@@ -68,6 +68,7 @@ type Seeded = TestUser & {
   studySessionIds: string[];
   reviewIds: string[];
   deckIds: string[];
+  importIds: string[];
   cursors: string[];
   /** Strings only this user's rows contain: finding one in a response to someone else is a leak. */
   secrets: string[];
@@ -163,6 +164,12 @@ async function seedUser(prefix: string, extraCards = 0): Promise<Seeded> {
   const subdeck = await api("POST", "/api/v1/decks", { token, body: { name: "sub", parent_id: deck.body.id } });
   expect(subdeck.status).toBe(201);
   const deckIds = [deck.body.id, subdeck.body.id];
+  const imported = await api("POST", "/api/v1/imports", {
+    token,
+    rawBody: `#separator:tab\n#deck column:1\n#tags column:4\n${marker}::Deck\t${marker} imported\tback\tfuzz\n`,
+    headers: { "content-type": "text/plain" },
+  });
+  expect(imported.status).toBe(201);
   const page = await api("GET", "/api/v1/flashcards?limit=2", { token });
   const sessionId = (Jwt.decode(token).payload as { sid: string }).sid;
   const ids = [
@@ -175,6 +182,7 @@ async function seedUser(prefix: string, extraCards = 0): Promise<Seeded> {
     finished.body.session.id,
     review.body.review.id,
     ...deckIds,
+    imported.body.import.id,
   ];
   return {
     ...user,
@@ -185,6 +193,7 @@ async function seedUser(prefix: string, extraCards = 0): Promise<Seeded> {
     studySessionIds: [session.body.session.id, finished.body.session.id],
     reviewIds: [review.body.review.id],
     deckIds,
+    importIds: [imported.body.import.id],
     cursors: [page.body.pagination.next_cursor],
     secrets: [...ids, user.email, marker],
   };
@@ -329,7 +338,7 @@ const bodyOf = (fields: Record<string, fc.Arbitrary<unknown>>, requiredKeys: str
   );
 
 /** Ids: the fuzzing user's own, the victims', random UUIDs and malformed ones. */
-type IdKind = "card" | "generation" | "errorLog" | "studySession" | "deck" | "any";
+type IdKind = "card" | "generation" | "errorLog" | "studySession" | "deck" | "import" | "any";
 const idsOf = (user: Seeded, kind: IdKind) =>
   kind === "card"
     ? user.cardIds
@@ -341,15 +350,18 @@ const idsOf = (user: Seeded, kind: IdKind) =>
           ? user.studySessionIds
           : kind === "deck"
             ? user.deckIds
-            : [
-                user.id,
-                ...user.cardIds,
-                ...user.generationIds,
-                ...user.errorLogIds,
-                ...user.studySessionIds,
-                ...user.reviewIds,
-                ...user.deckIds,
-              ];
+            : kind === "import"
+              ? user.importIds
+              : [
+                  user.id,
+                  ...user.cardIds,
+                  ...user.generationIds,
+                  ...user.errorLogIds,
+                  ...user.studySessionIds,
+                  ...user.reviewIds,
+                  ...user.deckIds,
+                  ...user.importIds,
+                ];
 
 /** Ids of one kind: the fuzzing user's own (so handlers run), the victims' (so ownership is tested), unknown and malformed. */
 const ids = (kind: IdKind = "any") => {
@@ -838,7 +850,9 @@ const idKindOf = (path: string): IdKind =>
           ? "studySession"
           : path.startsWith("/api/v1/decks")
             ? "deck"
-            : "any";
+            : path.startsWith("/api/v1/imports")
+              ? "import"
+              : "any";
 
 /** One fuzz request for a route: hostile path ids, query, headers and body; mostly authenticated as mallory. */
 function requestFor(route: Route, authorizations: string[]): fc.Arbitrary<FuzzRequest> {
@@ -1028,6 +1042,66 @@ describe("fuzzing every registered route", () => {
   );
 
   it(
+    "POST /imports: random text files (any separator, quotes, headers, HTML, bytes) never get a 5xx or touch the victims",
+    async () => {
+      const piece = fc.oneof(
+        fc.string({ unit: utf16Unit, maxLength: 40 }),
+        fc.constantFrom(
+          "\t",
+          ",",
+          ";",
+          "|",
+          '"',
+          '""',
+          "\n",
+          "\r\n",
+          "\r",
+          "::",
+          "#",
+          "&amp;",
+          "&#x1F600;",
+          "&#xD800;",
+        ),
+        fc.constantFrom(
+          "#separator:tab\n",
+          "#separator:Pipe\n",
+          "#separator:\n",
+          "#html:true\n",
+          "#deck column:1\n",
+          "#tags column:99\n",
+          "#guid column:0\n",
+          "#deck:A::B::C::D::E::F::G::H::I\n",
+          "#columns:Back\tFront\n",
+          "#what:ever\n",
+          "<br><div>x</div><img src=a>[sound:a.mp3]",
+        ),
+      );
+      const file = fc.array(piece, { maxLength: 60 }).map((parts) => parts.join(""));
+      const request = fc.record({
+        body: file,
+        contentType: fc.constantFrom("text/plain", "text/csv", "text/tab-separated-values; charset=utf-8"),
+        query: fc.constantFrom("", "?dry_run=true", "?duplicates=allow", `?deck_id=${crypto.randomUUID()}`),
+      });
+      await fc.assert(
+        fc.asyncProperty(request, async (r) => {
+          const req: FuzzRequest = {
+            method: "POST",
+            path: "/api/v1/imports",
+            query: r.query,
+            headers: { authorization: `Bearer ${mallory.accessToken}`, "content-type": r.contentType },
+            body: r.body,
+          };
+          const res = await send(req);
+          judge(req, res);
+          expect(res.status, describeRequest(req)).toBeLessThan(500);
+        }),
+        FC(RUNS.rawBodies),
+      );
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
     "every hostile token is refused with 401 and WWW-Authenticate on every authenticated route, even with a valid request",
     async () => {
       const authorizations = await hostileAuthorizations();
@@ -1056,16 +1130,20 @@ describe("fuzzing every registered route", () => {
               ? alice.studySessionIds[0]
               : path.startsWith("/api/v1/decks")
                 ? alice.deckIds[0]
-                : alice.cardIds[0];
+                : path.startsWith("/api/v1/imports")
+                  ? alice.importIds[0]
+                  : alice.cardIds[0];
       for (const route of authenticated) {
         for (const [name, authorization] of Object.entries(authorizations)) {
           const body = validBodies[routeKey(route)];
+          // An import's valid body is a text file.
+          const isImport = routeKey(route) === "POST /api/v1/imports";
           const req: FuzzRequest = {
             method: route.method,
             path: route.path.replace(":id", idFor(route.path)!),
             query: "",
-            headers: { authorization, "content-type": "application/json" },
-            body: body === undefined ? undefined : JSON.stringify(body),
+            headers: { authorization, "content-type": isImport ? "text/plain" : "application/json" },
+            body: isImport ? "planted\tcard\n" : body === undefined ? undefined : JSON.stringify(body),
           };
           const res = await send(req);
           judge(req, res);

@@ -282,6 +282,22 @@ describe("real responses match the document", () => {
     );
     await check("updateSettings", await api("PATCH", "/api/v1/settings", { token, body: {} }), "error");
 
+    const imported = await api("POST", "/api/v1/imports", {
+      token,
+      rawBody: "#separator:tab\n#deck column:1\nContract::Deck\tq\ta\n",
+      headers: { "content-type": "text/plain" },
+    });
+    await check("importFile", imported, "success");
+    await check(
+      "importFile",
+      await api("POST", "/api/v1/imports", { token, rawBody: "q\ta", headers: { "content-type": "image/png" } }),
+      "error",
+    );
+    await check("listImports", await api("GET", "/api/v1/imports", { token }), "success");
+    await check("listImports", await api("GET", "/api/v1/imports?limit=0", { token }), "error");
+    await check("getImport", await api("GET", `/api/v1/imports/${imported.body.import.id}`, { token }), "success");
+    await check("getImport", await api("GET", `/api/v1/imports/${missing}`, { token }), "error");
+
     for (const [operationId, path] of [
       ["exportAnkiText", "anki.txt"],
       ["exportCardsCsv", "cards.csv"],

@@ -412,6 +412,42 @@ export const flashcardTags = sqliteTable(
   ],
 );
 
+/** How a file came in: Anki notes, a spreadsheet, or an account.json round trip. */
+export const IMPORT_FORMATS = ["anki", "csv", "tsv", "account-json"] as const;
+
+/**
+ * One finished import (issue #16): its counts and the first 100 warnings and rejected rows, so a client
+ * can show what happened later. Cards point at nothing here; the import writes them in the same batch.
+ */
+export const imports = sqliteTable(
+  "imports",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    format: text("format", { enum: IMPORT_FORMATS }).notNull(),
+    // The request's default deck; kept as given (no foreign key): the record outlives the deck.
+    targetDeckId: text("target_deck_id"),
+    duplicates: text("duplicates", { enum: ["skip", "allow"] }).notNull(),
+    totalRows: integer("total_rows").notNull(),
+    created: integer("created").notNull(),
+    skippedDuplicates: integer("skipped_duplicates").notNull(),
+    rejected: integer("rejected").notNull(),
+    decksCreated: integer("decks_created").notNull(),
+    warnings: text("warnings", { mode: "json" })
+      .$type<{ line: number | null; code: string; message: string }[]>()
+      .notNull(),
+    rejectedRows: text("rejected_rows", { mode: "json" })
+      .$type<{ line: number | null; code: string; message: string }[]>()
+      .notNull(),
+    createdAt: timestamp("created_at").notNull(),
+  },
+  (t) => [index("imports_user_created_idx").on(t.userId, t.createdAt, t.id)],
+);
+
+/** A row of `imports`. */
+export type ImportRow = typeof imports.$inferSelect;
 export type DeckRow = typeof decks.$inferSelect;
 
 export const LEECH_ACTIONS = ["tag", "suspend"] as const;

@@ -93,6 +93,19 @@ export const invalidCursor = (detail = "The cursor is invalid; start again witho
 export const invalidEncoding = (detail = "The file is not valid UTF-8; save it as UTF-8 and send it again.") =>
   new ApiError({ status: 400, code: "invalid_encoding", title: "Invalid encoding", detail });
 
+/** 400 for an import over the row limit: the detail says how to split the file into parts. */
+export const tooManyRows = (rows: number, max: number) => {
+  const parts = Math.ceil(rows / max);
+  const detail = `The file has ${rows} rows; one import takes at most ${max}. Split it into ${parts} files of at most ${max} rows each (repeat the '#' header lines, or a spreadsheet's header row, at the top of every part) and send them one after another: duplicates=skip makes re-sending a part harmless.`;
+  return new ApiError({
+    status: 400,
+    code: "too_many_rows",
+    title: "Too many rows",
+    detail,
+    errors: [{ path: "body", code: "too_many_rows", message: detail }],
+  });
+};
+
 /** 401 for a missing, invalid or revoked credential; the response carries `WWW-Authenticate`. */
 export const unauthorized = (detail = "A valid bearer access token is required.", code = "unauthorized") =>
   new ApiError({
@@ -221,13 +234,8 @@ export const payloadTooLarge = (limit: number) =>
   });
 
 /** 415 for a JSON endpoint called with another Content-Type. */
-export const unsupportedMediaType = () =>
-  new ApiError({
-    status: 415,
-    code: "unsupported_media_type",
-    title: "Unsupported media type",
-    detail: "This endpoint accepts only 'Content-Type: application/json'.",
-  });
+export const unsupportedMediaType = (detail = "This endpoint accepts only 'Content-Type: application/json'.") =>
+  new ApiError({ status: 415, code: "unsupported_media_type", title: "Unsupported media type", detail });
 
 /** 429 with `Retry-After` in whole seconds. */
 export const rateLimited = (retryAfterSeconds: number, detail = "Too many requests; slow down.") =>

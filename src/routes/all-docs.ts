@@ -12,6 +12,7 @@ import { flashcardDocs } from "./flashcards/flashcards.routes";
 import { generationErrorLogDocs } from "./generation-error-logs/generation-error-logs.routes";
 import { generationDocs } from "./generations/generations.routes";
 import { healthDocs } from "./health/health.routes";
+import { importDocs } from "./imports/imports.routes";
 import { reviewDocs } from "./reviews/reviews.routes";
 import { settingsDocs } from "./settings/settings.routes";
 import { studyDocs } from "./study/study.routes";
@@ -48,4 +49,5 @@ export const allRouteDocs: RouteDoc[] = [
   ...studySessionDocs,
   ...exportDocs,
   ...settingsDocs,
+  ...importDocs,
 ];

@@ -13,8 +13,7 @@ export function toFlashcardJson(card: FlashcardView): FlashcardJson {
     id: card.id,
     front: card.front,
     back: card.back,
-    // No route writes `imported` yet (issue #16 widens the response schema when one does).
-    source: card.source as FlashcardJson["source"],
+    source: card.source,
     generation_id: card.generationId,
     created_at: toIso(card.createdAt),
     updated_at: toIso(card.updatedAt),

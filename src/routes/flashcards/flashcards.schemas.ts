@@ -5,8 +5,10 @@ import * as z from "zod";
 import { cardBack, cardFront } from "../../lib/card-text";
 import { cursorParam, limitParam, paginationSchema } from "../../lib/params";
 
-/** The sources a client may send and filter by; the database also accepts `imported` (issue #16 adds it here). */
+/** The sources a client may send when creating cards (`imported` is written only by POST /imports). */
 export const FLASHCARD_SOURCES = ["manual", "ai-full", "ai-edited"] as const;
+/** Every source a card can have: filters and responses list `imported` too. */
+export const CARD_SOURCES = [...FLASHCARD_SOURCES, "imported"] as const;
 
 export const MAX_BULK = 100;
 export const SEARCH_MIN = 3;
@@ -48,7 +50,7 @@ export const listFlashcardsQuerySchema = z.strictObject({
   cursor: cursorParam,
   sort: z.enum(FLASHCARD_SORTS, `Must be one of: ${FLASHCARD_SORTS.join(", ")}.`).default("created_at"),
   order: z.enum(["asc", "desc"], "Must be 'asc' or 'desc'.").default("desc"),
-  source: z.enum(FLASHCARD_SOURCES, `Must be one of: ${FLASHCARD_SOURCES.join(", ")}.`).optional(),
+  source: z.enum(CARD_SOURCES, `Must be one of: ${CARD_SOURCES.join(", ")}.`).optional(),
   generation_id: z.uuid("Must be a UUID.").optional(),
   q: z
     .string()
@@ -80,7 +82,7 @@ export const flashcardSchema = z
     id: z.uuid(),
     front: z.string(),
     back: z.string(),
-    source: z.enum(FLASHCARD_SOURCES),
+    source: z.enum(CARD_SOURCES),
     generation_id: z.uuid().nullable(),
     created_at: z.iso.datetime(),
     updated_at: z.iso.datetime(),

@@ -1,0 +1,64 @@
+/**
+ * Request and response schemas of the imports endpoints.
+ */
+import * as z from "zod";
+import { IMPORT_FORMATS } from "../../db/schema";
+
+/** The largest import body (a file; account.json has its own limit in the plan, not built yet). */
+export const IMPORT_MAX_BYTES = 2 * 1024 * 1024;
+/** Rejected rows and warnings listed in a response (the counts keep counting). */
+export const LISTED_MAX = 100;
+
+/** Media types `POST /imports` reads, and the reader each one selects. */
+export const IMPORT_MEDIA_TYPES = {
+  "text/plain": "anki",
+  "text/tab-separated-values": "tsv",
+  "text/csv": "csv",
+} as const;
+
+const booleanFlag = z.enum(["true", "false"], "Must be 'true' or 'false'.").transform((value) => value === "true");
+
+export const importQuerySchema = z.strictObject({
+  deck_id: z.uuid("Must be a UUID.").optional().meta({ description: "The deck of rows without a deck column." }),
+  duplicates: z
+    .enum(["skip", "allow"], "Must be 'skip' or 'allow'.")
+    .default("skip")
+    .meta({ description: "skip: a row whose front matches a card of its deck, or an earlier row, is not imported." }),
+  dry_run: booleanFlag.default(false).meta({ description: "true: read and count, write nothing (200)." }),
+});
+
+export type ImportQuery = z.infer<typeof importQuerySchema>;
+
+const noticeSchema = z.object({ line: z.int().nullable(), code: z.string(), message: z.string() });
+
+export const importSchema = z
+  .object({
+    id: z.uuid().nullable().meta({ description: "null for a dry run (nothing recorded)." }),
+    format: z.enum(IMPORT_FORMATS),
+    dry_run: z.boolean(),
+    duplicates: z.enum(["skip", "allow"]),
+    target_deck_id: z.uuid().nullable(),
+    total_rows: z.int(),
+    created: z.int(),
+    skipped_duplicates: z.int(),
+    rejected: z.int(),
+    decks_created: z.int(),
+    warnings: z.array(noticeSchema).meta({ description: `The first ${LISTED_MAX} warnings.` }),
+    created_at: z.iso.datetime(),
+  })
+  .meta({ id: "Import" });
+
+export const importResultSchema = z.object({
+  import: importSchema,
+  rejected_rows: z
+    .array(noticeSchema)
+    .meta({ description: `The first ${LISTED_MAX} rejected rows; \`line\` is where the row starts in the file.` }),
+});
+
+export const importListSchema = z.object({
+  data: z.array(importSchema),
+  pagination: z.object({ limit: z.int(), next_cursor: z.string().nullable(), has_more: z.boolean() }),
+});
+
+export type ImportJson = z.infer<typeof importSchema>;
+export type ImportResult = z.infer<typeof importResultSchema>;
