@@ -126,6 +126,13 @@ export function buildOpenApiDocument(docs: RouteDoc[], publicUrl = "http://local
             : {}),
       },
     };
+    for (const alternative of doc.alternatives ?? []) {
+      responses[alternative.status] = {
+        description: alternative.description,
+        headers: { "X-D1-Bookmark": BOOKMARK_HEADER },
+        content: alternative.content,
+      };
+    }
     for (const status of [...statuses].sort()) {
       const headers: Record<string, unknown> = {};
       if (status === 401) headers["WWW-Authenticate"] = WWW_AUTHENTICATE;

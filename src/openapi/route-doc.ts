@@ -32,6 +32,8 @@ export type RouteDoc = {
     content?: Record<string, MediaDoc>;
     headers?: Record<string, { description: string; schema: Record<string, unknown> }>;
   };
+  /** Other success answers, e.g. the 200 event stream beside a 201 JSON body (content negotiated by Accept). */
+  alternatives?: Array<{ status: 200 | 201; description: string; content: Record<string, MediaDoc> }>;
   /** Error statuses beyond those implied (400 with input, 401 with auth, 413/415 with a body, 500, 503). */
   errors?: number[];
   /** An example request body. */

@@ -134,17 +134,29 @@ async function runProvider(
   }
 }
 
+/** What a started generation is: a stored response to replay, or the provider call and final write still to do. */
+export type StartedGeneration =
+  | { replay: GenerationResponse; finish?: undefined }
+  | {
+      replay?: undefined;
+      /**
+       * Calls the provider and writes the generation (or its error log). `onProposals` sees the validated cards
+       * before the final batch (the event stream sends them at once).
+       * @throws ApiError 502/503/504 for provider failures, after their error log is written.
+       */
+      finish: (onProposals?: (proposals: Proposal[]) => Promise<void> | void) => Promise<GenerationResponse>;
+    };
+
 /**
- * Creates a generation: idempotency check, the quota reservation (atomic, before the provider call),
- * the provider call, then one batch writing the generation (or the error log), finalising the
- * reservation and storing the idempotency record.
- * @throws ApiError 409/422 (idempotency), 429 `quota_exceeded`, 502/503/504 (provider failures, logged).
+ * Starts a generation: the idempotency check and the atomic quota and key reservations, all before any provider
+ * call, so their failures are ordinary problem responses in both the JSON and the event-stream mode.
+ * @throws ApiError 409/422 (idempotency), 429 `quota_exceeded`.
  */
-export async function createGeneration(
+export async function startGeneration(
   deps: AuthedDeps,
   provider: FlashcardProvider,
   input: { sourceText: string; idempotencyKey?: string; count?: number; language?: string },
-): Promise<CreateGenerationResult> {
+): Promise<StartedGeneration> {
   const { db, auth, now, config } = deps;
   const sourceTextHash = await sha256Hex(input.sourceText);
   const options: GenerationOptions = {
@@ -182,7 +194,7 @@ export async function createGeneration(
           "idempotency_key_in_use",
         );
       }
-      return { body: JSON.parse(stored.responseBody) as GenerationResponse, replayed: true };
+      return { replay: JSON.parse(stored.responseBody) as GenerationResponse };
     }
   }
 
@@ -237,94 +249,120 @@ export async function createGeneration(
     throw conflict("A request with this Idempotency-Key is already in progress.", "idempotency_key_in_use");
   }
 
-  // A stopwatch for duration_ms only; every timestamp written is the request's instant `now`.
-  const started = performance.now();
-  const elapsedMs = () => Math.max(0, Math.round(performance.now() - started));
-  let proposals: Proposal[];
-  try {
-    proposals = await runProvider(provider, input.sourceText, config.ai.timeoutMs, options);
-  } catch (error) {
-    const failure = error as ProviderError;
-    const releaseKey = key
-      ? [db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.userId, auth.userId), eq(idempotencyKeys.key, key)))]
+  const finish = async (onProposals?: (proposals: Proposal[]) => Promise<void> | void): Promise<GenerationResponse> => {
+    // A stopwatch for duration_ms only; every timestamp written is the request's instant `now`.
+    const started = performance.now();
+    const elapsedMs = () => Math.max(0, Math.round(performance.now() - started));
+    let proposals: Proposal[];
+    try {
+      proposals = await runProvider(provider, input.sourceText, config.ai.timeoutMs, options);
+      // Streaming clients see the cards before the final batch; a failed write after them is an `error` event.
+      await onProposals?.(proposals);
+    } catch (error) {
+      const failure = error as ProviderError;
+      const releaseKey = key
+        ? [db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.userId, auth.userId), eq(idempotencyKeys.key, key)))]
+        : [];
+      await releaseOnFailure(
+        db,
+        auth.userId,
+        { attemptId, key },
+        authedBatch(db, auth, now, [
+          db.insert(generationErrorLogs).values({
+            id: crypto.randomUUID(),
+            userId: auth.userId,
+            model: provider.model,
+            sourceTextHash,
+            sourceTextLength,
+            errorCode: ERROR_LOG_CODES[failure.kind],
+            errorMessage: failure.message.slice(0, ERROR_MESSAGE_MAX),
+            createdAt: now,
+          }),
+          // A failed attempt still cost a provider call: it keeps counting for the hour.
+          finaliseAttempt(db, auth.userId, attemptId),
+          // Release the key: a retry with it may try again.
+          ...releaseKey,
+        ]),
+      );
+      throw toApiError(failure);
+    }
+
+    const row = {
+      id: crypto.randomUUID(),
+      userId: auth.userId,
+      model: provider.model,
+      sourceTextHash,
+      sourceTextLength,
+      generatedCount: proposals.length,
+      acceptedUneditedCount: 0,
+      acceptedEditedCount: 0,
+      durationMs: elapsedMs(),
+      createdAt: now,
+      updatedAt: now,
+    };
+    // duplicate_of is looked up in the same batch: the JSON body gets it from the SELECT's rows, the stored
+    // replay body from the same subquery inside the UPDATE (a batch cannot feed one statement's rows to another).
+    const frontKeys = JSON.stringify(proposals.map((proposal) => frontKey(proposal.front)));
+    const draft: GenerationResponse = {
+      generation: toGenerationJson(row),
+      proposals: proposals.map((proposal) => ({ ...proposal, duplicate_of: null })),
+    };
+    const storeResponse = key
+      ? [
+          db
+            .update(idempotencyKeys)
+            .set({
+              responseStatus: 201,
+              responseBody: withDuplicatesSql(JSON.stringify(draft), frontKeys, auth.userId),
+            })
+            .where(and(eq(idempotencyKeys.userId, auth.userId), eq(idempotencyKeys.key, key))),
+        ]
       : [];
-    await releaseOnFailure(
+    const [, , duplicates] = await releaseOnFailure(
       db,
       auth.userId,
       { attemptId, key },
       authedBatch(db, auth, now, [
-        db.insert(generationErrorLogs).values({
-          id: crypto.randomUUID(),
-          userId: auth.userId,
-          model: provider.model,
-          sourceTextHash,
-          sourceTextLength,
-          errorCode: ERROR_LOG_CODES[failure.kind],
-          errorMessage: failure.message.slice(0, ERROR_MESSAGE_MAX),
-          createdAt: now,
-        }),
-        // A failed attempt still cost a provider call: it keeps counting for the hour.
+        db.insert(generations).values(row),
         finaliseAttempt(db, auth.userId, attemptId),
-        // Release the key: a retry with it may try again.
-        ...releaseKey,
+        buildDuplicatesQuery(db, auth.userId, frontKeys),
+        ...storeResponse,
+        // Housekeeping on the user's index prefixes: expired keys and attempts out of the window.
+        db
+          .delete(idempotencyKeys)
+          .where(
+            and(eq(idempotencyKeys.userId, auth.userId), lte(idempotencyKeys.createdAt, now - IDEMPOTENCY_TTL_MS)),
+          ),
+        pruneAttempts(db, auth.userId, now),
       ]),
     );
-    throw toApiError(failure);
-  }
+    const duplicateOf = new Map(duplicates.map((duplicate) => [Number(duplicate.index), duplicate.id]));
+    const body: GenerationResponse = {
+      ...draft,
+      proposals: draft.proposals.map((proposal, index) => ({
+        ...proposal,
+        duplicate_of: duplicateOf.get(index) ?? null,
+      })),
+    };
+    return body;
+  };
+  return { finish };
+}
 
-  const row = {
-    id: crypto.randomUUID(),
-    userId: auth.userId,
-    model: provider.model,
-    sourceTextHash,
-    sourceTextLength,
-    generatedCount: proposals.length,
-    acceptedUneditedCount: 0,
-    acceptedEditedCount: 0,
-    durationMs: elapsedMs(),
-    createdAt: now,
-    updatedAt: now,
-  };
-  // duplicate_of is looked up in the same batch: the JSON body gets it from the SELECT's rows, the stored
-  // replay body from the same subquery inside the UPDATE (a batch cannot feed one statement's rows to another).
-  const frontKeys = JSON.stringify(proposals.map((proposal) => frontKey(proposal.front)));
-  const draft: GenerationResponse = {
-    generation: toGenerationJson(row),
-    proposals: proposals.map((proposal) => ({ ...proposal, duplicate_of: null })),
-  };
-  const storeResponse = key
-    ? [
-        db
-          .update(idempotencyKeys)
-          .set({ responseStatus: 201, responseBody: withDuplicatesSql(JSON.stringify(draft), frontKeys, auth.userId) })
-          .where(and(eq(idempotencyKeys.userId, auth.userId), eq(idempotencyKeys.key, key))),
-      ]
-    : [];
-  const [, , duplicates] = await releaseOnFailure(
-    db,
-    auth.userId,
-    { attemptId, key },
-    authedBatch(db, auth, now, [
-      db.insert(generations).values(row),
-      finaliseAttempt(db, auth.userId, attemptId),
-      buildDuplicatesQuery(db, auth.userId, frontKeys),
-      ...storeResponse,
-      // Housekeeping on the user's index prefixes: expired keys and attempts out of the window.
-      db
-        .delete(idempotencyKeys)
-        .where(and(eq(idempotencyKeys.userId, auth.userId), lte(idempotencyKeys.createdAt, now - IDEMPOTENCY_TTL_MS))),
-      pruneAttempts(db, auth.userId, now),
-    ]),
-  );
-  const duplicateOf = new Map(duplicates.map((duplicate) => [Number(duplicate.index), duplicate.id]));
-  const body: GenerationResponse = {
-    ...draft,
-    proposals: draft.proposals.map((proposal, index) => ({
-      ...proposal,
-      duplicate_of: duplicateOf.get(index) ?? null,
-    })),
-  };
-  return { body, replayed: false };
+/**
+ * Creates a generation: idempotency check, the quota reservation (atomic, before the provider call),
+ * the provider call, then one batch writing the generation (or the error log), finalising the
+ * reservation and storing the idempotency record.
+ * @throws ApiError 409/422 (idempotency), 429 `quota_exceeded`, 502/503/504 (provider failures, logged).
+ */
+export async function createGeneration(
+  deps: AuthedDeps,
+  provider: FlashcardProvider,
+  input: { sourceText: string; idempotencyKey?: string; count?: number; language?: string },
+): Promise<CreateGenerationResult> {
+  const started = await startGeneration(deps, provider, input);
+  if (started.replay) return { body: started.replay, replayed: true };
+  return { body: await started.finish(), replayed: false };
 }
 
 /**

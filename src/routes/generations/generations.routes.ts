@@ -9,7 +9,7 @@ import { idParamSchema, pageQuerySchema } from "../../lib/params";
 import { jsonBody, validate } from "../../lib/validation";
 import { requireAuth } from "../../middleware/auth";
 import type { RouteDoc } from "../../openapi/route-doc";
-import { createGeneration, getGeneration, listGenerations } from "./generations.handlers";
+import { createGeneration, getGeneration, listGenerations, startGeneration } from "./generations.handlers";
 import {
   createGenerationSchema,
   generationListSchema,
@@ -17,6 +17,7 @@ import {
   generationSchema,
   idempotencyHeaderSchema,
 } from "./generations.schemas";
+import { streamGeneration, wantsEventStream } from "./generations.stream";
 
 export const generationRoutes = new Hono<AppEnv>()
   .post(
@@ -26,12 +27,17 @@ export const generationRoutes = new Hono<AppEnv>()
     jsonBody(createGenerationSchema),
     async (c) => {
       const body = c.req.valid("json");
-      const result = await createGeneration(authedDeps(c), selectProvider(c.get("config"), c.env), {
+      const input = {
         sourceText: body.source_text,
         count: body.count,
         language: body.language,
         idempotencyKey: c.req.valid("header")["idempotency-key"],
-      });
+      };
+      const provider = selectProvider(c.get("config"), c.env);
+      if (wantsEventStream(c.req.header("accept"))) {
+        return streamGeneration(c, await startGeneration(authedDeps(c), provider, input));
+      }
+      const result = await createGeneration(authedDeps(c), provider, input);
       if (result.replayed) c.header("Idempotent-Replayed", "true");
       return c.json(result.body, 201);
     },
@@ -65,6 +71,20 @@ export const generationDocs: RouteDoc[] = [
         },
       },
     },
+    alternatives: [
+      {
+        status: 200,
+        description:
+          "With `Accept: text/event-stream`: a server-sent event stream. `event: proposal` per card (`{ index, front, back }`) as the provider yields it, then `event: generation` whose data is exactly the 201 body, or `event: error` whose data is the problem document (the failure is logged either way). Failures before the stream starts (validation, auth, idempotency, quota) are ordinary problem responses. The generation completes even if the client disconnects; a replay streams the stored body.",
+        content: {
+          "text/event-stream": {
+            schema: { type: "string" },
+            example:
+              'event: proposal\ndata: {"index":0,"front":"Wann wurde Bach geboren?","back":"31. März 1685"}\n\nevent: generation\ndata: {"generation":{…},"proposals":[{"front":"…","back":"…","duplicate_of":null}]}\n\n',
+          },
+        },
+      },
+    ],
     errors: [409, 422, 429, 502, 504],
   },
   {
