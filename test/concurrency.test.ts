@@ -106,7 +106,7 @@ describe("bursts from one client", () => {
 });
 
 describe("refresh-token races", () => {
-  it("5 parallel refreshes with one token: exactly one 200; the others are reuse, which revokes the session", async () => {
+  it("5 parallel refreshes with one token: all 200 with one and the same new pair; the session lives", async () => {
     const user = await registerUser();
     const results = await parallel(5, () =>
       api("POST", "/api/v1/auth/refresh", {
@@ -114,8 +114,9 @@ describe("refresh-token races", () => {
         headers: { "cf-connecting-ip": freshIp() },
       }),
     );
-    expect(statuses(results)).toEqual([200, 401, 401, 401, 401]);
-    for (const loser of results.filter((r) => r.status === 401)) expectProblem(loser, 401, "refresh_token_reused");
+    expect(statuses(results)).toEqual([200, 200, 200, 200, 200]);
+    // Within the 10 s reuse interval a repeat is not reuse: every caller gets the winner's pair.
+    for (const res of results) expect(res.body).toEqual(results[0]!.body);
     // Exactly one successor token was ever issued.
     expect(
       await count(
@@ -123,17 +124,7 @@ describe("refresh-token races", () => {
         user.id,
       ),
     ).toBe(2);
-    // A reuse means the token leaked or raced: the session ends, the winner's new pair included.
-    const winner = results.find((r) => r.status === 200)!;
-    expectProblem(await api("GET", "/api/v1/auth/me", { token: winner.body.access_token }), 401, "session_expired");
-    expectProblem(
-      await api("POST", "/api/v1/auth/refresh", {
-        body: { refresh_token: winner.body.refresh_token },
-        headers: { "cf-connecting-ip": freshIp() },
-      }),
-      401,
-      "invalid_refresh_token",
-    );
+    expect((await api("GET", "/api/v1/auth/me", { token: results[0]!.body.access_token })).status).toBe(200);
   });
 });
 

@@ -40,6 +40,21 @@ export async function verifyAccessToken(token: string, secret: string): Promise<
   }
 }
 
+/**
+ * The refresh token that rotation issues for `refreshToken`: HMAC-SHA256 of it under a key derived from
+ * the secret, base64url. Deterministic, so a refresh repeated within the reuse interval (two tabs, or a
+ * retry after a lost answer) can hand out the very same successor although only hashes are stored;
+ * unpredictable without the secret, like a random token.
+ */
+export async function successorRefreshToken(refreshToken: string, secret: string): Promise<string> {
+  const mac = await crypto.subtle.sign(
+    "HMAC",
+    await hmacKey(`refresh-successor:${secret}`),
+    new TextEncoder().encode(refreshToken),
+  );
+  return toBase64Url(new Uint8Array(mac));
+}
+
 /** A new opaque refresh token: 32 random bytes, base64url. Only its SHA-256 is ever stored. */
 export function newRefreshToken(): string {
   return toBase64Url(crypto.getRandomValues(new Uint8Array(32)));

@@ -26,7 +26,7 @@ import {
 } from "../../lib/errors";
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "../../lib/password";
 import { toIso } from "../../lib/time";
-import { newRefreshToken, sha256Hex, signAccessToken } from "../../lib/tokens";
+import { newRefreshToken, sha256Hex, signAccessToken, successorRefreshToken } from "../../lib/tokens";
 import type { LoginInput, PublicUser, RegisterInput, TokenPair } from "./auth.schemas";
 
 const toPublicUser = (user: { id: string; email: string; createdAt: number }): PublicUser => ({
@@ -151,8 +151,16 @@ const revokeSession = (deps: PublicDeps, sessionId: string) =>
     .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
 
 /**
+ * How long a rotated refresh token may be presented again and get the same new pair (Supabase uses
+ * 10 s): two tabs refreshing at once, or a retry after a lost answer, must not end the session. Later,
+ * reuse still revokes it.
+ */
+export const REFRESH_REUSE_INTERVAL_MS = 10_000;
+
+/**
  * Exchanges a refresh token for a new pair and retires the old one (rotation).
- * A token that was already used means it leaked or raced: the whole session is revoked.
+ * A token used again within `REFRESH_REUSE_INTERVAL_MS` of its rotation gets the same new pair (a race
+ * or a retried request); later, it means the token leaked: the whole session is revoked.
  * @throws ApiError 401 `invalid_refresh_token` (unknown, expired, revoked) or `refresh_token_reused`.
  */
 export async function refreshSession(deps: PublicDeps, refreshToken: string): Promise<TokenPair> {
@@ -177,24 +185,34 @@ export async function refreshSession(deps: PublicDeps, refreshToken: string): Pr
   }
   const reused = () =>
     unauthorized("The refresh token was already used; the session has been revoked.", "refresh_token_reused");
-  if (found.usedAt !== null) {
+  const user = toPublicUser({ id: found.userId, email: found.email, createdAt: found.createdAt });
+  // The successor and its access token are functions of the old token and the rotation's instant,
+  // so a repeat within the reuse interval answers with exactly the pair the first refresh returned.
+  const pairRotatedAt = async (rotatedAt: number) => {
+    const [newToken, accessToken] = await Promise.all([
+      successorRefreshToken(refreshToken, deps.config.jwtSecret),
+      signAccessToken(
+        {
+          userId: found.userId,
+          sessionId: found.sessionId,
+          nowMs: rotatedAt,
+          ttlSeconds: deps.config.accessTokenTtlSeconds,
+        },
+        deps.config.jwtSecret,
+      ),
+    ]);
+    return tokenPair(deps, user, accessToken, newToken);
+  };
+  /** A used token: the same pair again within the interval, else reuse (the session is revoked). */
+  const replay = async (usedAt: number | null | undefined) => {
+    if (usedAt != null && deps.now - usedAt <= REFRESH_REUSE_INTERVAL_MS) return pairRotatedAt(usedAt);
     await revokeSession(deps, found.sessionId);
     throw reused();
-  }
+  };
+  if (found.usedAt !== null) return replay(found.usedAt);
 
-  const newToken = newRefreshToken();
-  const [newHash, accessToken] = await Promise.all([
-    sha256Hex(newToken),
-    signAccessToken(
-      {
-        userId: found.userId,
-        sessionId: found.sessionId,
-        nowMs: deps.now,
-        ttlSeconds: deps.config.accessTokenTtlSeconds,
-      },
-      deps.config.jwtSecret,
-    ),
-  ]);
+  const pair = await pairRotatedAt(deps.now);
+  const newHash = await sha256Hex(pair.refresh_token);
   // Both statements are conditional on the old token being unused, inside one transaction: of two
   // concurrent refreshes exactly one inserts a successor; the other sees zero changes.
   const [inserted] = await deps.db.batch([
@@ -223,15 +241,14 @@ export async function refreshSession(deps: PublicDeps, refreshToken: string): Pr
       .where(and(eq(refreshTokens.tokenHash, oldHash), isNull(refreshTokens.usedAt))),
   ]);
   if (inserted.meta.changes !== 1) {
-    await revokeSession(deps, found.sessionId);
-    throw reused();
+    // A concurrent refresh rotated it first: answer with its pair (read its instant), or count reuse.
+    const [winner] = await deps.db
+      .select({ usedAt: refreshTokens.usedAt })
+      .from(refreshTokens)
+      .where(eq(refreshTokens.tokenHash, oldHash));
+    return replay(winner?.usedAt);
   }
-  return tokenPair(
-    deps,
-    toPublicUser({ id: found.userId, email: found.email, createdAt: found.createdAt }),
-    accessToken,
-    newToken,
-  );
+  return pair;
 }
 
 /**
