@@ -180,3 +180,65 @@ describe("exports with cards", () => {
     }
   });
 });
+
+describe("exports carry decks and tags", () => {
+  it("anki.txt and cards.csv name each card's deck path and tags; importing anki.txt elsewhere rebuilds them", async () => {
+    const owner = await registerUser("export-decks");
+    const file = [
+      "#separator:tab",
+      "#deck column:1",
+      "#tags column:4",
+      "Languages::Polish::Verbs\tbyć\tto be\tverbs irregular",
+      "Languages::Polish\tkot\tcat\tnouns",
+      "Geography\tCapital of France\tParis\t",
+      "",
+    ].join("\n");
+    const imported = await api("POST", "/api/v1/imports", {
+      token: owner.accessToken,
+      rawBody: file,
+      headers: { "content-type": "text/plain" },
+    });
+    expect(imported.status).toBe(201);
+
+    const anki = await api("GET", "/api/v1/exports/anki.txt", { token: owner.accessToken });
+    const rows = parseImportFile(anki.text).rows.map((r) => [r.deck, r.front, r.back, r.tags.join(" ")]);
+    expect(rows.sort()).toEqual(
+      [
+        ["Geography", "Capital of France", "Paris", ""],
+        ["Languages::Polish", "kot", "cat", "nouns"],
+        ["Languages::Polish::Verbs", "być", "to be", "irregular verbs"],
+      ].sort(),
+    );
+    const csv = await api("GET", "/api/v1/exports/cards.csv", { token: owner.accessToken });
+    expect(csv.text).toContain("kot,cat,Languages::Polish,nouns,imported,");
+
+    const account = await api("GET", "/api/v1/exports/account.json", { token: owner.accessToken });
+    expect(account.body.decks.map((d: { path: string }) => d.path)).toEqual([
+      "Geography",
+      "Languages",
+      "Languages::Polish",
+      "Languages::Polish::Verbs",
+    ]);
+    expect(account.body.tags).toEqual([{ name: "irregular" }, { name: "nouns" }, { name: "verbs" }]);
+    expect(account.body.cards.find((c: { front: string }) => c.front === "być")).toMatchObject({
+      source: "imported",
+      deck_path: "Languages::Polish::Verbs",
+      tags: ["irregular", "verbs"],
+    });
+
+    // The Anki file imports into another account with the same decks, tags and text.
+    const other = await registerUser("export-decks-copy");
+    const copied = await api("POST", "/api/v1/imports", {
+      token: other.accessToken,
+      rawBody: anki.text,
+      headers: { "content-type": "text/plain" },
+    });
+    expect(copied.body.import).toMatchObject({ created: 3, decks_created: 4, rejected: 0 });
+    const again = await api("GET", "/api/v1/exports/anki.txt", { token: other.accessToken });
+    expect(
+      parseImportFile(again.text)
+        .rows.map((r) => [r.deck, r.front, r.back, r.tags.join(" ")])
+        .sort(),
+    ).toEqual(rows.sort());
+  });
+});

@@ -6,7 +6,16 @@
  */
 import { and, asc, eq, sql } from "drizzle-orm";
 import { type FlashcardView, flashcardColumns } from "../../db/projections";
-import { flashcards, generationErrorLogs, generations, reviewLogs, studySessions, users } from "../../db/schema";
+import {
+  decks,
+  flashcards,
+  generationErrorLogs,
+  generations,
+  reviewLogs,
+  studySessions,
+  tags,
+  users,
+} from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
 import type { AuthedDeps } from "../../lib/deps";
 import { toIso } from "../../lib/time";
@@ -29,17 +38,36 @@ export const ACCOUNT_FORMAT_VERSION = 1;
 
 type CardKey = { createdAt: number; id: string };
 
+/** A card with its deck path (`A::B`, Anki's notation) and its tag names (space-separated, by key). */
+type ExportedCard = FlashcardView & { deckPath: string | null; tagNames: string | null };
+
+/**
+ * (Outer columns are written qualified: drizzle renders `${column}` unqualified in a select, which
+ * inside these subqueries would bind to the inner tables.)
+ * The card's deck path from the closure table (`deck_tree_descendant_idx`, root first) and its tags
+ * (`flashcard_tags` primary key): two indexed lookups per card inside the page's one query.
+ */
+const exportedCardColumns = {
+  ...flashcardColumns,
+  deckPath: sql<string | null>`(SELECT group_concat(name, '::') FROM (
+    SELECT d.name FROM deck_tree AS dt JOIN decks AS d ON d.id = dt.ancestor_id
+    WHERE dt.descendant_id = "flashcards"."deck_id" ORDER BY dt.distance DESC))`,
+  tagNames: sql<string | null>`(SELECT group_concat(name, ' ') FROM (
+    SELECT t.name FROM flashcard_tags AS ft JOIN tags AS t ON t.id = ft.tag_id
+    WHERE ft.flashcard_id = "flashcards"."id" ORDER BY t.name_key))`,
+};
+
 /** The caller's cards oldest first, a page at a time, on `flashcards_user_created_idx`. */
 function cardPages(
   deps: ExportDeps,
-  encode: PagedSource<FlashcardView, CardKey>["encode"],
-): PagedSource<FlashcardView, CardKey> {
+  encode: PagedSource<ExportedCard, CardKey>["encode"],
+): PagedSource<ExportedCard, CardKey> {
   const { db, auth } = deps;
   return {
     pageSize: CARD_PAGE,
     fetch: (after) =>
       db
-        .select(flashcardColumns)
+        .select(exportedCardColumns)
         .from(flashcards)
         .where(
           and(
@@ -70,7 +98,10 @@ export async function exportAnkiText(deps: ExportDeps, counter?: QueryCounter): 
     "#tags column:4",
     "",
   ].join("\n");
-  return textStream([header, cardPages(deps, (card) => ankiLine([card.front, card.back, "", ""]))], counter);
+  return textStream(
+    [header, cardPages(deps, (card) => ankiLine([card.front, card.back, card.deckPath ?? "", card.tagNames ?? ""]))],
+    counter,
+  );
 }
 
 /** The header of cards.csv. */
@@ -89,8 +120,8 @@ export async function exportCardsCsv(deps: ExportDeps, counter?: QueryCounter): 
         csvLine([
           card.front,
           card.back,
-          "",
-          "",
+          card.deckPath ?? "",
+          card.tagNames ?? "",
           card.source,
           toIso(card.createdAt),
           toIso(card.due),
@@ -125,16 +156,44 @@ function keysetPages<Row extends Record<string, unknown>>(options: {
  */
 export async function exportAccount(deps: ExportDeps, counter?: QueryCounter): Promise<ReadableStream<Uint8Array>> {
   const { db, auth } = deps;
-  const [userRows] = await authedBatch(db, auth, deps.now, [
+  // Decks (at most 2,000) and tags come with the session check: small enough for one page each.
+  const [userRows, deckRows, tagRows] = await authedBatch(db, auth, deps.now, [
     db
       .select({ id: users.id, email: users.email, createdAt: users.createdAt })
       .from(users)
       .where(eq(users.id, auth.userId)),
+    db
+      .select({
+        id: decks.id,
+        parentId: decks.parentId,
+        name: decks.name,
+        description: decks.description,
+        createdAt: decks.createdAt,
+        path: sql<string>`(SELECT group_concat(name, '::') FROM (
+          SELECT a.name FROM deck_tree AS dt JOIN decks AS a ON a.id = dt.ancestor_id
+          WHERE dt.descendant_id = "decks"."id" ORDER BY dt.distance DESC))`,
+      })
+      .from(decks)
+      .where(eq(decks.userId, auth.userId)),
+    db.select({ name: tags.name }).from(tags).where(eq(tags.userId, auth.userId)).orderBy(asc(tags.nameKey)),
   ]);
+  // Parents before children (by path), so an importer can create them in order.
+  const deckList = deckRows
+    .map((deck) => ({
+      id: deck.id,
+      parent_id: deck.parentId,
+      name: deck.name,
+      path: deck.path,
+      description: deck.description,
+      created_at: toIso(deck.createdAt),
+    }))
+    .sort((a, b) => a.path.split("::").length - b.path.split("::").length || a.path.localeCompare(b.path));
   const user = userRows[0];
   const head = `{"format":"flashcards-api.account","format_version":${ACCOUNT_FORMAT_VERSION},"exported_at":${JSON.stringify(
     toIso(deps.now),
-  )},"user":${JSON.stringify({ id: user?.id, email: user?.email, created_at: toIso(user?.createdAt ?? deps.now) })},"settings":null,"decks":[],"tags":[],"cards":[`;
+  )},"user":${JSON.stringify({ id: user?.id, email: user?.email, created_at: toIso(user?.createdAt ?? deps.now) })},"settings":null,"decks":${JSON.stringify(deckList)},"tags":${JSON.stringify(
+    tagRows.map((tag) => ({ name: tag.name })),
+  )},"cards":[`;
 
   const generationSource = keysetPages({
     pageSize: CARD_PAGE,
@@ -221,7 +280,16 @@ export async function exportAccount(deps: ExportDeps, counter?: QueryCounter): P
 
   const parts: StreamPart[] = [
     head,
-    cardPages(deps, (card, first) => (first ? "" : ",") + JSON.stringify(toFlashcardJson(card))),
+    cardPages(
+      deps,
+      (card, first) =>
+        (first ? "" : ",") +
+        JSON.stringify({
+          ...toFlashcardJson(card),
+          deck_path: card.deckPath,
+          tags: card.tagNames ? card.tagNames.split(" ") : [],
+        }),
+    ),
     `],"generations":[`,
     generationSource,
     `],"generation_error_logs":[`,

@@ -1,0 +1,166 @@
+/**
+ * The export benchmark (issue #16): CPU and peak memory of streaming a 100,000-card account (with its
+ * review history) out of `GET /exports/account.json` and `GET /exports/cards.csv`, under `wrangler
+ * dev` on the production bundle. Run with `npm run bench:export` (minutes: it seeds 100,000 cards);
+ * `CARDS=10000 npm run bench:export` for a quick look. Writes bench/.state/export/report.json.
+ *
+ * CPU is the workerd runtime process's user+system time across the request (the worker's own cost plus
+ * the runtime's, including local D1); memory is that process's resident set sampled every 20 ms, its
+ * peak minus the idle level before the request. Workers allow 128 MB per isolate: the stream keeps one
+ * page (1,000 cards or 5,000 review logs) in memory, so the peak should not grow with the account.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { buildProduction } from "./lib/artifacts.mjs";
+import {
+  CLK_TCK,
+  cpuTicks,
+  killAllGroupsNow,
+  ROOT,
+  runWrangler,
+  sleep,
+  startWranglerDev,
+  stopAllGroups,
+  workerdProcesses,
+} from "./lib/proc.mjs";
+import { generateCollection, seedStatements } from "./lib/seed.mjs";
+
+const STATE = join(ROOT, "bench", ".state", "export");
+const CARDS = Number(process.env.CARDS ?? 100_000);
+const EXPORTS = ["/api/v1/exports/account.json", "/api/v1/exports/cards.csv", "/api/v1/exports/anki.txt"];
+
+/** Resident set size of a process in KiB (VmRSS), or null when it is gone. */
+function rssKiB(pid) {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+async function call(server, method, path, { token, body, headers = {} } = {}) {
+  const res = await fetch(server.url + path, {
+    method,
+    headers: {
+      ...headers,
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body ? { "content-type": "application/json" } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${server.name} ${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/** Streams one export to nowhere, measuring bytes, wall time, runtime CPU and peak RSS. */
+async function measureExport(app, runtimePid, token, path) {
+  const idle = rssKiB(runtimePid);
+  let peak = idle;
+  const sampler = setInterval(() => {
+    const now = rssKiB(runtimePid);
+    if (now !== null && now > peak) peak = now;
+  }, 20);
+  const cpuBefore = cpuTicks(runtimePid);
+  const started = performance.now();
+  const res = await fetch(app.url + path, { headers: { authorization: `Bearer ${token}` } });
+  let bytes = 0;
+  for await (const chunk of res.body) bytes += chunk.byteLength;
+  const wallMs = performance.now() - started;
+  await sleep(50);
+  clearInterval(sampler);
+  const cpuMs = ((cpuTicks(runtimePid) - cpuBefore) * 1000) / CLK_TCK;
+  return {
+    path,
+    status: res.status,
+    bytes,
+    wallMs: Math.round(wallMs),
+    cpuMs: Math.round(cpuMs),
+    idleRssKiB: idle,
+    peakRssKiB: peak,
+    peakAboveIdleKiB: peak - idle,
+  };
+}
+
+async function main() {
+  rmSync(STATE, { recursive: true, force: true });
+  for (const dir of ["d1", "dist", "baseline-dist", "logs"]) mkdirSync(join(STATE, dir), { recursive: true });
+  const persist = join(STATE, "d1");
+  await Promise.all([
+    buildProduction(join(STATE, "dist")),
+    runWrangler([
+      "deploy",
+      "--dry-run",
+      "-c",
+      "bench/baseline/wrangler.toml",
+      "--minify",
+      "--outdir",
+      join(STATE, "baseline-dist"),
+    ]),
+    runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist]),
+  ]);
+  const secret = randomBytes(32).toString("hex");
+  const vars = ["--var", `JWT_SECRET:${secret}`, "--var", "ACCESS_TOKEN_TTL_SECONDS:3600"];
+  const [app, baseline] = await Promise.all([
+    startWranglerDev({
+      name: "app",
+      args: ["-c", "wrangler.toml", join(STATE, "dist", "index.js"), "--no-bundle", "--persist-to", persist, ...vars],
+      logFile: join(STATE, "logs", "app.log"),
+      healthPath: "/api/v1/health",
+    }),
+    startWranglerDev({
+      name: "baseline",
+      args: [
+        "-c",
+        "bench/baseline/wrangler.toml",
+        join(STATE, "baseline-dist", "worker.js"),
+        "--no-bundle",
+        "--persist-to",
+        persist,
+        ...vars,
+      ],
+      logFile: join(STATE, "logs", "baseline.log"),
+      healthPath: "/health",
+    }),
+  ]);
+
+  const registered = await call(app, "POST", "/api/v1/auth/register", {
+    body: { email: `bench-export-${Date.now()}@example.com`, password: "benchmark password 0123" },
+  });
+  const user = { id: registered.user.id, token: registered.access_token };
+  console.log(`seeding ${CARDS} cards and their review history…`);
+  const pending = [];
+  const flush = async () => {
+    const statements = pending.splice(0);
+    if (statements.length > 0)
+      await call(baseline, "POST", "/__bench/seed", { body: { statements }, headers: { "x-bench-secret": secret } });
+  };
+  for (const statement of seedStatements(generateCollection(user.id, CARDS, Date.now(), 16), () => {})) {
+    pending.push(statement);
+    if (pending.length === 40) await flush();
+  }
+  await flush();
+  const counts = await call(baseline, "GET", `/__bench/counts?user=${user.id}`, {
+    headers: { "x-bench-secret": secret },
+  });
+
+  const { runtime } = workerdProcesses(app);
+  const results = [];
+  for (const path of EXPORTS) {
+    await measureExport(app, runtime, user.token, path); // warm-up (isolate, code, page cache)
+    results.push(await measureExport(app, runtime, user.token, path));
+  }
+  const report = { cards: counts.cards, reviewLogs: counts.logs, exports: results };
+  writeFileSync(join(STATE, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
+  console.table(results.map((r) => ({ ...r, MB: (r.bytes / 1e6).toFixed(1) })));
+  await stopAllGroups();
+}
+
+process.on("exit", killAllGroupsNow);
+main().catch(async (error) => {
+  console.error(error);
+  await stopAllGroups();
+  process.exit(1);
+});
