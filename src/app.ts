@@ -23,10 +23,12 @@ import {
   serviceUnavailable,
 } from "./lib/errors";
 import { problemResponse } from "./lib/problem";
+import { registerRouteScopes } from "./lib/scopes";
 import { limitBody } from "./middleware/body-limit";
 import { d1Session } from "./middleware/d1-session";
 import { privateCache } from "./middleware/private-cache";
 import { requestLog } from "./middleware/request-log";
+import { allRouteDocs } from "./routes/all-docs";
 import { authRoutes } from "./routes/auth/auth.routes";
 import { deckRoutes } from "./routes/decks/decks.routes";
 import { docsAssetRoutes, docsRoutes } from "./routes/docs/docs.routes";
@@ -38,9 +40,11 @@ import { healthRoutes } from "./routes/health/health.routes";
 import { importRoutes } from "./routes/imports/imports.routes";
 import { openApiRoutes } from "./routes/openapi/openapi.routes";
 import { reviewRoutes } from "./routes/reviews/reviews.routes";
+import { accountSecurityRoutes } from "./routes/sessions/sessions.routes";
 import { settingsRoutes } from "./routes/settings/settings.routes";
 import { statsRoutes, studyRoutes } from "./routes/study/study.routes";
 import { studySessionRoutes } from "./routes/study-sessions/study-sessions.routes";
+import { tokenRoutes } from "./routes/tokens/tokens.routes";
 
 /** Maps anything thrown to the ApiError the client sees. Unexpected errors become a generic 500. */
 function toApiError(error: unknown, c: Context<AppEnv>): ApiError {
@@ -58,6 +62,8 @@ function toApiError(error: unknown, c: Context<AppEnv>): ApiError {
 /** Builds the worker's Hono app. */
 export function createApp() {
   const app = new Hono<AppEnv>();
+  // Personal access token scopes come from the route declarations (requireAuth looks them up).
+  registerRouteScopes(allRouteDocs);
 
   app.use(requestId());
   app.use(async (c, next) => {
@@ -92,6 +98,8 @@ export function createApp() {
     .route("/api/v1/docs", docsRoutes)
     .route("/docs", docsAssetRoutes)
     .route("/api/v1/auth", authRoutes)
+    .route("/api/v1/auth/tokens", tokenRoutes)
+    .route("/api/v1/auth", accountSecurityRoutes)
     .route("/api/v1/flashcards", flashcardRoutes)
     .route("/api/v1/flashcards", reviewRoutes)
     .route("/api/v1/decks", deckRoutes)

@@ -185,6 +185,80 @@ const WRITES: WriteOp[] = [
     },
   },
   {
+    name: "create a personal access token",
+    ok: 201,
+    arrange: async (user) => ({
+      method: "POST",
+      path: "/api/v1/auth/tokens",
+      token: user.accessToken,
+      body: { name: "ci", scopes: ["cards:read"], expires_in_days: 30 },
+    }),
+  },
+  {
+    name: "write with a personal access token",
+    ok: 201,
+    arrange: async (user) => {
+      const res = await api("POST", "/api/v1/auth/tokens", {
+        token: user.accessToken,
+        body: { name: "writer", scopes: ["cards:write"] },
+      });
+      // Warm: the isolate resolves the token and records its use (after the response, best effort),
+      // so the write itself is the one gated round trip.
+      await api("GET", "/api/v1/auth/me", { token: res.body.token });
+      return {
+        method: "POST",
+        path: "/api/v1/flashcards",
+        token: res.body.token,
+        body: { flashcards: [{ front: "Q", back: "A", source: "manual" }] },
+      };
+    },
+  },
+  {
+    name: "delete a personal access token",
+    ok: 204,
+    arrange: async (user) => {
+      const res = await api("POST", "/api/v1/auth/tokens", {
+        token: user.accessToken,
+        body: { name: "doomed", scopes: ["study"] },
+      });
+      return { method: "DELETE", path: `/api/v1/auth/tokens/${res.body.id}`, token: user.accessToken };
+    },
+  },
+  {
+    name: "change the password",
+    ok: 204,
+    arrange: async (user) => {
+      await api("POST", "/api/v1/auth/tokens", { token: user.accessToken, body: { name: "t", scopes: ["study"] } });
+      return {
+        method: "POST",
+        path: "/api/v1/auth/password",
+        token: user.accessToken,
+        body: { current_password: user.password, new_password: "a fresh passphrase 2026" },
+      };
+    },
+  },
+  {
+    name: "end another session",
+    ok: 204,
+    arrange: async (user) => {
+      await api("POST", "/api/v1/auth/login", {
+        body: { email: user.email, password: user.password },
+        headers: { "cf-connecting-ip": freshIp() },
+      });
+      const list = await api("GET", "/api/v1/auth/sessions", { token: user.accessToken });
+      const other = list.body.data.find((session: { current: boolean }) => !session.current);
+      return { method: "DELETE", path: `/api/v1/auth/sessions/${other.id}`, token: user.accessToken };
+    },
+  },
+  {
+    name: "log out everywhere",
+    ok: 204,
+    arrange: async (user) => {
+      await api("POST", "/api/v1/auth/tokens", { token: user.accessToken, body: { name: "t", scopes: ["study"] } });
+      return { method: "POST", path: "/api/v1/auth/logout-all", token: user.accessToken };
+    },
+  },
+  {
     name: "account deletion",
     ok: 204,
     arrange: async (user) => {
@@ -248,6 +322,27 @@ describe("a transient D1 failure on any round trip of any write", () => {
       expect((await send(call)).res.status).toBe(201);
       expect(await count("SELECT count(*) AS n FROM users WHERE email = ?", email)).toBe(1);
     }
+  });
+});
+
+describe("personal access tokens", () => {
+  it("a transient failure of a cold token's lookup answers 503; a failed last-use write does not fail the request", async () => {
+    const user = await registerUser("fault-pat");
+    const created = await api("POST", "/api/v1/auth/tokens", {
+      token: user.accessToken,
+      body: { name: "cold", scopes: ["cards:read"] },
+    });
+    const call: Call = { method: "GET", path: "/api/v1/flashcards", token: created.body.token };
+    for (const message of TRANSIENT_D1_ERRORS) {
+      const { res } = await send(call, {
+        failOn: tripMatches(/from "personal_access_tokens" where "personal_access_tokens"."token_hash"/i),
+        message,
+      });
+      expectUnavailable(res);
+    }
+    const touched = await send(call, { failOn: tripMatches(/^update "personal_access_tokens"/i) });
+    expect(touched.res.status).toBe(200);
+    expect(touched.faulty.failed).toHaveLength(1);
   });
 });
 

@@ -18,7 +18,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import fc from "fast-check";
 import { Jwt } from "hono/utils/jwt";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
 import { allRouteDocs } from "../src/routes/all-docs";
 import { api, expectProblem, freshIp, type TestUser } from "./helpers/api";
@@ -213,6 +213,11 @@ const serverErrors: string[] = [];
 /** The real per-caller limiter, put back after the run. */
 const realUserRateLimiter = env.USER_RATE_LIMITER;
 
+// A fuzzed request may log mallory out everywhere or end her session: every test starts with one.
+beforeEach(async () => {
+  if (mallory) await reopenMalloryIfEnded();
+});
+
 beforeAll(async () => {
   // Fuzzing sends thousands of requests per user in a minute: the per-caller limit (600/min, tested in
   // test/hardening.test.ts) would answer most of them 429 and hide the handlers from the fuzzer.
@@ -338,7 +343,7 @@ const bodyOf = (fields: Record<string, fc.Arbitrary<unknown>>, requiredKeys: str
   );
 
 /** Ids: the fuzzing user's own, the victims', random UUIDs and malformed ones. */
-type IdKind = "card" | "generation" | "errorLog" | "studySession" | "deck" | "import" | "any";
+type IdKind = "card" | "generation" | "errorLog" | "studySession" | "deck" | "import" | "session" | "any";
 const idsOf = (user: Seeded, kind: IdKind) =>
   kind === "card"
     ? user.cardIds
@@ -352,16 +357,18 @@ const idsOf = (user: Seeded, kind: IdKind) =>
             ? user.deckIds
             : kind === "import"
               ? user.importIds
-              : [
-                  user.id,
-                  ...user.cardIds,
-                  ...user.generationIds,
-                  ...user.errorLogIds,
-                  ...user.studySessionIds,
-                  ...user.reviewIds,
-                  ...user.deckIds,
-                  ...user.importIds,
-                ];
+              : kind === "session"
+                ? [user.sessionId]
+                : [
+                    user.id,
+                    ...user.cardIds,
+                    ...user.generationIds,
+                    ...user.errorLogIds,
+                    ...user.studySessionIds,
+                    ...user.reviewIds,
+                    ...user.deckIds,
+                    ...user.importIds,
+                  ];
 
 /** Ids of one kind: the fuzzing user's own (so handlers run), the victims' (so ownership is tested), unknown and malformed. */
 const ids = (kind: IdKind = "any") => {
@@ -503,6 +510,14 @@ const bodies = (): Record<string, fc.Arbitrary<unknown>> => ({
   "POST /api/v1/auth/refresh": bodyOf({ refresh_token: mostly(base64url43) }, ["refresh_token"]),
   "POST /api/v1/auth/logout": bodyOf({ refresh_token: mostly(base64url43) }, ["refresh_token"]),
   "DELETE /api/v1/auth/me": bodyOf({ password }, ["password"]),
+  "POST /api/v1/auth/tokens": bodyOf(
+    {
+      name: mostly(text(60)),
+      scopes: mostly(fc.subarray(["cards:read", "cards:write", "study", "generate"], { minLength: 1 })),
+      expires_in_days: mostly(fc.option(fc.integer({ min: -2, max: 400 }), { nil: null })),
+    },
+    ["name", "scopes"],
+  ),
   "POST /api/v1/flashcards": bulkBody(),
   "PATCH /api/v1/flashcards/:id": fc.oneof(
     { weight: 2, arbitrary: fc.record({ front: text(60), back: text(120) }, { requiredKeys: [] }) },
@@ -852,7 +867,22 @@ const idKindOf = (path: string): IdKind =>
             ? "deck"
             : path.startsWith("/api/v1/imports")
               ? "import"
-              : "any";
+              : path.startsWith("/api/v1/auth/sessions")
+                ? "session"
+                : "any";
+
+/** Logs mallory in again when a fuzzed request ended her session (logout-all, DELETE /auth/sessions/:id). */
+async function reopenMalloryIfEnded(): Promise<void> {
+  if ((await api("GET", "/api/v1/auth/me", { token: mallory.accessToken })).status !== 401) return;
+  const res = await api("POST", "/api/v1/auth/login", {
+    body: { email: mallory.email, password: mallory.password },
+    headers: { "cf-connecting-ip": freshIp() },
+  });
+  expect(res.status, res.text).toBe(200);
+  mallory.accessToken = res.body.access_token;
+  mallory.refreshToken = res.body.refresh_token;
+  mallory.sessionId = (Jwt.decode(res.body.access_token).payload as { sid: string }).sid;
+}
 
 /** One fuzz request for a route: hostile path ids, query, headers and body; mostly authenticated as mallory. */
 function requestFor(route: Route, authorizations: string[]): fc.Arbitrary<FuzzRequest> {
@@ -922,6 +952,9 @@ describe("fuzzing every registered route", () => {
         }),
         FC(RUNS_PER_ROUTE),
       );
+      // Logging out everywhere or ending its own session is a success the fuzzer may well reach:
+      // open mallory a new session for the tests that follow.
+      await reopenMalloryIfEnded();
     },
     TEST_TIMEOUT,
   );
@@ -1120,6 +1153,8 @@ describe("fuzzing every registered route", () => {
         "DELETE /api/v1/auth/me": { password: alice.password },
         "POST /api/v1/decks": { name: "planted", parent_id: alice.deckIds[0] },
         "PATCH /api/v1/decks/:id": { name: "hacked" },
+        "POST /api/v1/auth/tokens": { name: "stolen", scopes: ["cards:read"] },
+        "POST /api/v1/auth/password": { current_password: alice.password, new_password: "taken over 123456" },
       };
       const idFor = (path: string) =>
         path.startsWith("/api/v1/generations")
@@ -1132,7 +1167,9 @@ describe("fuzzing every registered route", () => {
                 ? alice.deckIds[0]
                 : path.startsWith("/api/v1/imports")
                   ? alice.importIds[0]
-                  : alice.cardIds[0];
+                  : path.startsWith("/api/v1/auth/sessions")
+                    ? alice.sessionId
+                    : alice.cardIds[0];
       for (const route of authenticated) {
         for (const [name, authorization] of Object.entries(authorizations)) {
           const body = validBodies[routeKey(route)];
@@ -1285,7 +1322,14 @@ describe("after the run", () => {
 
   it("reached every handler: each route answered a 4xx and, unless success needs a secret, a 2xx", () => {
     // Success on these needs a password or refresh token the fuzzer must not have.
-    const needsSecret = new Set(["POST /api/v1/auth/login", "POST /api/v1/auth/refresh", "DELETE /api/v1/auth/me"]);
+    // (Or an id the fuzzer cannot know: its own token ids; tested in access-tokens.test.ts.)
+    const needsSecret = new Set([
+      "POST /api/v1/auth/login",
+      "POST /api/v1/auth/refresh",
+      "DELETE /api/v1/auth/me",
+      "POST /api/v1/auth/password",
+      "DELETE /api/v1/auth/tokens/:id",
+    ]);
     const summary = Object.fromEntries([...statusesSeen].map(([key, byStatus]) => [key, Object.fromEntries(byStatus)]));
     for (const route of ROUTES) {
       const key = routeKey(route);

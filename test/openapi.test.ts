@@ -12,11 +12,23 @@ describe("GET /api/v1/openapi.json", () => {
     const res = await api("GET", "/api/v1/openapi.json");
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe("3.1.0");
-    expect(res.body.components.securitySchemes.bearerAuth).toEqual({
+    expect(res.body.components.securitySchemes.bearerAuth).toMatchObject({
       type: "http",
       scheme: "bearer",
       bearerFormat: "JWT",
     });
+    expect(res.body.components.securitySchemes.personalAccessToken).toMatchObject({ type: "http", scheme: "bearer" });
+    // Per operation: the scope a token needs, and no token scheme where only a session may act.
+    expect(res.body.paths["/api/v1/flashcards"].get.security).toEqual([
+      { bearerAuth: [] },
+      { personalAccessToken: ["cards:read"] },
+    ]);
+    expect(res.body.paths["/api/v1/generations"].post.security).toEqual([
+      { bearerAuth: [] },
+      { personalAccessToken: ["generate"] },
+    ]);
+    expect(res.body.paths["/api/v1/auth/tokens"].post.security).toEqual([{ bearerAuth: [] }]);
+    expect(res.body.paths["/api/v1/health"].get.security).toEqual([]);
     expect(res.body.components.schemas.Problem.required).toEqual(
       expect.arrayContaining(["type", "title", "status", "detail", "code", "request_id"]),
     );
@@ -306,6 +318,50 @@ describe("real responses match the document", () => {
       await check(operationId, await api("GET", `/api/v1/exports/${path}`, { token }), "success");
       await check(operationId, await api("GET", `/api/v1/exports/${path}`), "error");
     }
+    // Personal access tokens and account security.
+    const pat = await api("POST", "/api/v1/auth/tokens", {
+      token,
+      body: { name: "contract", scopes: ["cards:read"], expires_in_days: null },
+    });
+    await check("createAccessToken", pat, "success");
+    await check("createAccessToken", await api("POST", "/api/v1/auth/tokens", { token, body: { name: "x" } }), "error");
+    await check("listAccessTokens", await api("GET", "/api/v1/auth/tokens", { token }), "success");
+    await check("listAccessTokens", await api("GET", "/api/v1/auth/tokens", { token: pat.body.token }), "error");
+    await check("getMe", await api("GET", "/api/v1/auth/me", { token: pat.body.token }), "success");
+    await check("deleteAccessToken", await api("DELETE", `/api/v1/auth/tokens/${pat.body.id}`, { token }), "success");
+    await check("deleteAccessToken", await api("DELETE", `/api/v1/auth/tokens/${missing}`, { token }), "error");
+    const sessions = await api("GET", "/api/v1/auth/sessions", { token });
+    await check("listSessions", sessions, "success");
+    await check("listSessions", await api("GET", "/api/v1/auth/sessions"), "error");
+    const second = await api("POST", "/api/v1/auth/login", { body: { email, password }, headers: ip() });
+    const secondId = (await api("GET", "/api/v1/auth/sessions", { token })).body.data.find(
+      (s: { current: boolean }) => !s.current,
+    ).id;
+    await check("revokeSession", await api("DELETE", `/api/v1/auth/sessions/${secondId}`, { token }), "success");
+    await check("revokeSession", await api("DELETE", `/api/v1/auth/sessions/${secondId}`, { token }), "error");
+    await check(
+      "changePassword",
+      await api("POST", "/api/v1/auth/password", {
+        token,
+        body: { current_password: "wrong password!", new_password: "a new password 123" },
+        headers: ip(),
+      }),
+      "error",
+    );
+    await check(
+      "changePassword",
+      await api("POST", "/api/v1/auth/password", {
+        token,
+        body: { current_password: password, new_password: password },
+        headers: ip(),
+      }),
+      "success",
+    );
+    await check(
+      "logoutAll",
+      await api("POST", "/api/v1/auth/logout-all", { token: second.body.access_token }),
+      "error",
+    );
 
     await check("deleteFlashcard", await api("DELETE", `/api/v1/flashcards/${cardId}`, { token }), "success");
     await check("deleteFlashcard", await api("DELETE", `/api/v1/flashcards/${cardId}`, { token }), "error");
@@ -319,6 +375,8 @@ describe("real responses match the document", () => {
       await api("DELETE", "/api/v1/auth/me", { token, body: { password }, headers: ip() }),
       "success",
     );
+    const leaving = await registerUser("contract-logout-all");
+    await check("logoutAll", await api("POST", "/api/v1/auth/logout-all", { token: leaving.accessToken }), "success");
     await check(
       "getHealth",
       await api("GET", "/api/v1/health?x=1", { headers: { "content-length": "0" } }).then((r) => r),

@@ -15,6 +15,7 @@ import {
   text,
   uniqueIndex,
 } from "drizzle-orm/sqlite-core";
+import type { TokenScope } from "../lib/scopes";
 
 const timestamp = (name: string) => integer(name, { mode: "number" });
 
@@ -40,8 +41,39 @@ export const sessions = sqliteTable(
     // Absolute end of the session (30 days); rotation does not extend it.
     expiresAt: timestamp("expires_at").notNull(),
     revokedAt: timestamp("revoked_at"),
+    // Shown in GET /auth/sessions: the client that opened it (truncated) and its last rotation.
+    userAgent: text("user_agent"),
+    lastRefreshedAt: timestamp("last_refreshed_at"),
   },
-  (t) => [index("sessions_user_id_idx").on(t.userId)],
+  (t) => [index("sessions_user_id_idx").on(t.userId), index("sessions_expires_idx").on(t.expiresAt)],
+);
+
+/**
+ * Personal access tokens for scripts and integrations: `fcpat_` + 32 random bytes, stored only as
+ * their SHA-256. Deleting the row revokes the token. Scopes are a JSON array of TOKEN_SCOPES.
+ */
+export const personalAccessTokens = sqliteTable(
+  "personal_access_tokens",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    tokenHash: text("token_hash").notNull().unique(),
+    // The token's first characters, shown so a person can tell tokens apart.
+    prefix: text("prefix").notNull(),
+    scopes: text("scopes", { mode: "json" }).$type<TokenScope[]>().notNull(),
+    createdAt: timestamp("created_at").notNull(),
+    // Refreshed at most hourly, after the response: a read does not become a write.
+    lastUsedAt: timestamp("last_used_at"),
+    // NULL: never expires.
+    expiresAt: timestamp("expires_at"),
+  },
+  (t) => [
+    index("personal_access_tokens_user_created_idx").on(t.userId, t.createdAt, t.id),
+    index("personal_access_tokens_expires_idx").on(t.expiresAt).where(sql`${t.expiresAt} IS NOT NULL`),
+  ],
 );
 
 /**
@@ -152,7 +184,11 @@ export const generationAttempts = sqliteTable(
     createdAt: timestamp("created_at").notNull(),
     expiresAt: timestamp("expires_at"),
   },
-  (t) => [index("generation_attempts_user_created_idx").on(t.userId, t.createdAt, t.expiresAt)],
+  (t) => [
+    index("generation_attempts_user_created_idx").on(t.userId, t.createdAt, t.expiresAt),
+    // Pruning (src/db/prune.ts) finds old attempts across users.
+    index("generation_attempts_created_idx").on(t.createdAt),
+  ],
 );
 
 /** One failed generation attempt: no generation row is written for a failure, this is. */
@@ -191,7 +227,11 @@ export const idempotencyKeys = sqliteTable(
     responseBody: text("response_body"),
     createdAt: timestamp("created_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.key] })],
+  (t) => [
+    primaryKey({ columns: [t.userId, t.key] }),
+    // Pruning (src/db/prune.ts) finds keys past their 24 hours across users.
+    index("idempotency_keys_created_idx").on(t.createdAt),
+  ],
 );
 
 /**

@@ -131,6 +131,21 @@ export const forbidden = (detail: string, code = "forbidden") =>
   new ApiError({ status: 403, code, title: "Forbidden", detail });
 
 /**
+ * 403 when a personal access token is used beyond its scopes, or where only a password-authenticated
+ * session may act (tokens, sessions, password, account deletion).
+ */
+export const insufficientScope = (needed: string) =>
+  new ApiError({
+    status: 403,
+    code: "insufficient_scope",
+    title: "Insufficient scope",
+    detail:
+      needed === "session"
+        ? "A personal access token cannot do this; use the access token of a logged-in session."
+        : `This personal access token lacks the '${needed}' scope.`,
+  });
+
+/**
  * 404 for a resource that does not exist or belongs to someone else: the two are indistinguishable
  * on purpose, so ids cannot be probed.
  */

@@ -13,16 +13,17 @@ import { rateLimited } from "../lib/errors";
 const PERIOD_SECONDS = 60;
 
 /**
- * The bucket a caller is counted in. One per user today; a credential that is not the user's session
- * (e.g. a personal access token) should get a bucket of its own by returning its id here.
+ * The bucket a caller is counted in: one per user for their sessions, one per personal access token
+ * (a runaway script exhausts its own token's budget, not the person's).
  */
-export const callerRateLimitKey = (auth: Pick<AuthContext, "userId">) => `user:${auth.userId}`;
+export const callerRateLimitKey = (auth: AuthContext) =>
+  auth.kind === "token" ? `token:${auth.tokenId}` : `user:${auth.userId}`;
 
 /**
  * Counts one request of the authenticated caller.
  * @throws ApiError 429 `rate_limited` with `Retry-After` beyond the limit.
  */
-export async function limitCaller(c: Context<AppEnv>, auth: Pick<AuthContext, "userId">): Promise<void> {
+export async function limitCaller(c: Context<AppEnv>, auth: AuthContext): Promise<void> {
   const { success } = await c.env.USER_RATE_LIMITER.limit({ key: callerRateLimitKey(auth) });
   if (!success) throw rateLimited(PERIOD_SECONDS, "Too many requests from this account; retry in a minute.");
 }

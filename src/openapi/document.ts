@@ -5,6 +5,7 @@
 import * as z from "zod";
 import { version } from "../../package.json";
 import { problemDocumentSchema } from "../lib/problem";
+import { declaredScope } from "../lib/scopes";
 import type { RouteDoc } from "./route-doc";
 
 type JsonSchema = Record<string, unknown>;
@@ -12,7 +13,7 @@ type JsonSchema = Record<string, unknown>;
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: "Invalid input: `errors` names each invalid field and rule (`validation_failed`), malformed JSON (`malformed_json`), a bad cursor (`invalid_cursor`) or a malformed `X-D1-Bookmark` (`invalid_bookmark`).",
   401: "Missing, invalid or expired credentials, or an ended session.",
-  403: "The re-entered password is wrong.",
+  403: "The re-entered password is wrong (`invalid_password`), or a personal access token lacks the scope or may not do this at all (`insufficient_scope`).",
   404: "Not found, or not yours (the two are indistinguishable).",
   409: "Conflict with the current state.",
   413: "Request body over the size limit.",
@@ -27,7 +28,8 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 
 const TAG_DESCRIPTIONS: Record<string, string> = {
   health: "Liveness and this contract.",
-  accounts: "Registration, login, rotating refresh tokens, logout, account deletion.",
+  accounts:
+    "Registration, login, rotating refresh tokens, logout, sessions, password change, personal access tokens, account deletion.",
   flashcards: "Create (by hand or from AI proposals), list, search, edit and delete cards.",
   generations: "AI flashcard proposals from pasted text, and the record of failures.",
   study: "FSRS reviews, the study queue, study sessions and statistics.",
@@ -103,9 +105,11 @@ export function buildOpenApiDocument(docs: RouteDoc[], publicUrl = "http://local
     if (hasInput) statuses.add(400);
     if (auth) {
       statuses.add(401);
+      statuses.add(403); // insufficient_scope: a personal access token beyond its scopes
       // The per-caller rate limit (USER_RATE_LIMITER) applies to every authenticated route.
       statuses.add(429);
     }
+    const scope = auth ? declaredScope(doc) : null;
     if (doc.body || doc.rawBodies) {
       statuses.add(413);
       statuses.add(415);
@@ -150,7 +154,11 @@ export function buildOpenApiDocument(docs: RouteDoc[], publicUrl = "http://local
       summary: doc.summary,
       ...(doc.description ? { description: doc.description } : {}),
       tags: [doc.tag],
-      security: auth ? [{ bearerAuth: [] }] : [],
+      security: !auth
+        ? []
+        : scope === "session"
+          ? [{ bearerAuth: [] }]
+          : [{ bearerAuth: [] }, { personalAccessToken: scope === "any" ? [] : [scope] }],
       parameters: [
         BOOKMARK_PARAMETER,
         ...parameters(convert, doc.params, "path"),
@@ -211,7 +219,21 @@ export function buildOpenApiDocument(docs: RouteDoc[], publicUrl = "http://local
           schema: { type: "string" },
         },
       },
-      securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
+      securitySchemes: {
+        bearerAuth: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "JWT",
+          description: "The access token of a logged-in session (15 minutes; refresh with the refresh token).",
+        },
+        personalAccessToken: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "fcpat_…",
+          description:
+            "A personal access token (`POST /auth/tokens`). An operation lists the scope it needs (`cards:read`, `cards:write`, `study`, `generate`); operations without this scheme refuse tokens (403 `insufficient_scope`).",
+        },
+      },
     },
   };
 }

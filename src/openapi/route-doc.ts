@@ -3,6 +3,7 @@
  * routes, using the very zod schemas its validators use; src/openapi/document.ts assembles them.
  */
 import type * as z from "zod";
+import type { RouteScope } from "../lib/scopes";
 
 export type HttpMethod = "get" | "post" | "patch" | "delete";
 
@@ -16,6 +17,11 @@ export type RouteDoc = {
   tag: string;
   /** Bearer token required (default true). */
   auth?: boolean;
+  /**
+   * What a personal access token needs here (src/lib/scopes.ts): a scope, `any` valid token, or
+   * `session` (tokens refused). Default: `cards:read` for GET, `cards:write` otherwise.
+   */
+  scope?: RouteScope;
   params?: z.ZodObject;
   query?: z.ZodObject;
   headers?: z.ZodObject;

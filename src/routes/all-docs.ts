@@ -14,9 +14,11 @@ import { generationDocs } from "./generations/generations.routes";
 import { healthDocs } from "./health/health.routes";
 import { importDocs } from "./imports/imports.routes";
 import { reviewDocs } from "./reviews/reviews.routes";
+import { accountSecurityDocs } from "./sessions/sessions.routes";
 import { settingsDocs } from "./settings/settings.routes";
 import { studyDocs } from "./study/study.routes";
 import { studySessionDocs } from "./study-sessions/study-sessions.routes";
+import { tokenDocs } from "./tokens/tokens.routes";
 
 const openApiDocumentSchema = z.looseObject({
   openapi: z.literal("3.1.0"),
@@ -40,6 +42,8 @@ export const allRouteDocs: RouteDoc[] = [
   openApiDoc,
   ...docsDocs,
   ...authDocs,
+  ...accountSecurityDocs,
+  ...tokenDocs,
   ...flashcardDocs,
   ...reviewDocs,
   ...deckDocs,

@@ -129,6 +129,7 @@ const OWNED_ROWS: Record<string, string> = {
   generations: "SELECT * FROM generations WHERE user_id = ?1 ORDER BY id",
   generation_error_logs: "SELECT * FROM generation_error_logs WHERE user_id = ?1 ORDER BY id",
   idempotency_keys: "SELECT * FROM idempotency_keys WHERE user_id = ?1 ORDER BY key",
+  personal_access_tokens: "SELECT * FROM personal_access_tokens WHERE user_id = ?1 ORDER BY id",
   review_logs: "SELECT * FROM review_logs WHERE user_id = ?1 ORDER BY id",
   study_sessions: "SELECT * FROM study_sessions WHERE user_id = ?1 ORDER BY id",
 };

@@ -35,11 +35,17 @@ const toPublicUser = (user: { id: string; email: string; createdAt: number }): P
   created_at: toIso(user.createdAt),
 });
 
+/** What a session keeps of the client's User-Agent (shown in GET /auth/sessions): at most 256 characters. */
+const sessionUserAgent = (userAgent: string | undefined) => userAgent?.trim().slice(0, 256) || null;
+
+/** Who is opening a session: the client network (throttling) and its User-Agent (the session list). */
+export type ClientInfo = { address?: string; userAgent?: string };
+
 /**
  * Prepares a new session for a user: the rows to insert and the tokens to hand out.
  * The caller runs the statements in its own batch.
  */
-async function prepareSession(deps: PublicDeps, userId: string) {
+async function prepareSession(deps: PublicDeps, userId: string, userAgent?: string) {
   const sessionId = crypto.randomUUID();
   const refreshToken = newRefreshToken();
   const [tokenHash, accessToken] = await Promise.all([
@@ -50,9 +56,13 @@ async function prepareSession(deps: PublicDeps, userId: string) {
     ),
   ]);
   const statements = [
-    deps.db
-      .insert(sessions)
-      .values({ id: sessionId, userId, createdAt: deps.now, expiresAt: deps.now + deps.config.refreshTokenTtlMs }),
+    deps.db.insert(sessions).values({
+      id: sessionId,
+      userId,
+      createdAt: deps.now,
+      expiresAt: deps.now + deps.config.refreshTokenTtlMs,
+      userAgent: sessionUserAgent(userAgent),
+    }),
     deps.db.insert(refreshTokens).values({ tokenHash, sessionId, createdAt: deps.now }),
   ] as const;
   return { statements, accessToken, refreshToken };
@@ -77,10 +87,14 @@ const networkKeyOf = (address: string | undefined) => sha256Hex(`network:${clien
  * 409 `email_taken` when the email is registered (also under concurrent registrations: the unique
  * index decides).
  */
-export async function registerUser(deps: PublicDeps, input: RegisterInput): Promise<TokenPair> {
+export async function registerUser(
+  deps: PublicDeps,
+  input: RegisterInput,
+  client: ClientInfo = {},
+): Promise<TokenPair> {
   const userId = crypto.randomUUID();
   const passwordHash = await hashPassword(input.password);
-  const session = await prepareSession(deps, userId);
+  const session = await prepareSession(deps, userId, client.userAgent);
   try {
     await deps.db.batch([
       commonPasswordGate(deps.db, input.password),
@@ -118,11 +132,7 @@ export async function registerUser(deps: PublicDeps, input: RegisterInput): Prom
  * @throws ApiError 429 `login_throttled` (with `Retry-After`) during the account's back-off;
  * 401 `invalid_credentials`.
  */
-export async function loginUser(
-  deps: PublicDeps,
-  input: LoginInput,
-  client: { address?: string } = {},
-): Promise<TokenPair> {
+export async function loginUser(deps: PublicDeps, input: LoginInput, client: ClientInfo = {}): Promise<TokenPair> {
   const [accountKey, networkKey] = await Promise.all([accountKeyOf(input.email), networkKeyOf(client.address)]);
   const throttle = { accountKey, networkKey, now: deps.now };
   const [counted, [state], [user]] = await deps.db.batch([
@@ -139,7 +149,7 @@ export async function loginUser(
   }
   const isValid = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
   if (!user || !isValid) throw invalidCredentials();
-  const session = await prepareSession(deps, user.id);
+  const session = await prepareSession(deps, user.id, client.userAgent);
   await deps.db.batch([...session.statements, ...recordLoginSuccess(deps.db, throttle)]);
   return tokenPair(deps, toPublicUser(user), session.accessToken, session.refreshToken);
 }
@@ -239,6 +249,16 @@ export async function refreshSession(deps: PublicDeps, refreshToken: string): Pr
       .update(refreshTokens)
       .set({ usedAt: deps.now })
       .where(and(eq(refreshTokens.tokenHash, oldHash), isNull(refreshTokens.usedAt))),
+    // Shown in GET /auth/sessions; the WHERE keeps a losing concurrent refresh from touching it.
+    deps.db
+      .update(sessions)
+      .set({ lastRefreshedAt: deps.now })
+      .where(
+        and(
+          eq(sessions.id, found.sessionId),
+          sql`EXISTS (SELECT 1 FROM ${refreshTokens} WHERE ${refreshTokens.tokenHash} = ${newHash})`,
+        ),
+      ),
   ]);
   if (inserted.meta.changes !== 1) {
     // A concurrent refresh rotated it first: answer with its pair (read its instant), or count reuse.

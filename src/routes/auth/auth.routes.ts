@@ -27,10 +27,11 @@ import {
 
 export const authRoutes = new Hono<AppEnv>()
   .post("/register", rateLimit("register"), jsonBody(registerSchema), async (c) => {
-    return c.json(await registerUser(publicDeps(c), c.req.valid("json")), 201);
+    const client = { address: c.req.header("cf-connecting-ip"), userAgent: c.req.header("user-agent") };
+    return c.json(await registerUser(publicDeps(c), c.req.valid("json"), client), 201);
   })
   .post("/login", rateLimit("login"), jsonBody(loginSchema), async (c) => {
-    const client = { address: c.req.header("cf-connecting-ip") };
+    const client = { address: c.req.header("cf-connecting-ip"), userAgent: c.req.header("user-agent") };
     return c.json(await loginUser(publicDeps(c), c.req.valid("json"), client), 200);
   })
   .post("/refresh", rateLimit("refresh"), jsonBody(refreshTokenSchema), async (c) => {
@@ -103,6 +104,7 @@ export const authDocs: RouteDoc[] = [
     operationId: "getMe",
     summary: "The caller's account",
     tag: "accounts",
+    scope: "any",
     success: { status: 200, description: "The account.", schema: publicUserSchema },
   },
   {
@@ -111,6 +113,7 @@ export const authDocs: RouteDoc[] = [
     operationId: "deleteMe",
     summary: "Delete the account and everything it owns",
     tag: "accounts",
+    scope: "session",
     body: deleteAccountSchema,
     success: { status: 204, description: "Deleted; the caller's tokens answer 401 from now on." },
     errors: [403, 429],

@@ -54,6 +54,7 @@ export const generationDocs: RouteDoc[] = [
     method: "post",
     path: "/api/v1/generations",
     operationId: "createGeneration",
+    scope: "generate",
     summary: "Generate flashcard proposals from 1,000–10,000 characters of text",
     description:
       "Proposals are not saved: accept them through `POST /flashcards` with the generation's id. `count` trims the proposals (1–50), `language` asks for cards in a BCP 47 language (`auto`: the text's). Each proposal's `duplicate_of` names a card already in the caller's collection with the same front (case, spacing and punctuation aside), or is null. Send `Idempotency-Key` to retry safely: its request hash covers the text and the options.",

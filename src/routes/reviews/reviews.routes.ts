@@ -33,6 +33,7 @@ export const reviewDocs: RouteDoc[] = [
     method: "post",
     path: "/api/v1/flashcards/:id/reviews",
     operationId: "reviewFlashcard",
+    scope: "study",
     summary: "Rate a card (FSRS) and record the review",
     tag: "study",
     params: idParamSchema,

@@ -23,6 +23,7 @@ export const settingsDocs: RouteDoc[] = [
     method: "get",
     path: "/api/v1/settings",
     operationId: "getSettings",
+    scope: "study",
     summary: "The caller's study settings (server defaults for anything never set)",
     tag: "study",
     query: settingsQuerySchema,
@@ -32,6 +33,7 @@ export const settingsDocs: RouteDoc[] = [
     method: "patch",
     path: "/api/v1/settings",
     operationId: "updateSettings",
+    scope: "study",
     summary: "Change study settings: time zone, day start, limits, steps, leeches, personal FSRS weights",
     description:
       "Only the fields sent change. `timezone` is stored as `Intl.DateTimeFormat` resolves it; `fsrs_parameters` must be 17, 19 or 21 numbers inside ts-fsrs's `CLAMP_PARAMETERS` (null restores the defaults).",

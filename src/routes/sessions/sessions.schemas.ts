@@ -1,0 +1,35 @@
+/**
+ * Request and response schemas of the account-security endpoints: sessions, logout everywhere and
+ * password change.
+ */
+import * as z from "zod";
+import { isWellFormed } from "../../lib/text";
+import { PASSWORD_MAX, PASSWORD_MIN } from "../auth/auth.schemas";
+
+export const changePasswordSchema = z.strictObject({
+  current_password: z
+    .string()
+    .min(1, "Is required.")
+    .max(PASSWORD_MAX * 4, "Is too long."),
+  // The same rules as at registration (the email and common-password rules are checked by the handler).
+  new_password: z
+    .string()
+    .min(PASSWORD_MIN, `Must be at least ${PASSWORD_MIN} characters.`)
+    .max(PASSWORD_MAX, `Must be at most ${PASSWORD_MAX} characters.`)
+    .refine(isWellFormed, "Must be valid Unicode (no lone surrogates)."),
+});
+
+export type ChangePasswordInput = z.infer<typeof changePasswordSchema>;
+
+export const sessionSchema = z.object({
+  id: z.uuid(),
+  created_at: z.iso.datetime(),
+  last_refreshed_at: z.iso.datetime().nullable().meta({ description: "The last refresh-token rotation." }),
+  expires_at: z.iso.datetime(),
+  user_agent: z.string().nullable(),
+  current: z.boolean().meta({ description: "True for the session making this request." }),
+});
+
+export const sessionListSchema = z.object({ data: z.array(sessionSchema) });
+
+export type SessionView = z.infer<typeof sessionSchema>;
