@@ -11,11 +11,11 @@ import type { RouteDoc } from "./route-doc";
 type JsonSchema = Record<string, unknown>;
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
-  400: "Invalid input: `errors` names each invalid field and rule (`validation_failed`), malformed JSON (`malformed_json`), a bad cursor (`invalid_cursor`) or a malformed `X-D1-Bookmark` (`invalid_bookmark`).",
+  400: "Invalid input: `errors` names each invalid field and rule (`validation_failed`; at most 20, `errors_omitted` counts the rest; field code `common_password` at registration), malformed JSON (`malformed_json`), a bad cursor (`invalid_cursor`) or a malformed `X-D1-Bookmark` (`invalid_bookmark`).",
   401: "Missing, invalid or expired credentials, or an ended session.",
   403: "The re-entered password is wrong (`invalid_password`), or a personal access token lacks the scope or may not do this at all (`insufficient_scope`).",
   404: "Not found, or not yours (the two are indistinguishable).",
-  409: "Conflict with the current state.",
+  409: "Conflict with the current state (the `code` says which, e.g. `email_taken`, `review_conflict`, `session_finished`, `card_not_in_session`, `idempotency_key_in_use`).",
   413: "Request body over the size limit.",
   415: "The body is not `application/json`.",
   422: "The Idempotency-Key was used with another body.",
