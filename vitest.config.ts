@@ -15,6 +15,8 @@ export default defineConfig(async () => ({
     }),
   ],
   test: {
+    // Rate-limit tests may wait up to 15 s for a fresh limiter window (test/helpers/rate-window.ts).
+    testTimeout: 30_000,
     setupFiles: ["./test/apply-migrations.ts"],
     // The app logs one JSON line per request; keep test output readable (errors still show).
     onConsoleLog: (log: string) => !log.includes('"msg":"request"'),

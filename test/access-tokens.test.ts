@@ -9,6 +9,7 @@ import { declaredScope, TOKEN_SCOPES, type TokenScope } from "../src/lib/scopes"
 import { allRouteDocs } from "../src/routes/all-docs";
 import { api, expectProblem, freshIp, registerUser, type TestUser } from "./helpers/api";
 import { countingD1 } from "./helpers/d1-counter";
+import { startInOneRateWindow } from "./helpers/rate-window";
 
 const TOKEN = /^fcpat_[A-Za-z0-9_-]{43}$/;
 const card = { front: "What is a PAT?", back: "A personal access token", source: "manual" };
@@ -186,6 +187,7 @@ describe("token checks in the batch", () => {
   });
 
   it("rate-limits failed token attempts per client with 429 and Retry-After", async () => {
+    await startInOneRateWindow();
     const headers = { "cf-connecting-ip": "198.51.100.77" };
     const statuses: number[] = [];
     for (let i = 0; i < 11; i++) {

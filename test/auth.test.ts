@@ -3,6 +3,7 @@ import { Jwt } from "hono/utils/jwt";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { api, expectProblem, freshIp, registerUser } from "./helpers/api";
 import { countingD1 } from "./helpers/d1-counter";
+import { startInOneRateWindow } from "./helpers/rate-window";
 
 const SECRET = env.JWT_SECRET;
 const ip = () => ({ "cf-connecting-ip": freshIp() });
@@ -127,6 +128,7 @@ describe("POST /auth/login", () => {
   });
 
   it("throttles repeated attempts from one client with 429 and Retry-After before hashing", async () => {
+    await startInOneRateWindow();
     const headers = { "cf-connecting-ip": "203.0.113.7" };
     // Other emails each time: this is the per-network limiter, not the per-account back-off.
     const body = () => ({ email: `throttle-${crypto.randomUUID()}@example.com`, password: "wrong password here" });

@@ -6,6 +6,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, expectProblem, freshIp, registerUser } from "./helpers/api";
 import { countingD1 } from "./helpers/d1-counter";
+import { startInOneRateWindow } from "./helpers/rate-window";
 
 const ip = () => ({ "cf-connecting-ip": freshIp() });
 
@@ -81,6 +82,7 @@ describe("item 5: bounded validation errors", () => {
   });
 
   it("rate-limits logout like the other auth endpoints", async () => {
+    await startInOneRateWindow();
     const headers = { "cf-connecting-ip": "203.0.113.55" };
     const statuses: number[] = [];
     for (let i = 0; i < 11; i++) {
@@ -212,6 +214,7 @@ describe("item 11: SQLITE_BUSY is transient", () => {
 
 describe("item 6: per-caller rate limit on authenticated endpoints", () => {
   it("serves 600 requests a minute per user, then 429 rate_limited with Retry-After, before any D1 work", async () => {
+    await startInOneRateWindow();
     const user = await registerUser();
     const other = await registerUser();
     let served = 0;

@@ -9,6 +9,7 @@ import { FREE_ATTEMPTS, MAX_BACKOFF_MS } from "../src/db/login-throttle";
 import { clientNetwork } from "../src/lib/client-network";
 import { api, expectProblem, freshIp, registerUser } from "./helpers/api";
 import { countingD1 } from "./helpers/d1-counter";
+import { startInOneRateWindow } from "./helpers/rate-window";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -123,6 +124,7 @@ describe("the network limiter keys IPv6 on the /64", () => {
   });
 
   it("rotating addresses inside one IPv6 /64 shares one bucket: the 11th registration gets 429", async () => {
+    await startInOneRateWindow();
     const statuses: number[] = [];
     for (let i = 0; i < 11; i++) {
       const res = await api("POST", "/api/v1/auth/register", {
