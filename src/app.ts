@@ -44,6 +44,7 @@ import { accountSecurityRoutes } from "./routes/sessions/sessions.routes";
 import { settingsRoutes } from "./routes/settings/settings.routes";
 import { statsRoutes, studyRoutes } from "./routes/study/study.routes";
 import { studySessionRoutes } from "./routes/study-sessions/study-sessions.routes";
+import { tagRoutes } from "./routes/tags/tags.routes";
 import { tokenRoutes } from "./routes/tokens/tokens.routes";
 
 /** Maps anything thrown to the ApiError the client sees. Unexpected errors become a generic 500. */
@@ -103,6 +104,7 @@ export function createApp() {
     .route("/api/v1/flashcards", flashcardRoutes)
     .route("/api/v1/flashcards", reviewRoutes)
     .route("/api/v1/decks", deckRoutes)
+    .route("/api/v1/tags", tagRoutes)
     .route("/api/v1/generations", generationRoutes)
     .route("/api/v1/generation-error-logs", generationErrorLogRoutes)
     .route("/api/v1/study", studyRoutes)

@@ -350,7 +350,7 @@ describe("no partial state (the issue's cases)", () => {
   it("bulk create: a failed write batch leaves zero cards and the generation's counters unchanged", async () => {
     const user = await registerUser();
     const generationId = await seedGeneration(user.id, 100);
-    // 100 cards: eight chunked INSERTs (14 rows of 7 parameters each) plus the counter UPDATE, all in one batch.
+    // 100 cards: nine chunked INSERTs (12 rows of 8 parameters each) plus the counter UPDATE, all in one batch.
     const flashcards = Array.from({ length: 100 }, (_, i) => ({
       front: `Q${i}`,
       back: "A",
@@ -363,7 +363,7 @@ describe("no partial state (the issue's cases)", () => {
         { failOn: tripMatches(/insert into "flashcards"/i), message },
       );
       expectUnavailable(res);
-      expect(faulty.failed[0]?.sql.filter((s) => /insert into "flashcards"/i.test(s))).toHaveLength(8);
+      expect(faulty.failed[0]?.sql.filter((s) => /insert into "flashcards"/i.test(s))).toHaveLength(9);
       expect(await countFlashcards(user.id)).toBe(0);
       expect(await generationCounts(generationId)).toEqual({ unedited: 0, edited: 0 });
     }

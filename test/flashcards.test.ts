@@ -45,6 +45,8 @@ describe("POST /flashcards", () => {
       back: "A spaced-repetition scheduler.",
       source: "manual",
       generation_id: null,
+      deck_id: null,
+      tags: [],
       created_at: expect.any(String),
       updated_at: card.created_at,
       study: {

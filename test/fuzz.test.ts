@@ -69,6 +69,7 @@ type Seeded = TestUser & {
   reviewIds: string[];
   deckIds: string[];
   importIds: string[];
+  tagNames: string[];
   cursors: string[];
   /** Strings only this user's rows contain: finding one in a response to someone else is a leak. */
   secrets: string[];
@@ -170,6 +171,12 @@ async function seedUser(prefix: string, extraCards = 0): Promise<Seeded> {
     headers: { "content-type": "text/plain" },
   });
   expect(imported.status).toBe(201);
+  const tagNames = [`${prefix}-tag`, `${prefix}-tag::child`, `${prefix}-other`];
+  // Every card carries the tags: the fuzzer deletes cards, and a tag goes with its last card.
+  for (const cardId of cardIds) {
+    const tagged = await api("PATCH", `/api/v1/flashcards/${cardId}`, { token, body: { tags: tagNames } });
+    expect(tagged.status).toBe(200);
+  }
   const page = await api("GET", "/api/v1/flashcards?limit=2", { token });
   const sessionId = (Jwt.decode(token).payload as { sid: string }).sid;
   const ids = [
@@ -194,6 +201,7 @@ async function seedUser(prefix: string, extraCards = 0): Promise<Seeded> {
     reviewIds: [review.body.review.id],
     deckIds,
     importIds: [imported.body.import.id],
+    tagNames,
     cursors: [page.body.pagination.next_cursor],
     secrets: [...ids, user.email, marker],
   };
@@ -585,6 +593,16 @@ const bodies = (): Record<string, fc.Arbitrary<unknown>> => ({
     { name: text(40), parent_id: fc.option(ids("deck"), { nil: null }), description: mostly(text(80)) },
     ["name"],
   ),
+  // Mostly names the DELETE fuzz also aims at, so a renamed tag can still be deleted.
+  "PATCH /api/v1/tags/:name": bodyOf(
+    {
+      name: fc.oneof(
+        { weight: 1, arbitrary: text(30) },
+        { weight: 4, arbitrary: fc.constantFrom("lang::pl", "merged") },
+      ),
+    },
+    ["name"],
+  ),
   "PATCH /api/v1/decks/:id": bodyOf({
     name: mostly(text(40)),
     parent_id: fc.option(ids("deck"), { nil: null }),
@@ -884,6 +902,16 @@ async function reopenMalloryIfEnded(): Promise<void> {
   mallory.sessionId = (Jwt.decode(res.body.access_token).payload as { sid: string }).sid;
 }
 
+/** A `:name` path segment for the tag routes: mostly mallory's tags, the victims', unknown and hostile names. */
+const tagPathName = () =>
+  fc.oneof(
+    // "lang::pl" and "merged": what the PATCH bodies rename to, so DELETE still finds a tag after them.
+    { weight: 6, arbitrary: fc.constantFrom(...mallory.tagNames, "lang::pl", "merged").map(encodeURIComponent) },
+    { weight: 2, arbitrary: fc.constantFrom(...alice.tagNames, ...bob.tagNames).map(encodeURIComponent) },
+    { weight: 2, arbitrary: text(30).map(encodeLoose) },
+    { weight: 1, arbitrary: fc.constantFrom("%", "%25", "a%20b", "%E2%80%8B", "x".repeat(60), "a::", "%00") },
+  );
+
 /** One fuzz request for a route: hostile path ids, query, headers and body; mostly authenticated as mallory. */
 function requestFor(route: Route, authorizations: string[]): fc.Arbitrary<FuzzRequest> {
   const body = bodies()[routeKey(route)] ?? weirdValue;
@@ -896,6 +924,7 @@ function requestFor(route: Route, authorizations: string[]): fc.Arbitrary<FuzzRe
   return fc
     .record({
       id: needsId ? pathId(idKindOf(route.path)) : fc.constant(""),
+      tagName: route.path.includes(":name") ? tagPathName() : fc.constant(""),
       query: fc.oneof({ weight: 2, arbitrary: fc.constant("") }, { weight: 1, arbitrary: queryString() }),
       authorization,
       contentType,
@@ -912,7 +941,7 @@ function requestFor(route: Route, authorizations: string[]): fc.Arbitrary<FuzzRe
     })
     .map((r) => ({
       method: route.method,
-      path: route.path.replace(":id", r.id),
+      path: route.path.replace(":id", r.id).replace(":name", r.tagName),
       query: r.query,
       headers: {
         authorization: r.authorization,
@@ -1155,6 +1184,7 @@ describe("fuzzing every registered route", () => {
         "PATCH /api/v1/decks/:id": { name: "hacked" },
         "POST /api/v1/auth/tokens": { name: "stolen", scopes: ["cards:read"] },
         "POST /api/v1/auth/password": { current_password: alice.password, new_password: "taken over 123456" },
+        "PATCH /api/v1/tags/:name": { name: "hacked" },
       };
       const idFor = (path: string) =>
         path.startsWith("/api/v1/generations")
@@ -1177,7 +1207,9 @@ describe("fuzzing every registered route", () => {
           const isImport = routeKey(route) === "POST /api/v1/imports";
           const req: FuzzRequest = {
             method: route.method,
-            path: route.path.replace(":id", idFor(route.path)!),
+            path: route.path
+              .replace(":id", idFor(route.path)!)
+              .replace(":name", encodeURIComponent(alice.tagNames[0]!)),
             query: "",
             headers: { authorization, "content-type": isImport ? "text/plain" : "application/json" },
             body: isImport ? "planted\tcard\n" : body === undefined ? undefined : JSON.stringify(body),

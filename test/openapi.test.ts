@@ -283,6 +283,18 @@ describe("real responses match the document", () => {
     );
     await check("deleteDeck", await api("DELETE", `/api/v1/decks/${missing}`, { token }), "error");
     await check("deleteDeck", await api("DELETE", `/api/v1/decks/${deckId}?cascade=true`, { token }), "success");
+    const tagged = await api("PATCH", `/api/v1/flashcards/${cardId}`, { token, body: { tags: ["lang::pl", "verb"] } });
+    expect(tagged.status).toBe(200);
+    await check("listTags", await api("GET", "/api/v1/tags", { token }), "success");
+    await check("listTags", await api("GET", "/api/v1/tags", { token: "nope" }), "error");
+    await check(
+      "renameTag",
+      await api("PATCH", "/api/v1/tags/verb", { token, body: { name: "grammar::verb" } }),
+      "success",
+    );
+    await check("renameTag", await api("PATCH", "/api/v1/tags/nope", { token, body: { name: "x" } }), "error");
+    await check("deleteTag", await api("DELETE", "/api/v1/tags/grammar::verb", { token }), "success");
+    await check("deleteTag", await api("DELETE", "/api/v1/tags/grammar::verb", { token }), "error");
     await check("getStats", await api("GET", "/api/v1/stats", { token }), "success");
     await check("getStats", await api("GET", "/api/v1/stats?x=1", { token }), "error");
     await check("getSettings", await api("GET", "/api/v1/settings", { token }), "success");

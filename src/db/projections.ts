@@ -2,7 +2,19 @@
  * Column projections shared by several modules (routes and the study queue): the columns a flashcard
  * response is built from. Here, not in a route folder, so domain modules need not reach into routes.
  */
+import { sql } from "drizzle-orm";
 import { type FlashcardRow, flashcards } from "./schema";
+
+/**
+ * A card's tag names as a JSON array (unsorted: the JSON view sorts them, so no sort step joins the
+ * plans of the hot list and queue queries): a correlated subquery on the primary key of
+ * `flashcard_tags`, so any SELECT or RETURNING of cards carries them at no extra statement. The card id
+ * is written qualified by hand: drizzle drops the table name in single-table queries, and a bare "id"
+ * would resolve to `tags.id` inside the subquery.
+ */
+export function cardTagsSql() {
+  return sql<string>`(SELECT json_group_array(t.name) FROM flashcard_tags AS ft JOIN tags AS t ON t.id = ft.tag_id WHERE ft.flashcard_id = "flashcards"."id")`;
+}
 
 /** The columns every flashcard response is built from (not the owner, not the version). */
 export const flashcardColumns = {
@@ -23,8 +35,12 @@ export const flashcardColumns = {
   reps: flashcards.reps,
   lapses: flashcards.lapses,
   lastReview: flashcards.lastReview,
+  deckId: flashcards.deckId,
+  tags: cardTagsSql(),
 };
 
 /** A flashcard as `flashcardColumns` selects it (everything but owner, version and duplicate key). */
-// (deck_id joins the response with the decks endpoints; until then it is not shown.)
-export type FlashcardView = Omit<FlashcardRow, "userId" | "version" | "frontKey" | "deckId">;
+export type FlashcardView = Omit<FlashcardRow, "userId" | "version" | "frontKey"> & {
+  /** JSON array of tag names (see cardTagsSql). */
+  tags: string;
+};

@@ -18,6 +18,7 @@ import { accountSecurityDocs } from "./sessions/sessions.routes";
 import { settingsDocs } from "./settings/settings.routes";
 import { studyDocs } from "./study/study.routes";
 import { studySessionDocs } from "./study-sessions/study-sessions.routes";
+import { tagDocs } from "./tags/tags.routes";
 import { tokenDocs } from "./tokens/tokens.routes";
 
 const openApiDocumentSchema = z.looseObject({
@@ -47,6 +48,7 @@ export const allRouteDocs: RouteDoc[] = [
   ...flashcardDocs,
   ...reviewDocs,
   ...deckDocs,
+  ...tagDocs,
   ...generationDocs,
   ...generationErrorLogDocs,
   ...studyDocs,

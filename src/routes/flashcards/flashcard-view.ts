@@ -4,8 +4,18 @@
 
 import type * as z from "zod";
 import type { FlashcardView } from "../../db/projections";
+import { nameKey } from "../../lib/name-key";
 import { toIso } from "../../lib/time";
 import { type flashcardSchema, STUDY_STATES } from "./flashcards.schemas";
+
+/** Tag names from their JSON array, sorted by key (case-insensitively, any script). */
+function sortedTagNames(json: string | null): string[] {
+  const names = JSON.parse(json ?? "[]") as string[];
+  return names
+    .map((name) => ({ name, key: nameKey(name) }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map((tag) => tag.name);
+}
 
 /** Renders a flashcard with its FSRS study state; timestamps become ISO 8601 UTC. */
 export function toFlashcardJson(card: FlashcardView): FlashcardJson {
@@ -15,6 +25,8 @@ export function toFlashcardJson(card: FlashcardView): FlashcardJson {
     back: card.back,
     source: card.source,
     generation_id: card.generationId,
+    deck_id: card.deckId,
+    tags: sortedTagNames(card.tags),
     created_at: toIso(card.createdAt),
     updated_at: toIso(card.updatedAt),
     study: {

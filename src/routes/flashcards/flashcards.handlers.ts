@@ -4,13 +4,18 @@
  */
 import { and, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import { assertScopeFound, cardScopeCheck, cardScopeConditions } from "../../db/card-scope";
+import { distinctTags, linkTags, unlinkTags, upsertTags } from "../../db/card-tags";
 import type { Db } from "../../db/client";
 import { causeMessages } from "../../db/d1-errors";
-import { generationGate, isGenerationNotFound } from "../../db/generation-gate";
+import { deckRuleError, isFlashcardNotFound } from "../../db/deck-rules";
+import { isGenerationNotFound } from "../../db/generation-gate";
+import { deckGate, flashcardGate, generationListGate } from "../../db/id-list-gates";
 import { ofUser, ownedBy } from "../../db/ownership";
-import { flashcardColumns } from "../../db/projections";
+import { cardTagsSql, type FlashcardView, flashcardColumns } from "../../db/projections";
 import { flashcards, generations } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
+import type { CardScope } from "../../lib/card-scope-params";
 import type { AuthedDeps } from "../../lib/deps";
 import { conflict, notFound } from "../../lib/errors";
 import { frontKey } from "../../lib/front-key";
@@ -41,20 +46,45 @@ const NEW_CARD_STATE_SQL = {
   version: sql`0`,
 };
 
-/** Bound parameters per inserted row (id, user_id, generation_id, front, front_key, back, source). */
-const BOUND_PER_ROW = 7;
+/** Bound parameters per inserted row (id, user_id, generation_id, front, front_key, back, source, deck_id). */
+const BOUND_PER_ROW = 8;
 /** D1 allows 100 bound parameters per statement. */
 const ROWS_PER_INSERT = Math.floor(100 / BOUND_PER_ROW);
 
 /**
- * Creates 1..100 flashcards in one D1 batch (one transaction): ownership of every generation is
- * checked by the generation gate, the inserts are chunked under D1's parameter limit, and each
- * generation's acceptance counters grow by its ai-full / ai-edited cards. All or nothing.
- * @throws ApiError 404 naming a missing or foreign generation; 409 `acceptance_exceeds_proposals`.
+ * The acceptance counters of every generation named, in one UPDATE: the increments travel as one JSON
+ * object `{ generation id: [ai-full count, ai-edited count] }` (one statement for 100 generations, not 100).
+ */
+function acceptanceUpdate(deps: AuthedDeps, accepted: Map<string, { full: number; edited: number }>) {
+  const increments = JSON.stringify(
+    Object.fromEntries([...accepted].map(([id, counts]) => [id, [counts.full, counts.edited]])),
+  );
+  const increment = (index: 0 | 1) =>
+    sql`(SELECT json_extract(j.value, ${`$[${index}]`}) FROM json_each(${increments}) AS j WHERE j.key = ${generations.id})`;
+  return deps.db
+    .update(generations)
+    .set({
+      acceptedUneditedCount: sql`${generations.acceptedUneditedCount} + ${increment(0)}`,
+      acceptedEditedCount: sql`${generations.acceptedEditedCount} + ${increment(1)}`,
+      updatedAt: deps.now,
+    })
+    .where(
+      and(ofUser(generations, deps.auth.userId), sql`${generations.id} IN (SELECT key FROM json_each(${increments}))`),
+    );
+}
+
+/**
+ * Creates 1..100 flashcards in one D1 batch (one transaction): ownership of every generation and deck is
+ * checked by the id-list gates (one statement each, however many are named), the inserts are chunked
+ * under D1's parameter limit, each generation's acceptance counters grow by its ai-full / ai-edited
+ * cards (one statement), and tags are created and linked (two statements). All or nothing; at most
+ * 1 + 2 + 9 + 1 + 3 = 16 statements.
+ * @throws ApiError 404 naming a missing or foreign generation or deck; 400 `too_many_tags`;
+ *   409 `acceptance_exceeds_proposals`.
  */
 export async function createFlashcards(deps: AuthedDeps, input: CreateFlashcardsInput): Promise<FlashcardJson[]> {
   const { db, auth, now } = deps;
-  // Timestamps are our own integers, inlined so each row binds only its 7 client-derived values.
+  // Timestamps are our own integers, inlined so each row binds only its client-derived values.
   const nowSql = sql.raw(String(Math.trunc(now)));
   const rows = input.flashcards.map((card) => ({
     id: crypto.randomUUID(),
@@ -64,7 +94,9 @@ export async function createFlashcards(deps: AuthedDeps, input: CreateFlashcards
     frontKey: frontKey(card.front),
     back: card.back,
     source: card.source,
+    deckId: card.deck_id ?? null,
   }));
+  const cardTags = input.flashcards.map((card) => distinctTags(card.tags ?? []));
 
   const accepted = new Map<string, { full: number; edited: number }>();
   for (const row of rows) {
@@ -74,9 +106,11 @@ export async function createFlashcards(deps: AuthedDeps, input: CreateFlashcards
     else counts.edited++;
     accepted.set(row.generationId, counts);
   }
+  const deckIds = [...new Set(rows.map((row) => row.deckId).filter((id): id is string => id !== null))];
 
   const statements: BatchItem<"sqlite">[] = [];
-  for (const generationId of accepted.keys()) statements.push(generationGate(db, auth.userId, generationId));
+  if (accepted.size > 0) statements.push(generationListGate(db, auth.userId, [...accepted.keys()]));
+  if (deckIds.length > 0) statements.push(deckGate(db, auth.userId, deckIds));
   for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
     const chunk = rows.slice(start, start + ROWS_PER_INSERT).map((row) => ({
       ...row,
@@ -87,33 +121,49 @@ export async function createFlashcards(deps: AuthedDeps, input: CreateFlashcards
     }));
     statements.push(db.insert(flashcards).values(chunk));
   }
-  for (const [generationId, counts] of accepted) {
+  if (accepted.size > 0) statements.push(acceptanceUpdate(deps, accepted));
+  const links = rows.flatMap((row, i) => (cardTags[i] ?? []).map(({ key }) => [row.id, key] as [string, string]));
+  const tagged = links.length > 0;
+  if (tagged) {
+    // The first spelling in the request wins for a new tag.
+    const allTags = new Map<string, { name: string; key: string }>();
+    for (const tag of cardTags.flat()) if (!allTags.has(tag.key)) allTags.set(tag.key, tag);
+    statements.push(upsertTags(db, auth.userId, [...allTags.values()], now), linkTags(db, auth.userId, links));
+    // The names as stored: an existing tag keeps its first spelling.
     statements.push(
       db
-        .update(generations)
-        .set({
-          acceptedUneditedCount: sql`${generations.acceptedUneditedCount} + ${counts.full}`,
-          acceptedEditedCount: sql`${generations.acceptedEditedCount} + ${counts.edited}`,
-          updatedAt: now,
-        })
-        .where(ownedBy(generations, generationId, auth.userId)),
+        .select({ id: flashcards.id, tags: cardTagsSql() })
+        .from(flashcards)
+        .where(
+          and(
+            ofUser(flashcards, auth.userId),
+            sql`${flashcards.id} IN (SELECT value FROM json_each(${JSON.stringify(rows.map((row) => row.id))}))`,
+          ),
+        ),
     );
   }
 
+  let results: unknown[];
   try {
-    await authedBatch(db, auth, now, statements);
+    results = (await authedBatch(db, auth, now, statements)) as unknown[];
   } catch (error) {
     if (isGenerationNotFound(error))
       throw notFound("generation", await findMissingGeneration(deps, [...accepted.keys()]));
+    const ruleError = deckRuleError(error, deckIds.length === 1 ? deckIds[0] : undefined);
+    if (ruleError) throw ruleError;
     if (causeMessages(error).some((m) => m.includes("generations_accepted_within_generated"))) {
       throw conflict("More cards were accepted than the generation proposed.", "acceptance_exceeds_proposals");
     }
     throw error;
   }
+  const storedTags = new Map(
+    tagged ? (results.at(-1) as { id: string; tags: string }[]).map((row) => [row.id, row.tags]) : [],
+  );
 
   return rows.map((row) =>
     toFlashcardJson({
       ...row,
+      tags: storedTags.get(row.id) ?? "[]",
       createdAt: now,
       updatedAt: now,
       state: 0,
@@ -169,10 +219,19 @@ const flashcardPages = (sort: FlashcardSort, order: "asc" | "desc") =>
 /** An FTS5 query matching `text` as one literal phrase: no FTS syntax from the client is interpreted. */
 export const ftsPhrase = (text: string) => `"${text.replaceAll('"', '""')}"`;
 
+/** The deck and tag scope of a list query. */
+const listScope = (query: ListFlashcardsQuery): CardScope => ({
+  deckId: query.deck_id,
+  subdecks: query.subdecks !== "false",
+  noDeck: query.no_deck === "true",
+  tags: query.tag,
+});
+
 /** Builds the list query (exported so a test can EXPLAIN it). */
 export function buildListQuery(db: Db, userId: string, query: ListFlashcardsQuery, after?: KeysetPosition) {
   const pages = flashcardPages(query.sort, query.order);
   const conditions = [ofUser(flashcards, userId)];
+  conditions.push(...cardScopeConditions(userId, listScope(query)));
   if (query.source) conditions.push(eq(flashcards.source, query.source));
   if (query.generation_id) conditions.push(eq(flashcards.generationId, query.generation_id));
   if (query.q) {
@@ -198,9 +257,12 @@ export async function listFlashcards(
 ): Promise<{ data: FlashcardJson[]; pagination: Pagination }> {
   const pages = flashcardPages(query.sort, query.order);
   const after = await pages.open(query.cursor, deps.config.jwtSecret);
-  const [rows] = await authedBatch(deps.db, deps.auth, deps.now, [
+  const scope = listScope(query);
+  const [rows, check] = await authedBatch(deps.db, deps.auth, deps.now, [
     buildListQuery(deps.db, deps.auth.userId, query, after),
+    cardScopeCheck(deps.db, deps.auth.userId, scope),
   ]);
+  assertScopeFound(check[0], scope);
   const { page, pagination } = await pages.page(rows, query.limit, deps.config.jwtSecret, after);
   return { data: page.map(toFlashcardJson), pagination };
 }
@@ -222,32 +284,65 @@ export async function getFlashcard(deps: AuthedDeps, id: string): Promise<Flashc
 }
 
 /**
- * Edits front and/or back. An `ai-full` card whose text actually changes becomes `ai-edited`;
- * `updated_at` moves. One round trip (UPDATE … RETURNING).
- * @throws ApiError 404 when it does not exist or is not the caller's.
+ * Edits front and/or back, moves the card to a deck (`deck_id`; null = none) and/or replaces its tags.
+ * An `ai-full` card whose text actually changes becomes `ai-edited`; `updated_at` moves. One round
+ * trip: the gates (card ownership before any tag is written, deck ownership), the tag changes, then
+ * UPDATE … RETURNING, which reads the new tags.
+ * @throws ApiError 404 when the card or the deck is not the caller's; 400 `too_many_tags`.
  */
 export async function updateFlashcard(
   deps: AuthedDeps,
   id: string,
   patch: UpdateFlashcardInput,
 ): Promise<FlashcardJson> {
+  const { db, auth, now } = deps;
   const front = patch.front ?? null;
   const back = patch.back ?? null;
-  const [rows] = await authedBatch(deps.db, deps.auth, deps.now, [
-    deps.db
+  const newTags = patch.tags === undefined ? undefined : distinctTags(patch.tags);
+  const statements: BatchItem<"sqlite">[] = [];
+  if (newTags) {
+    const keys = newTags.map((tag) => tag.key);
+    statements.push(
+      flashcardGate(db, auth.userId, [id]),
+      // Unlink first, so a full replacement never passes 20 links on the way.
+      unlinkTags(db, auth.userId, [id], keys, "all-but-these"),
+    );
+    if (newTags.length > 0) {
+      statements.push(
+        upsertTags(db, auth.userId, newTags, now),
+        linkTags(
+          db,
+          auth.userId,
+          keys.map((key) => [id, key]),
+        ),
+      );
+    }
+  }
+  if (patch.deck_id) statements.push(deckGate(db, auth.userId, [patch.deck_id]));
+  const set: Record<string, unknown> = {
+    front: sql`coalesce(${front}, ${flashcards.front})`,
+    frontKey: sql`coalesce(${front === null ? null : frontKey(front)}, ${flashcards.frontKey})`,
+    back: sql`coalesce(${back}, ${flashcards.back})`,
+    // SET expressions see the old row: compare before overwriting.
+    source: sql`CASE WHEN ${flashcards.source} = 'ai-full' AND (coalesce(${front}, ${flashcards.front}) <> ${flashcards.front} OR coalesce(${back}, ${flashcards.back}) <> ${flashcards.back}) THEN 'ai-edited' ELSE ${flashcards.source} END`,
+    updatedAt: now,
+  };
+  if (patch.deck_id !== undefined) set.deckId = patch.deck_id;
+  statements.push(
+    db
       .update(flashcards)
-      .set({
-        front: sql`coalesce(${front}, ${flashcards.front})`,
-        frontKey: sql`coalesce(${front === null ? null : frontKey(front)}, ${flashcards.frontKey})`,
-        back: sql`coalesce(${back}, ${flashcards.back})`,
-        // SET expressions see the old row: compare before overwriting.
-        source: sql`CASE WHEN ${flashcards.source} = 'ai-full' AND (coalesce(${front}, ${flashcards.front}) <> ${flashcards.front} OR coalesce(${back}, ${flashcards.back}) <> ${flashcards.back}) THEN 'ai-edited' ELSE ${flashcards.source} END`,
-        updatedAt: deps.now,
-      })
-      .where(ownedBy(flashcards, id, deps.auth.userId))
+      .set(set)
+      .where(ownedBy(flashcards, id, auth.userId))
       .returning(flashcardColumns),
-  ]);
-  const card = rows[0];
+  );
+  let results: unknown[];
+  try {
+    results = (await authedBatch(db, auth, now, statements)) as unknown[];
+  } catch (error) {
+    if (isFlashcardNotFound(error)) throw notFound("flashcard", id);
+    throw deckRuleError(error, patch.deck_id) ?? error;
+  }
+  const card = (results.at(-1) as FlashcardView[])[0];
   if (!card) throw notFound("flashcard", id);
   return toFlashcardJson(card);
 }

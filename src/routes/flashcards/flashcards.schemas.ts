@@ -2,6 +2,7 @@
  * Request schemas of the flashcards endpoints.
  */
 import * as z from "zod";
+import { cardScopeQuery, cardTagsSchema } from "../../lib/card-scope-params";
 import { cardBack, cardFront } from "../../lib/card-text";
 import { cursorParam, limitParam, paginationSchema } from "../../lib/params";
 
@@ -20,6 +21,8 @@ const newFlashcard = z
     back: cardBack,
     source: z.enum(FLASHCARD_SOURCES, `Must be one of: ${FLASHCARD_SOURCES.join(", ")}.`),
     generation_id: z.uuid("Must be a UUID.").nullish(),
+    deck_id: z.uuid("Must be a UUID.").nullish(),
+    tags: cardTagsSchema.optional(),
   })
   .superRefine((card, ctx) => {
     if (card.source === "manual" && card.generation_id != null) {
@@ -38,28 +41,48 @@ export const createFlashcardsSchema = z.strictObject({
 });
 
 export const updateFlashcardSchema = z
-  .strictObject({ front: cardFront.optional(), back: cardBack.optional() })
-  .refine((patch) => patch.front !== undefined || patch.back !== undefined, {
-    message: "Send at least one of 'front' or 'back'.",
+  .strictObject({
+    front: cardFront.optional(),
+    back: cardBack.optional(),
+    deck_id: z.uuid("Must be a UUID or null.").nullable().optional(),
+    tags: cardTagsSchema.optional(),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, {
+    message: "Send at least one of 'front', 'back', 'deck_id' or 'tags'.",
   });
 
 export const FLASHCARD_SORTS = ["created_at", "updated_at", "due"] as const;
 
-export const listFlashcardsQuerySchema = z.strictObject({
-  limit: limitParam,
-  cursor: cursorParam,
-  sort: z.enum(FLASHCARD_SORTS, `Must be one of: ${FLASHCARD_SORTS.join(", ")}.`).default("created_at"),
-  order: z.enum(["asc", "desc"], "Must be 'asc' or 'desc'.").default("desc"),
-  source: z.enum(CARD_SOURCES, `Must be one of: ${CARD_SOURCES.join(", ")}.`).optional(),
-  generation_id: z.uuid("Must be a UUID.").optional(),
-  q: z
-    .string()
-    .trim()
-    .min(SEARCH_MIN, `Must be at least ${SEARCH_MIN} characters (search matches substrings of 3+ characters).`)
-    .max(SEARCH_MAX, `Must be at most ${SEARCH_MAX} characters.`)
-    .refine((q) => !/[\p{Cs}\u0000-\u001F\u007F]/u.test(q), "Must not contain control characters or lone surrogates.")
-    .optional(),
-});
+export const listFlashcardsQuerySchema = z
+  .strictObject({
+    limit: limitParam,
+    cursor: cursorParam,
+    sort: z.enum(FLASHCARD_SORTS, `Must be one of: ${FLASHCARD_SORTS.join(", ")}.`).default("created_at"),
+    order: z.enum(["asc", "desc"], "Must be 'asc' or 'desc'.").default("desc"),
+    source: z.enum(CARD_SOURCES, `Must be one of: ${CARD_SOURCES.join(", ")}.`).optional(),
+    generation_id: z.uuid("Must be a UUID.").optional(),
+    q: z
+      .string()
+      .trim()
+      .min(SEARCH_MIN, `Must be at least ${SEARCH_MIN} characters (search matches substrings of 3+ characters).`)
+      .max(SEARCH_MAX, `Must be at most ${SEARCH_MAX} characters.`)
+      .refine((q) => !/[\p{Cs}\u0000-\u001F\u007F]/u.test(q), "Must not contain control characters or lone surrogates.")
+      .optional(),
+    ...cardScopeQuery,
+    subdecks: z
+      .enum(["true", "false"], "Must be 'true' or 'false'.")
+      .optional()
+      .meta({ description: "With deck_id: include the subdecks' cards (default true)." }),
+    no_deck: z.enum(["true"], "Must be 'true'.").optional().meta({ description: "Only cards in no deck." }),
+  })
+  .superRefine((query, ctx) => {
+    if (query.no_deck && query.deck_id) {
+      ctx.addIssue({ code: "custom", path: ["no_deck"], message: "Cannot be combined with deck_id." });
+    }
+    if (query.subdecks && !query.deck_id) {
+      ctx.addIssue({ code: "custom", path: ["subdecks"], message: "Needs deck_id." });
+    }
+  });
 
 export const STUDY_STATES = ["new", "learning", "review", "relearning"] as const;
 
@@ -84,6 +107,8 @@ export const flashcardSchema = z
     back: z.string(),
     source: z.enum(CARD_SOURCES),
     generation_id: z.uuid().nullable(),
+    deck_id: z.uuid().nullable().meta({ description: "The card's deck; null when it is in none." }),
+    tags: z.array(z.string()).meta({ description: "Tag names, sorted case-insensitively." }),
     created_at: z.iso.datetime(),
     updated_at: z.iso.datetime(),
     study: studyStateSchema,

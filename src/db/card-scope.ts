@@ -1,0 +1,70 @@
+/**
+ * SQL conditions that scope cards to a deck (with its subdecks through the closure table) and to tags
+ * (hierarchically, by a key range on `tags_user_key_unique`, never LIKE), and the one statement that
+ * checks the named deck and tags are the caller's, so an unknown or foreign one answers 404 in the same
+ * round trip.
+ */
+import { type SQL, sql } from "drizzle-orm";
+import type { CardScope } from "../lib/card-scope-params";
+import { notFound } from "../lib/errors";
+import { tagKeyRange } from "../lib/name-key";
+import type { Db } from "./client";
+import { selectFromSql } from "./deck-queries";
+import { flashcards } from "./schema";
+
+/** The conditions on `flashcards` for a scope (empty when it names nothing). */
+export function cardScopeConditions(userId: string, scope: CardScope): SQL[] {
+  const conditions: SQL[] = [];
+  if (scope.noDeck) conditions.push(sql`${flashcards.deckId} IS NULL`);
+  if (scope.deckId) {
+    conditions.push(
+      scope.subdecks === false
+        ? sql`${flashcards.deckId} = ${scope.deckId}`
+        : sql`${flashcards.deckId} IN (SELECT descendant_id FROM deck_tree WHERE ancestor_id = ${scope.deckId} AND user_id = ${userId})`,
+    );
+  }
+  for (const tag of scope.tags ?? []) {
+    const { key, from, to } = tagKeyRange(tag);
+    conditions.push(
+      sql`${flashcards.id} IN (SELECT ft.flashcard_id FROM tags AS t JOIN flashcard_tags AS ft ON ft.tag_id = t.id WHERE t.user_id = ${userId} AND (t.name_key = ${key} OR (t.name_key >= ${from} AND t.name_key < ${to})))`,
+    );
+  }
+  return conditions;
+}
+
+/** True when the scope names a deck or tags that must be checked. */
+export const scopeNamesSomething = (scope: CardScope) => Boolean(scope.deckId || scope.tags?.length);
+
+/**
+ * One statement: `deck_found` (1 when no deck is named) and `missing_tag`, the index of the first tag
+ * filter that matches none of the caller's tags (exactly or as a parent), or null.
+ */
+export function cardScopeCheck(db: Db, userId: string, scope: CardScope) {
+  const keys = JSON.stringify((scope.tags ?? []).map((tag) => tagKeyRange(tag).key));
+  const deckFound = scope.deckId
+    ? sql`EXISTS (SELECT 1 FROM decks WHERE id = ${scope.deckId} AND user_id = ${userId})`
+    : sql`1`;
+  return selectFromSql<{ deck_found: number; missing_tag: number | null }>(
+    db,
+    sql`SELECT ${deckFound} AS deck_found,
+      (SELECT min(j.key) FROM json_each(${keys}) AS j WHERE NOT EXISTS (
+        SELECT 1 FROM tags AS t WHERE t.user_id = ${userId}
+          AND (t.name_key = j.value OR (t.name_key >= j.value || '::' AND t.name_key < j.value || ':;')))) AS missing_tag`,
+    ["deck_found", "missing_tag"],
+  );
+}
+
+/**
+ * Throws the 404 a failed scope check means.
+ * @throws ApiError 404 naming the deck or the first unknown tag.
+ */
+export function assertScopeFound(
+  check: { deck_found: number; missing_tag: number | null } | undefined,
+  scope: CardScope,
+) {
+  if (!check) return;
+  if (!check.deck_found) throw notFound("deck", scope.deckId);
+  if (check.missing_tag !== null && check.missing_tag !== undefined) {
+    throw notFound("tag", scope.tags?.[Number(check.missing_tag)]);
+  }
+}
