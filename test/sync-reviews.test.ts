@@ -86,7 +86,7 @@ describe("POST /reviews/batch: a day offline", () => {
     expect(res.body.results.filter((r: { status: string }) => r.status === "applied")).toHaveLength(500);
     expect(counter.trips).toBe(2);
     expect(counter.statements).toBeLessThanOrEqual(50);
-    expect(counter.statements).toBe(9); // read: gate + 5, write: gate + insert + card update
+    expect(counter.statements).toBe(10); // read: gate + settings + 5, write: gate + insert + card update
   });
 });
 
