@@ -39,6 +39,7 @@ import { generationRoutes } from "./routes/generations/generations.routes";
 import { healthRoutes } from "./routes/health/health.routes";
 import { importRoutes } from "./routes/imports/imports.routes";
 import { openApiRoutes } from "./routes/openapi/openapi.routes";
+import { reviewBatchRoutes } from "./routes/review-batch/review-batch.routes";
 import { reviewRoutes } from "./routes/reviews/reviews.routes";
 import { accountSecurityRoutes } from "./routes/sessions/sessions.routes";
 import { settingsRoutes } from "./routes/settings/settings.routes";
@@ -78,8 +79,16 @@ export function createApp() {
     cors({
       origin: (origin, c: Context<AppEnv>) => (c.get("config").corsOrigins.includes(origin) ? origin : null),
       allowMethods: ["GET", "POST", "PATCH", "DELETE"],
-      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id", "X-D1-Bookmark"],
-      exposeHeaders: ["X-Request-Id", "Retry-After", "Location", "X-D1-Bookmark", "Content-Disposition"],
+      allowHeaders: [
+        "Authorization",
+        "Content-Type",
+        "Idempotency-Key",
+        "X-Request-Id",
+        "X-D1-Bookmark",
+        "If-Match",
+        "If-None-Match",
+      ],
+      exposeHeaders: ["X-Request-Id", "Retry-After", "Location", "X-D1-Bookmark", "Content-Disposition", "ETag"],
       maxAge: 600,
     }),
   );
@@ -105,6 +114,7 @@ export function createApp() {
     .route("/api/v1/flashcards", reviewRoutes)
     .route("/api/v1/decks", deckRoutes)
     .route("/api/v1/tags", tagRoutes)
+    .route("/api/v1/reviews", reviewBatchRoutes)
     .route("/api/v1/generations", generationRoutes)
     .route("/api/v1/generation-error-logs", generationErrorLogRoutes)
     .route("/api/v1/study", studyRoutes)

@@ -186,6 +186,67 @@ describe("review races", () => {
   });
 });
 
+describe("offline upload races", () => {
+  it("5 parallel uploads of one batch: each review applied exactly once, every other answer duplicate", async () => {
+    const user = await registerUser();
+    const cards = await createCards(user, 3);
+    const reviews = cards.flatMap((card, i) =>
+      [5, 4, 3].map((hoursAgo) => ({
+        id: crypto.randomUUID(),
+        flashcard_id: card.id,
+        rating: ["again", "good", "easy"][(i + hoursAgo) % 3],
+        reviewed_at: new Date(Date.now() - hoursAgo * 3_600_000).toISOString(),
+      })),
+    );
+    const results = await parallel(5, () =>
+      api("POST", "/api/v1/reviews/batch", { token: user.accessToken, body: { reviews } }),
+    );
+    expect(statuses(results)).toEqual(Array(5).fill(200));
+    for (let i = 0; i < reviews.length; i++) {
+      const answers = results.map((r) => r.body.results[i].status);
+      expect(answers.filter((s: string) => s === "applied").length, answers.join()).toBeLessThanOrEqual(1);
+      expect(
+        answers.every((s: string) => s === "applied" || s === "duplicate"),
+        answers.join(),
+      ).toBe(true);
+    }
+    expect(await count("SELECT count(*) AS n FROM review_logs WHERE user_id = ?", user.id)).toBe(9);
+    expect(await count("SELECT sum(reps) AS n FROM flashcards WHERE user_id = ?", user.id)).toBe(9);
+  });
+
+  it("uploads racing single reviews and undos on one card: reps always equal the stored logs", async () => {
+    const user = await registerUser();
+    const [card] = await createCards(user, 1);
+    const upload = (i: number) =>
+      api("POST", "/api/v1/reviews/batch", {
+        token: user.accessToken,
+        body: {
+          reviews: [
+            {
+              id: crypto.randomUUID(),
+              flashcard_id: card.id,
+              rating: "good",
+              reviewed_at: new Date(Date.now() - (i + 1) * 60_000).toISOString(),
+            },
+          ],
+        },
+      });
+    const results = await parallel(9, (i) =>
+      i % 3 === 0
+        ? upload(i)
+        : i % 3 === 1
+          ? api("POST", `/api/v1/flashcards/${card.id}/reviews`, { token: user.accessToken, body: { rating: "hard" } })
+          : api("DELETE", `/api/v1/flashcards/${card.id}/reviews/latest`, { token: user.accessToken }),
+    );
+    for (const res of results) {
+      if (res.status === 200 && res.body.results) expect(["applied", "rejected"]).toContain(res.body.results[0].status);
+      else if (res.status !== 200) expect([404, 409]).toContain(res.status);
+    }
+    const logs = await count("SELECT count(*) AS n FROM review_logs WHERE flashcard_id = ?", card.id);
+    expect(await count("SELECT reps AS n FROM flashcards WHERE id = ?", card.id)).toBe(logs);
+  });
+});
+
 describe("bulk-create races against one generation", () => {
   it("10 parallel bulk creates of 10 cards: all 201, 100 cards, counters exactly 60 unedited + 40 edited", async () => {
     const user = await registerUser();

@@ -41,15 +41,17 @@ type Route = { method: string; path: string };
 /**
  * Every API route the app registers (middleware entries, method ALL, left out; the reference page's
  * static assets under /docs/* are not API routes and are tested in test/docs.test.ts), each once.
- * DELETE routes go last, so the routes before them still find the fuzzing user's rows to work on.
+ * DELETE routes that remove a whole resource go last, so the routes before them still find the fuzzing
+ * user's rows to work on (undo, which removes only a review, runs with the others).
  */
+const removesResource = (r: Route) => r.method === "DELETE" && !r.path.endsWith("/reviews/latest");
 const ROUTES: Route[] = [
   ...new Map(
     worker.routes
       .filter((r) => r.method !== "ALL" && r.path.startsWith("/api/v1"))
       .map((r) => [`${r.method} ${r.path}`, { method: r.method, path: r.path }]),
   ).values(),
-].sort((a, b) => Number(a.method === "DELETE") - Number(b.method === "DELETE"));
+].sort((a, b) => Number(removesResource(a)) - Number(removesResource(b)));
 const routeKey = (r: Route) => `${r.method} ${r.path}`;
 /** Routes documented as needing no bearer token (`auth: false`); every other route must refuse a bad one. */
 const PUBLIC_ROUTES = new Set(
@@ -152,6 +154,21 @@ async function seedUser(prefix: string, extraCards = 0): Promise<Seeded> {
     body: { rating: "good", session_id: session.body.session.id, duration_ms: 1200 },
   });
   expect(review.status).toBe(200);
+  if (extra.length > 0) {
+    // Reviews on the extra cards, so that undo finds something to take back in the fuzz runs.
+    const upload = await api("POST", "/api/v1/reviews/batch", {
+      token,
+      body: {
+        reviews: extra.map((card) => ({
+          id: crypto.randomUUID(),
+          flashcard_id: card.id,
+          rating: "good",
+          reviewed_at: new Date().toISOString(),
+        })),
+      },
+    });
+    expect(upload.status).toBe(200);
+  }
   const finished = await api("POST", "/api/v1/study-sessions", { token, body: {} });
   expect((await api("POST", `/api/v1/study-sessions/${finished.body.session.id}/finish`, { token })).status).toBe(200);
   const errorLogId = crypto.randomUUID();
@@ -540,6 +557,23 @@ const bodies = (): Record<string, fc.Arbitrary<unknown>> => ({
       ),
     },
     {
+      weight: 2,
+      arbitrary: fc.record(
+        {
+          rating: fc.constantFrom("again", "hard", "good", "easy"),
+          id: fc.uuid(),
+          reviewed_at: fc
+            .integer({ min: Date.now() - 30 * 86_400_000, max: Date.now() + 3_600_000 })
+            .map((ms) => new Date(ms).toISOString()),
+        },
+        { requiredKeys: ["rating"] },
+      ),
+    },
+    {
+      weight: 1,
+      arbitrary: bodyOf({ rating: mostly(fc.constantFrom("again", "good")), id: weirdValue, reviewed_at: weirdValue }),
+    },
+    {
       weight: 3,
       arbitrary: bodyOf({
         rating: mostly(fc.constantFrom("again", "hard", "good", "easy")),
@@ -547,6 +581,32 @@ const bodies = (): Record<string, fc.Arbitrary<unknown>> => ({
         duration_ms: mostly(fc.integer({ min: -1, max: 86_400_001 })),
       }),
     },
+  ),
+  "POST /api/v1/reviews/batch": fc.oneof(
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        reviews: fc.array(
+          fc.record(
+            {
+              id: fc.oneof(fc.uuid(), fc.constantFrom(...mallory.reviewIds, ...alice.reviewIds)),
+              flashcard_id: ids("card"),
+              rating: mostly(fc.constantFrom("again", "hard", "good", "easy")),
+              reviewed_at: mostly(
+                fc
+                  .integer({ min: Date.now() - 400 * 86_400_000, max: Date.now() + 3_600_000 })
+                  .map((ms) => new Date(ms).toISOString()),
+              ),
+              duration_ms: mostly(fc.integer({ min: -1, max: 86_400_001 })),
+              session_id: mostly(ids("studySession")),
+            },
+            { requiredKeys: ["id", "flashcard_id", "rating", "reviewed_at"] },
+          ),
+          { minLength: 0, maxLength: 6 },
+        ),
+      }),
+    },
+    { weight: 1, arbitrary: bodyOf({ reviews: weirdValue }) },
   ),
   "POST /api/v1/generations": bodyOf(
     {
@@ -1176,6 +1236,16 @@ describe("fuzzing every registered route", () => {
         },
         "PATCH /api/v1/flashcards/:id": { front: "hacked" },
         "POST /api/v1/flashcards/:id/reviews": { rating: "again", session_id: alice.studySessionIds[0] },
+        "POST /api/v1/reviews/batch": {
+          reviews: [
+            {
+              id: crypto.randomUUID(),
+              flashcard_id: alice.cardIds[0],
+              rating: "again",
+              reviewed_at: new Date().toISOString(),
+            },
+          ],
+        },
         "POST /api/v1/generations": { source_text: textOfLength(1_200) },
         "POST /api/v1/study-sessions": {},
         "PATCH /api/v1/settings": { timezone: "Europe/Warsaw" },

@@ -249,6 +249,30 @@ describe("real responses match the document", () => {
       await api("POST", `/api/v1/flashcards/${cardId}/reviews`, { token, body: { rating: "meh" } }),
       "error",
     );
+    await check(
+      "uploadReviews",
+      await api("POST", "/api/v1/reviews/batch", {
+        token,
+        body: {
+          reviews: [
+            { id: crypto.randomUUID(), flashcard_id: cardId, rating: "easy", reviewed_at: new Date().toISOString() },
+            { id: crypto.randomUUID(), flashcard_id: missing, rating: "good", reviewed_at: new Date().toISOString() },
+          ],
+        },
+      }),
+      "success",
+    );
+    await check("uploadReviews", await api("POST", "/api/v1/reviews/batch", { token, body: { reviews: [] } }), "error");
+    await check(
+      "undoLatestReview",
+      await api("DELETE", `/api/v1/flashcards/${cardId}/reviews/latest`, { token }),
+      "success",
+    );
+    await check(
+      "undoLatestReview",
+      await api("DELETE", `/api/v1/flashcards/${missing}/reviews/latest`, { token }),
+      "error",
+    );
     await check("listReviews", await api("GET", `/api/v1/flashcards/${cardId}/reviews`, { token }), "success");
     await check("listReviews", await api("GET", `/api/v1/flashcards/${missing}/reviews`, { token }), "error");
     await check("getStudySession", await api("GET", `/api/v1/study-sessions/${sessionId}`, { token }), "success");

@@ -17,3 +17,17 @@ export function rawStatement(db: Db, query: SQL): BatchItem<"sqlite"> {
   const prepared = { getQuery: () => built, stmt, mapResult: (result: unknown) => result };
   return { _prepare: () => prepared } as unknown as BatchItem<"sqlite">;
 }
+
+/** A batch item whose result is the statement's rows, keyed by SQL column name. */
+export type RawRows<T> = BatchItem<"sqlite"> & { readonly __rows?: T[] };
+
+/** Like `rawStatement`, but its result in the batch is the statement's rows (objects with SQL column names). */
+export function rawAll<T = Record<string, unknown>>(db: Db, query: SQL): RawRows<T> {
+  const built = dialect.sqlToQuery(query);
+  const prepared = {
+    getQuery: () => ({ ...built, method: "all" }),
+    stmt: db.$client.prepare(built.sql),
+    mapResult: (result: { results?: unknown[] }) => result.results ?? [],
+  };
+  return { _prepare: () => prepared } as unknown as RawRows<T>;
+}

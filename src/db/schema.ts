@@ -420,6 +420,18 @@ export const reviewLogs = sqliteTable(
     nextDue: timestamp("next_due").notNull(),
     durationMs: integer("duration_ms"),
     reviewedAt: timestamp("reviewed_at").notNull(),
+    // The card's study columns exactly as they were before this entry (src/study/pre-review-snapshot.ts):
+    // undo writes them back. NULL on rows written before they existed (such a row cannot be undone).
+    beforeState: integer("before_state"),
+    beforeDue: timestamp("before_due"),
+    beforeStability: real("before_stability"),
+    beforeDifficulty: real("before_difficulty"),
+    beforeElapsedDays: integer("before_elapsed_days"),
+    beforeScheduledDays: integer("before_scheduled_days"),
+    beforeLearningSteps: integer("before_learning_steps"),
+    beforeReps: integer("before_reps"),
+    beforeLapses: integer("before_lapses"),
+    beforeLastReview: timestamp("before_last_review"),
   },
   (t) => [
     index("review_logs_flashcard_reviewed_idx").on(t.flashcardId, t.reviewedAt, t.id),

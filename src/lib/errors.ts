@@ -231,6 +231,47 @@ export const cardNotInSession = () =>
   conflict("The card is not part of this study session; review it without session_id.", "card_not_in_session");
 
 /** 422 when an Idempotency-Key comes back with a different request body. */
+/** 409: a client-made review id already names another review (the caller's own or anyone's). */
+export const idReused = () => conflict("A review with this id exists with other content; use a new id.", "id_reused");
+
+/** 409: a late review would have to be replayed through more history than we replay (or a manual entry). */
+export const reviewTooOld = (maxReplay: number) =>
+  conflict(
+    `The review is older than the card's last ${maxReplay} reviews or a manual change; it cannot be placed in its history.`,
+    "review_too_old",
+  );
+
+/** 422: a review dated further ahead of the server clock than device clocks drift. */
+export const reviewInFuture = (toleranceMinutes: number) =>
+  new ApiError({
+    status: 422,
+    code: "review_in_future",
+    title: "Review in the future",
+    detail: `reviewed_at is more than ${toleranceMinutes} minutes ahead of the server clock.`,
+  });
+
+/** 404: the card exists but has no review left to take back. */
+export const noReviewToUndo = () =>
+  new ApiError({
+    status: 404,
+    code: "no_review_to_undo",
+    title: "Nothing to undo",
+    detail: "The card has no review to undo.",
+  });
+
+/** 409: the review was recorded before snapshots existed, so its previous state is unknown. */
+export const undoUnavailable = () =>
+  conflict("This review was recorded before undo existed; it cannot be taken back.", "undo_unavailable");
+
+/** 412: the row changed since the version the client named in If-Match. */
+export const preconditionFailed = (resource: string) =>
+  new ApiError({
+    status: 412,
+    code: "precondition_failed",
+    title: "Precondition failed",
+    detail: `The ${resource} was changed by another request since you read it; read it again and retry.`,
+  });
+
 export const idempotencyKeyReused = () =>
   new ApiError({
     status: 422,

@@ -18,7 +18,10 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   409: "Conflict with the current state (the `code` says which, e.g. `email_taken`, `review_conflict`, `session_finished`, `card_not_in_session`, `idempotency_key_in_use`).",
   413: "Request body over the size limit.",
   415: "The body is not `application/json`.",
-  422: "The Idempotency-Key was used with another body.",
+  304: "Not modified: the row is still at the version named in `If-None-Match` (no body).",
+  410: "Gone: the cursor is older than the pruned change history (`cursor_expired`); sync again from the start.",
+  412: "The row changed since the version named in `If-Match` (`precondition_failed`).",
+  422: "The Idempotency-Key was used with another body, or the review is dated in the future (`review_in_future`).",
   429: "Too many requests: per-network throttling or the per-caller limit of 600 a minute (`rate_limited`), an account in login back-off (`login_throttled`) or the generation quota (`quota_exceeded`); see `Retry-After`.",
   500: "Unexpected error; quote `request_id` when reporting it.",
   502: "The AI provider failed or answered unusable output.",
@@ -141,6 +144,10 @@ export function buildOpenApiDocument(docs: RouteDoc[], publicUrl = "http://local
       const headers: Record<string, unknown> = {};
       if (status === 401) headers["WWW-Authenticate"] = WWW_AUTHENTICATE;
       if (status === 429 || status === 503) headers["Retry-After"] = RETRY_AFTER;
+      if (status === 304) {
+        responses[status] = { description: ERROR_DESCRIPTIONS[status] };
+        continue;
+      }
       responses[status] = {
         description: ERROR_DESCRIPTIONS[status] ?? "Error.",
         ...(Object.keys(headers).length > 0 ? { headers } : {}),

@@ -13,6 +13,7 @@ import { generationErrorLogDocs } from "./generation-error-logs/generation-error
 import { generationDocs } from "./generations/generations.routes";
 import { healthDocs } from "./health/health.routes";
 import { importDocs } from "./imports/imports.routes";
+import { reviewBatchDocs } from "./review-batch/review-batch.routes";
 import { reviewDocs } from "./reviews/reviews.routes";
 import { accountSecurityDocs } from "./sessions/sessions.routes";
 import { settingsDocs } from "./settings/settings.routes";
@@ -49,6 +50,7 @@ export const allRouteDocs: RouteDoc[] = [
   ...reviewDocs,
   ...deckDocs,
   ...tagDocs,
+  ...reviewBatchDocs,
   ...generationDocs,
   ...generationErrorLogDocs,
   ...studyDocs,

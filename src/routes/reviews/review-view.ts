@@ -10,7 +10,7 @@ import { STUDY_STATES } from "../flashcards/flashcards.schemas";
 import type { reviewSchema } from "./reviews.schemas";
 
 /** Renders a review: the rating, the card's FSRS state before it (as ts-fsrs logs it) and the due date it produced. */
-export function toReviewJson(row: Omit<ReviewLogRow, "userId">): ReviewJson {
+export function toReviewJson(row: ReviewView): ReviewJson {
   return {
     id: row.id,
     flashcard_id: row.flashcardId,
@@ -31,3 +31,23 @@ export function toReviewJson(row: Omit<ReviewLogRow, "userId">): ReviewJson {
 }
 
 export type ReviewJson = z.infer<typeof reviewSchema>;
+
+/** The log columns a review response is built from. */
+export type ReviewView = Pick<
+  ReviewLogRow,
+  | "id"
+  | "flashcardId"
+  | "sessionId"
+  | "rating"
+  | "state"
+  | "due"
+  | "stability"
+  | "difficulty"
+  | "elapsedDays"
+  | "lastElapsedDays"
+  | "scheduledDays"
+  | "learningSteps"
+  | "nextDue"
+  | "durationMs"
+  | "reviewedAt"
+>;

@@ -1,18 +1,30 @@
 /**
  * Reviews: rate a card (FSRS via ts-fsrs), read its review history, preview the next due dates.
  */
-import { and, eq, sql } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import type * as z from "zod";
 import { ownedBy } from "../../db/ownership";
 import { flashcardColumns } from "../../db/projections";
-import { flashcards, reviewLogs, studySessions } from "../../db/schema";
+import { flashcards, reviewLogs } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
 import type { AuthedDeps } from "../../lib/deps";
-import { cardNotInSession, notFound, reviewConflict, sessionFinished } from "../../lib/errors";
+import {
+  cardNotInSession,
+  idReused,
+  noReviewToUndo,
+  notFound,
+  reviewConflict,
+  reviewInFuture,
+  reviewTooOld,
+  sessionFinished,
+  undoUnavailable,
+} from "../../lib/errors";
 import { keyset } from "../../lib/keyset";
 import type { PageQuery, Pagination } from "../../lib/params";
 import { toIso } from "../../lib/time";
-import { fromFsrsCard, GRADE, getScheduler, RATINGS, toFsrsCard } from "../../study/scheduler";
+import { applyReviews, FUTURE_TOLERANCE_MS, MAX_REPLAY, type RejectCode } from "../../study/apply-reviews";
+import { restoredCard } from "../../study/pre-review-snapshot";
+import { GRADE, getScheduler, RATINGS, toFsrsCard } from "../../study/scheduler";
 import { resolveSettings } from "../../study/settings";
 import { selectSettingsRow } from "../../study/user-settings";
 import { type FlashcardJson, toFlashcardJson } from "../flashcards/flashcard-view";
@@ -22,96 +34,112 @@ import type { CreateReviewInput, schedulePreviewSchema } from "./reviews.schemas
 
 const ownCard = (deps: AuthedDeps, id: string) => ownedBy(flashcards, id, deps.auth.userId);
 
+/** The problem a rejected single review answers with. */
+function reviewProblem(code: RejectCode, id: string, input: CreateReviewInput) {
+  switch (code) {
+    case "card_not_found":
+      return notFound("flashcard", id);
+    case "session_not_found":
+      return notFound("study session", input.session_id);
+    case "session_finished":
+      return sessionFinished();
+    case "card_not_in_session":
+      return cardNotInSession();
+    case "review_in_future":
+      return reviewInFuture(FUTURE_TOLERANCE_MS / 60_000);
+    case "id_reused":
+      return idReused();
+    case "review_too_old":
+      return reviewTooOld(MAX_REPLAY);
+    default:
+      return reviewConflict();
+  }
+}
+
 /**
- * Rates a card: ts-fsrs computes the new state from the stored one; the review log insert and the card
- * update run in one batch, both conditional on the card's version, so of two simultaneous reviews
- * exactly one applies (the other gets 409). One read and one write round trip.
- * @throws ApiError 404 (card or session), 409 `review_conflict` / `session_finished` / `card_not_in_session`.
+ * Rates a card at `reviewed_at` (default now) through the shared review engine
+ * (src/study/apply-reviews.ts): ts-fsrs computes the new state, the log row (with the card's pre-review
+ * snapshot) and the card update are written in one batch conditional on the card's version, so of two
+ * simultaneous reviews exactly one applies. A client `id` makes the call idempotent: resending it
+ * answers the stored review. A `reviewed_at` older than the card's latest review is placed in its
+ * history and the later reviews are replayed. One read and one write round trip (a third only after a
+ * lost race).
+ * @throws ApiError 404 (card or session), 409 `review_conflict` / `session_finished` / `card_not_in_session` / `id_reused` /
+ * `review_too_old`, 422 `review_in_future`.
  */
 export async function reviewFlashcard(
   deps: AuthedDeps,
   id: string,
   input: CreateReviewInput,
-): Promise<{ flashcard: FlashcardJson; review: ReviewJson }> {
-  const { db, auth, now } = deps;
-  const [cards, sessions, settingsRows] = await authedBatch(db, auth, now, [
-    db
-      .select({ ...flashcardColumns, version: flashcards.version })
-      .from(flashcards)
-      .where(ownCard(deps, id)),
-    db
-      .select({ id: studySessions.id, finishedAt: studySessions.finishedAt, cardIds: studySessions.cardIds })
-      .from(studySessions)
-      .where(ownedBy(studySessions, input.session_id ?? "", auth.userId)),
-    selectSettingsRow(db, auth.userId),
+): Promise<{ flashcard: FlashcardJson; review: ReviewJson; version: number }> {
+  const [outcome] = await applyReviews(deps, [
+    {
+      id: input.id ?? crypto.randomUUID(),
+      flashcardId: id,
+      rating: input.rating,
+      reviewedAt: input.reviewed_at ?? deps.now,
+      durationMs: input.duration_ms ?? null,
+      sessionId: input.session_id ?? null,
+    },
   ]);
-  const settings = resolveSettings(settingsRows[0], deps.config);
+  if (!outcome) throw reviewConflict();
+  if (outcome.status === "rejected") throw reviewProblem(outcome.code, id, input);
+  return {
+    flashcard: toFlashcardJson(outcome.card),
+    review: toReviewJson(outcome.review),
+    version: outcome.card.version,
+  };
+}
+
+/**
+ * Takes back the card's latest review-log entry (by `reviewed_at`, then id): the card's study columns
+ * return to exactly what the entry's snapshot recorded (src/study/pre-review-snapshot.ts), the row is
+ * deleted, and the card's version grows (it changed again). Calling it again walks back one more entry.
+ * One read and one write round trip; the write is conditional on the version read.
+ * @throws ApiError 404 `not_found` / `no_review_to_undo`, 409 `review_conflict` (a concurrent change) /
+ * `undo_unavailable` (an entry written before snapshots existed).
+ */
+export async function undoLatestReview(
+  deps: AuthedDeps,
+  id: string,
+): Promise<{ flashcard: FlashcardJson; undone: ReviewJson; version: number }> {
+  const { db, auth, now } = deps;
+  const [cards, logs] = await authedBatch(db, auth, now, [
+    db.select({ version: flashcards.version }).from(flashcards).where(ownCard(deps, id)),
+    db
+      .select()
+      .from(reviewLogs)
+      .where(and(eq(reviewLogs.flashcardId, id), eq(reviewLogs.userId, auth.userId)))
+      .orderBy(desc(reviewLogs.reviewedAt), desc(reviewLogs.id))
+      .limit(1),
+  ]);
   const card = cards[0];
   if (!card) throw notFound("flashcard", id);
-  const sessionId = input.session_id ?? null;
-  if (sessionId) {
-    const session = sessions[0];
-    if (!session) throw notFound("study session", sessionId);
-    if (session.finishedAt !== null) throw sessionFinished();
-    // A session's progress counts its planned cards only: a review of another card in it would be lost.
-    if (!session.cardIds.includes(id)) throw cardNotInSession();
-  }
-
-  const { card: next, log } = getScheduler(settings).next(toFsrsCard(card), new Date(now), GRADE[input.rating]);
-  const after = fromFsrsCard(next);
-  const review = {
-    id: crypto.randomUUID(),
-    flashcardId: id,
-    sessionId,
-    rating: log.rating as number,
-    state: log.state as number,
-    due: log.due.getTime(),
-    stability: log.stability,
-    difficulty: log.difficulty,
-    elapsedDays: log.elapsed_days,
-    lastElapsedDays: log.last_elapsed_days,
-    scheduledDays: log.scheduled_days,
-    learningSteps: log.learning_steps,
-    nextDue: after.due,
-    durationMs: input.duration_ms ?? null,
-    reviewedAt: now,
-  };
+  const log = logs[0];
+  if (!log) throw noReviewToUndo();
+  const previous = restoredCard(log);
+  if (!previous) throw undoUnavailable();
   const sameVersion = and(ownCard(deps, id), eq(flashcards.version, card.version));
-  const literal = <T>(value: T, column: string) => sql<T>`${value}`.as(column);
   const [, updated] = await authedBatch(db, auth, now, [
-    // Insert first: both statements then judge the same version inside the transaction.
-    db.insert(reviewLogs).select(
-      db
-        .select({
-          id: literal(review.id, "id"),
-          userId: flashcards.userId,
-          flashcardId: flashcards.id,
-          sessionId: literal(review.sessionId, "session_id"),
-          rating: literal(review.rating, "rating"),
-          state: literal(review.state, "state"),
-          due: literal(review.due, "due"),
-          stability: literal(review.stability, "stability"),
-          difficulty: literal(review.difficulty, "difficulty"),
-          elapsedDays: literal(review.elapsedDays, "elapsed_days"),
-          lastElapsedDays: literal(review.lastElapsedDays, "last_elapsed_days"),
-          scheduledDays: literal(review.scheduledDays, "scheduled_days"),
-          learningSteps: literal(review.learningSteps, "learning_steps"),
-          nextDue: literal(review.nextDue, "next_due"),
-          durationMs: literal(review.durationMs, "duration_ms"),
-          reviewedAt: literal(review.reviewedAt, "reviewed_at"),
-        })
-        .from(flashcards)
-        .where(sameVersion),
-    ),
+    // Delete first: both statements then judge the same version inside the transaction.
+    db
+      .delete(reviewLogs)
+      .where(
+        and(
+          eq(reviewLogs.id, log.id),
+          eq(reviewLogs.userId, auth.userId),
+          sql`EXISTS (SELECT 1 FROM ${flashcards} WHERE ${sameVersion})`,
+        ),
+      ),
     db
       .update(flashcards)
-      .set({ ...after, version: card.version + 1 })
+      .set({ ...previous, version: card.version + 1 })
       .where(sameVersion)
-      .returning(flashcardColumns),
+      .returning({ ...flashcardColumns, version: flashcards.version }),
   ]);
-  const updatedCard = updated[0];
-  if (!updatedCard) throw reviewConflict();
-  return { flashcard: toFlashcardJson(updatedCard), review: toReviewJson(review) };
+  const restored = updated[0];
+  if (!restored) throw reviewConflict();
+  return { flashcard: toFlashcardJson(restored), undone: toReviewJson(log), version: restored.version };
 }
 
 const reviewColumns = {

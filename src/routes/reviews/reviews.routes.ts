@@ -4,16 +4,30 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../../env";
 import { authedDeps } from "../../lib/deps";
+import { ETAG_HEADER_DOC, etag } from "../../lib/etag";
 import { idParamSchema, pageQuerySchema } from "../../lib/params";
 import { jsonBody, validate } from "../../lib/validation";
 import { requireAuth } from "../../middleware/auth";
 import type { RouteDoc } from "../../openapi/route-doc";
-import { listReviews, previewSchedule, reviewFlashcard } from "./reviews.handlers";
-import { createReviewSchema, reviewListSchema, reviewResultSchema, schedulePreviewSchema } from "./reviews.schemas";
+import { listReviews, previewSchedule, reviewFlashcard, undoLatestReview } from "./reviews.handlers";
+import {
+  createReviewSchema,
+  reviewListSchema,
+  reviewResultSchema,
+  schedulePreviewSchema,
+  undoResultSchema,
+} from "./reviews.schemas";
 
 export const reviewRoutes = new Hono<AppEnv>()
   .post("/:id/reviews", requireAuth(), validate("param", idParamSchema), jsonBody(createReviewSchema), async (c) => {
-    return c.json(await reviewFlashcard(authedDeps(c), c.req.valid("param").id, c.req.valid("json")), 200);
+    const { version, ...result } = await reviewFlashcard(authedDeps(c), c.req.valid("param").id, c.req.valid("json"));
+    c.header("ETag", etag(version));
+    return c.json(result, 200);
+  })
+  .delete("/:id/reviews/latest", requireAuth(), validate("param", idParamSchema), async (c) => {
+    const { version, ...result } = await undoLatestReview(authedDeps(c), c.req.valid("param").id);
+    c.header("ETag", etag(version));
+    return c.json(result, 200);
   })
   .get(
     "/:id/reviews",
@@ -38,8 +52,32 @@ export const reviewDocs: RouteDoc[] = [
     tag: "study",
     params: idParamSchema,
     body: createReviewSchema,
+    description:
+      "`reviewed_at` (default now) is the time FSRS sees; an `id` makes the call idempotent. A review older than the card's latest one is placed in its history and the later reviews are replayed.",
     example: { rating: "good", duration_ms: 5200 },
-    success: { status: 200, description: "The card's new state and the review log.", schema: reviewResultSchema },
+    success: {
+      status: 200,
+      description: "The card's new state and the review log.",
+      schema: reviewResultSchema,
+      headers: ETAG_HEADER_DOC,
+    },
+    errors: [404, 409, 422],
+  },
+  {
+    method: "delete",
+    path: "/api/v1/flashcards/:id/reviews/latest",
+    operationId: "undoLatestReview",
+    summary: "Undo the card's latest review exactly",
+    description:
+      "The card's study state returns byte for byte to what it was before that review, and the review log row is deleted. Call again to walk back one more review.",
+    tag: "study",
+    params: idParamSchema,
+    success: {
+      status: 200,
+      description: "The card as it was before the review, and the review taken back.",
+      schema: undoResultSchema,
+      headers: ETAG_HEADER_DOC,
+    },
     errors: [404, 409],
   },
   {

@@ -6,15 +6,32 @@ import { paginationSchema } from "../../lib/params";
 import { RATINGS } from "../../study/scheduler";
 import { flashcardSchema, STUDY_STATES } from "../flashcards/flashcards.schemas";
 
+/** Epoch ms of 2000-01-01: no flashcard of ours was reviewed before it (guards absurd device clocks). */
+const EARLIEST_REVIEW_MS = Date.UTC(2000, 0, 1);
+
+/** When the person studied: ISO 8601 with an offset (`Z` or `+02:00`), as epoch ms. */
+export const reviewedAtSchema = z.iso
+  .datetime({ offset: true, message: "Must be an ISO 8601 date-time with an offset, e.g. 2026-11-30T08:15:00Z." })
+  .transform((value) => Date.parse(value))
+  .refine((ms) => ms >= EARLIEST_REVIEW_MS, "Must not be before 2000-01-01.");
+
+export const durationMsSchema = z
+  .number()
+  .int("Must be a whole number.")
+  .min(0, "Must be at least 0.")
+  .max(86_400_000, "Must be at most 86400000 (a day).");
+
 export const createReviewSchema = z.strictObject({
   rating: z.enum(RATINGS, `Must be one of: ${RATINGS.join(", ")}.`),
   session_id: z.uuid("Must be a UUID.").optional(),
-  duration_ms: z
-    .number()
-    .int("Must be a whole number.")
-    .min(0, "Must be at least 0.")
-    .max(86_400_000, "Must be at most 86400000 (a day).")
-    .optional(),
+  duration_ms: durationMsSchema.optional(),
+  id: z
+    .uuid("Must be a UUID.")
+    .optional()
+    .meta({ description: "A client-made id: sending the same review again applies it once." }),
+  reviewed_at: reviewedAtSchema
+    .optional()
+    .meta({ description: "When the review happened (default: now); at most 5 minutes ahead of the server." }),
 });
 
 export const reviewSchema = z
@@ -38,6 +55,7 @@ export const reviewSchema = z
   .meta({ id: "Review", description: "FSRS fields are the card's state before the review, as ts-fsrs logs it." });
 
 export const reviewResultSchema = z.object({ flashcard: flashcardSchema, review: reviewSchema });
+export const undoResultSchema = z.object({ flashcard: flashcardSchema, undone: reviewSchema });
 export const reviewListSchema = z.object({ data: z.array(reviewSchema), pagination: paginationSchema });
 const previewEntry = z.object({ due: z.iso.datetime(), scheduled_days: z.int(), state: z.enum(STUDY_STATES) });
 export const schedulePreviewSchema = z.object({
