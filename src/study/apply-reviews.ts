@@ -17,6 +17,7 @@
 import { and, eq, getTableColumns, ne, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
+import { cardTagsSql } from "../db/projections";
 import { rawAll } from "../db/raw-statement";
 import { type FlashcardRow, flashcards, type ReviewLogRow, reviewLogs, studySessions } from "../db/schema";
 import { authedBatch } from "../db/session-gate";
@@ -54,7 +55,10 @@ export type RejectCode =
   | "review_conflict";
 
 /** A card row with everything a response needs. */
-export type CardState = Omit<FlashcardRow, "userId">;
+export type CardState = Omit<FlashcardRow, "userId"> & {
+  /** JSON array of tag names, as `cardTagsSql` selects it (a review never changes them). */
+  tags: string;
+};
 
 export type ReviewOutcome =
   | { id: string; status: "applied" | "duplicate"; card: CardState; review: ReviewLogRow }
@@ -82,7 +86,7 @@ function samePayload(row: ReviewLogRow, item: ReviewSubmission): boolean {
 
 const cardColumns = (() => {
   const { userId: _owner, ...columns } = getTableColumns(flashcards);
-  return columns;
+  return { ...columns, tags: cardTagsSql() };
 })();
 
 /**
@@ -268,7 +272,9 @@ export async function applyReviews(deps: AuthedDeps, items: ReviewSubmission[]):
       for (const c of planned) {
         if (card) {
           const { v: _version, ...review } = inserted.get(c.id) as ReviewLogRow & { v: number };
-          outcomes[c.index] = { id: c.id, status: "applied", card: withoutOwner(card), review };
+          // The write's RETURNING has the study columns; the tags are those read in round trip 1.
+          const tags = (cards.get(cardId) as CardState).tags;
+          outcomes[c.index] = { id: c.id, status: "applied", card: withoutOwner(card, tags), review };
         } else lost.push(c);
       }
     }
@@ -296,9 +302,9 @@ export async function applyReviews(deps: AuthedDeps, items: ReviewSubmission[]):
 
 const reject = (id: string, code: RejectCode): ReviewOutcome => ({ id, status: "rejected", code });
 
-function withoutOwner(row: FlashcardRow): CardState {
+function withoutOwner(row: FlashcardRow, tags: string): CardState {
   const { userId: _owner, ...card } = row;
-  return card;
+  return { ...card, tags };
 }
 
 const LOG_COLUMNS = columnPairs(reviewLogs).map(([, name]) => name);
