@@ -61,6 +61,19 @@ function toApiError(error: unknown, c: Context<AppEnv>): ApiError {
   return internalError();
 }
 
+/**
+ * The response headers a browser client may read: exactly the non-safelisted headers the API sends
+ * (test/cors-headers.test.ts checks that each one is sent by some code).
+ */
+export const EXPOSED_HEADERS = [
+  "X-Request-Id",
+  "Retry-After",
+  "X-D1-Bookmark",
+  "Content-Disposition",
+  "ETag",
+  "Idempotent-Replayed",
+];
+
 /** Builds the worker's Hono app. */
 export function createApp() {
   const app = new Hono<AppEnv>();
@@ -88,7 +101,7 @@ export function createApp() {
         "If-Match",
         "If-None-Match",
       ],
-      exposeHeaders: ["X-Request-Id", "Retry-After", "Location", "X-D1-Bookmark", "Content-Disposition", "ETag"],
+      exposeHeaders: EXPOSED_HEADERS,
       maxAge: 600,
     }),
   );
