@@ -3,7 +3,7 @@
  * response is built from. Here, not in a route folder, so domain modules need not reach into routes.
  */
 import { sql } from "drizzle-orm";
-import { type FlashcardRow, flashcards } from "./schema";
+import { type FlashcardRow, flashcards, reviewLogs } from "./schema";
 
 /**
  * A card's tag names as a JSON array (unsorted: the JSON view sorts them, so no sort step joins the
@@ -43,4 +43,23 @@ export const flashcardColumns = {
 export type FlashcardView = Omit<FlashcardRow, "userId" | "version" | "frontKey"> & {
   /** JSON array of tag names (see cardTagsSql). */
   tags: string;
+};
+
+/** Every review_logs column a review response or export is built from (not the owner, not the pre-review snapshot). */
+export const reviewColumns = {
+  id: reviewLogs.id,
+  flashcardId: reviewLogs.flashcardId,
+  sessionId: reviewLogs.sessionId,
+  rating: reviewLogs.rating,
+  state: reviewLogs.state,
+  due: reviewLogs.due,
+  stability: reviewLogs.stability,
+  difficulty: reviewLogs.difficulty,
+  elapsedDays: reviewLogs.elapsedDays,
+  lastElapsedDays: reviewLogs.lastElapsedDays,
+  scheduledDays: reviewLogs.scheduledDays,
+  learningSteps: reviewLogs.learningSteps,
+  nextDue: reviewLogs.nextDue,
+  durationMs: reviewLogs.durationMs,
+  reviewedAt: reviewLogs.reviewedAt,
 };

@@ -5,7 +5,7 @@
  * by (sort key, id or rowid): no OFFSET, so page N costs what page 1 costs.
  */
 import { and, asc, eq, sql } from "drizzle-orm";
-import { type FlashcardView, flashcardColumns } from "../../db/projections";
+import { type FlashcardView, flashcardColumns, reviewColumns } from "../../db/projections";
 import {
   decks,
   flashcards,
@@ -236,7 +236,7 @@ export async function exportAccount(deps: ExportDeps, counter?: QueryCounter): P
     pageSize: LOG_PAGE,
     select: (after) =>
       db
-        .select({ ...getReviewColumns(), rowid: sql<number>`${reviewLogs}.rowid` })
+        .select({ ...reviewColumns, rowid: sql<number>`${reviewLogs}.rowid` })
         .from(reviewLogs)
         .where(
           and(
@@ -301,25 +301,4 @@ export async function exportAccount(deps: ExportDeps, counter?: QueryCounter): P
     `],"complete":true}\n`,
   ];
   return textStream(parts, counter);
-}
-
-/** Every review_logs column but the owner. */
-function getReviewColumns() {
-  return {
-    id: reviewLogs.id,
-    flashcardId: reviewLogs.flashcardId,
-    sessionId: reviewLogs.sessionId,
-    rating: reviewLogs.rating,
-    state: reviewLogs.state,
-    due: reviewLogs.due,
-    stability: reviewLogs.stability,
-    difficulty: reviewLogs.difficulty,
-    elapsedDays: reviewLogs.elapsedDays,
-    lastElapsedDays: reviewLogs.lastElapsedDays,
-    scheduledDays: reviewLogs.scheduledDays,
-    learningSteps: reviewLogs.learningSteps,
-    nextDue: reviewLogs.nextDue,
-    durationMs: reviewLogs.durationMs,
-    reviewedAt: reviewLogs.reviewedAt,
-  };
 }

@@ -4,7 +4,7 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import type * as z from "zod";
 import { ownedBy } from "../../db/ownership";
-import { flashcardColumns } from "../../db/projections";
+import { flashcardColumns, reviewColumns } from "../../db/projections";
 import { flashcards, reviewLogs } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
 import type { AuthedDeps } from "../../lib/deps";
@@ -141,24 +141,6 @@ export async function undoLatestReview(
   if (!restored) throw reviewConflict();
   return { flashcard: toFlashcardJson(restored), undone: toReviewJson(log), version: restored.version };
 }
-
-const reviewColumns = {
-  id: reviewLogs.id,
-  flashcardId: reviewLogs.flashcardId,
-  sessionId: reviewLogs.sessionId,
-  rating: reviewLogs.rating,
-  state: reviewLogs.state,
-  due: reviewLogs.due,
-  stability: reviewLogs.stability,
-  difficulty: reviewLogs.difficulty,
-  elapsedDays: reviewLogs.elapsedDays,
-  lastElapsedDays: reviewLogs.lastElapsedDays,
-  scheduledDays: reviewLogs.scheduledDays,
-  learningSteps: reviewLogs.learningSteps,
-  nextDue: reviewLogs.nextDue,
-  durationMs: reviewLogs.durationMs,
-  reviewedAt: reviewLogs.reviewedAt,
-};
 
 /** A card's history pager: newest first, and a cursor only pages the card it was issued for. */
 const historyPages = (cardId: string) =>
