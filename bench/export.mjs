@@ -20,7 +20,7 @@ import {
   ROOT,
   runWrangler,
   sleep,
-  startWranglerDev,
+  startServers,
   stopAllGroups,
   workerdProcesses,
 } from "./lib/proc.mjs";
@@ -102,29 +102,7 @@ async function main() {
     runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist]),
   ]);
   const secret = randomBytes(32).toString("hex");
-  const vars = ["--var", `JWT_SECRET:${secret}`, "--var", "ACCESS_TOKEN_TTL_SECONDS:3600"];
-  const [app, baseline] = await Promise.all([
-    startWranglerDev({
-      name: "app",
-      args: ["-c", "wrangler.toml", join(STATE, "dist", "index.js"), "--no-bundle", "--persist-to", persist, ...vars],
-      logFile: join(STATE, "logs", "app.log"),
-      healthPath: "/api/v1/health",
-    }),
-    startWranglerDev({
-      name: "baseline",
-      args: [
-        "-c",
-        "bench/baseline/wrangler.toml",
-        join(STATE, "baseline-dist", "worker.js"),
-        "--no-bundle",
-        "--persist-to",
-        persist,
-        ...vars,
-      ],
-      logFile: join(STATE, "logs", "baseline.log"),
-      healthPath: "/health",
-    }),
-  ]);
+  const [app, baseline] = await startServers(STATE, persist, secret);
 
   const registered = await call(app, "POST", "/api/v1/auth/register", {
     body: { email: `bench-export-${Date.now()}@example.com`, password: "benchmark password 0123" },

@@ -18,7 +18,7 @@ import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildProduction, bundleSize, startupProfiles } from "./lib/artifacts.mjs";
 import { measureWithRetry } from "./lib/load.mjs";
-import { killAllGroupsNow, ROOT, runWrangler, startWranglerDev, stopAllGroups } from "./lib/proc.mjs";
+import { killAllGroupsNow, ROOT, runWrangler, startServers, stopAllGroups } from "./lib/proc.mjs";
 import { renderReport } from "./lib/report.mjs";
 import { countRoundTrips } from "./lib/round-trips.mjs";
 import { buildScenarios, forTarget } from "./lib/scenarios.mjs";
@@ -110,33 +110,6 @@ async function prepare() {
     runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist]),
   ]);
   return { persist, production };
-}
-
-/** Starts the app (the production bundle) and the baseline under `wrangler dev` on the shared D1. */
-async function startServers(persist, secret) {
-  const vars = ["--var", `JWT_SECRET:${secret}`, "--var", "ACCESS_TOKEN_TTL_SECONDS:3600"];
-  return Promise.all([
-    startWranglerDev({
-      name: "app",
-      args: ["-c", "wrangler.toml", join(STATE, "dist", "index.js"), "--no-bundle", "--persist-to", persist, ...vars],
-      logFile: join(STATE, "logs", "app.log"),
-      healthPath: "/api/v1/health",
-    }),
-    startWranglerDev({
-      name: "baseline",
-      args: [
-        "-c",
-        "bench/baseline/wrangler.toml",
-        join(STATE, "baseline-dist", "worker.js"),
-        "--no-bundle",
-        "--persist-to",
-        persist,
-        ...vars,
-      ],
-      logFile: join(STATE, "logs", "baseline.log"),
-      healthPath: "/health",
-    }),
-  ]);
 }
 
 /** Sends one request and parses the JSON answer. @throws Error on a non-2xx status. */
@@ -347,7 +320,7 @@ async function main() {
   const { persist, production } = await prepare();
 
   log("starting the app and the baseline under wrangler dev");
-  const [app, baseline] = await startServers(persist, secret);
+  const [app, baseline] = await startServers(STATE, persist, secret);
   log(`app ${app.url} (pid ${app.pid}), baseline ${baseline.url} (pid ${baseline.pid})`);
   const { small, large, writer, seeded, sql } = await seedCollections(app, baseline, secret, options);
 

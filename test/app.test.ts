@@ -2,18 +2,9 @@ import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
 import { api, expectProblem, freshIp, registerUser } from "./helpers/api";
+import { failingD1 } from "./helpers/faulty-d1";
 
 const LIMIT = Number(env.MAX_BODY_BYTES);
-
-/** A D1 stand-in whose every query fails with the given message. */
-function failingD1(message: string): D1Database {
-  const fail = () => {
-    throw new Error(message);
-  };
-  const statement = { all: fail, run: fail, first: fail, raw: fail, bind: () => statement };
-  const session = { prepare: () => statement, batch: async () => fail(), getBookmark: () => null };
-  return { ...session, exec: async () => fail(), withSession: () => session } as unknown as D1Database;
-}
 
 describe("error model", () => {
   it("answers unknown routes with a 404 problem and the request id", async () => {

@@ -6,19 +6,10 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, expectProblem, freshIp, registerUser } from "./helpers/api";
 import { countingD1 } from "./helpers/d1-counter";
+import { failingD1 } from "./helpers/faulty-d1";
 import { startInOneRateWindow } from "./helpers/rate-window";
 
 const ip = () => ({ "cf-connecting-ip": freshIp() });
-
-/** A D1 stand-in whose every query fails with the given message. */
-function failingD1(message: string): D1Database {
-  const fail = () => {
-    throw new Error(message);
-  };
-  const statement = { all: fail, run: fail, first: fail, raw: fail, bind: () => statement };
-  const session = { prepare: () => statement, batch: async () => fail(), getBookmark: () => null };
-  return { ...session, exec: async () => fail(), withSession: () => session } as unknown as D1Database;
-}
 
 describe("item 4: private responses are never cached", () => {
   it("sends Cache-Control: no-store on token-bearing and authenticated successes, with Vary: Authorization", async () => {

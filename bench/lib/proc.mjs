@@ -258,3 +258,33 @@ export function workerdProcesses(server) {
   if (!runtime) throw new Error(`${server.name}: no workerd runtime process under pid ${server.pid}`);
   return { runtime: runtime.pid, proxy: proxy?.pid ?? null };
 }
+
+/**
+ * Starts the app (the production bundle in `state`/dist) and the baseline (`state`/baseline-dist) under
+ * `wrangler dev` on the shared D1 at `persist`; logs go to `state`/logs.
+ */
+export async function startServers(state, persist, secret) {
+  const vars = ["--var", `JWT_SECRET:${secret}`, "--var", "ACCESS_TOKEN_TTL_SECONDS:3600"];
+  return Promise.all([
+    startWranglerDev({
+      name: "app",
+      args: ["-c", "wrangler.toml", join(state, "dist", "index.js"), "--no-bundle", "--persist-to", persist, ...vars],
+      logFile: join(state, "logs", "app.log"),
+      healthPath: "/api/v1/health",
+    }),
+    startWranglerDev({
+      name: "baseline",
+      args: [
+        "-c",
+        "bench/baseline/wrangler.toml",
+        join(state, "baseline-dist", "worker.js"),
+        "--no-bundle",
+        "--persist-to",
+        persist,
+        ...vars,
+      ],
+      logFile: join(state, "logs", "baseline.log"),
+      healthPath: "/health",
+    }),
+  ]);
+}

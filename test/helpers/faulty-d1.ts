@@ -143,3 +143,13 @@ export async function userRows(db: D1Database, userId: string): Promise<Record<s
   const results = await db.batch(tables.map((table) => db.prepare(OWNED_ROWS[table]!).bind(userId)));
   return Object.fromEntries(tables.map((table, i) => [table, results[i]!.results]));
 }
+
+/** A D1 stand-in whose every query fails with the given message. */
+export function failingD1(message: string): D1Database {
+  const fail = () => {
+    throw new Error(message);
+  };
+  const statement = { all: fail, run: fail, first: fail, raw: fail, bind: () => statement };
+  const session = { prepare: () => statement, batch: async () => fail(), getBookmark: () => null };
+  return { ...session, exec: async () => fail(), withSession: () => session } as unknown as D1Database;
+}
