@@ -23,12 +23,12 @@ import {
   serviceUnavailable,
 } from "./lib/errors";
 import { problemResponse } from "./lib/problem";
+import { declaredRoutes } from "./lib/route-docs";
 import { registerRouteScopes } from "./lib/scopes";
 import { limitBody } from "./middleware/body-limit";
 import { d1Session } from "./middleware/d1-session";
 import { privateCache } from "./middleware/private-cache";
 import { requestLog } from "./middleware/request-log";
-import { allRouteDocs } from "./routes/all-docs";
 import { authRoutes } from "./routes/auth/auth.routes";
 import { deckRoutes } from "./routes/decks/decks.routes";
 import { docsAssetRoutes, docsRoutes } from "./routes/docs/docs.routes";
@@ -77,8 +77,6 @@ export const EXPOSED_HEADERS = [
 /** Builds the worker's Hono app. */
 export function createApp() {
   const app = new Hono<AppEnv>();
-  // Personal access token scopes come from the route declarations (requireAuth looks them up).
-  registerRouteScopes(allRouteDocs);
 
   app.use(requestId());
   app.use(async (c, next) => {
@@ -117,7 +115,10 @@ export function createApp() {
 
   const routes = app
     .route("/api/v1/health", healthRoutes)
-    .route("/api/v1/openapi.json", openApiRoutes)
+    .route(
+      "/api/v1/openapi.json",
+      openApiRoutes(() => declaredRoutes(app)),
+    )
     .route("/api/v1/docs", docsRoutes)
     .route("/docs", docsAssetRoutes)
     .route("/api/v1/auth", authRoutes)
@@ -136,6 +137,9 @@ export function createApp() {
     .route("/api/v1/exports", exportRoutes)
     .route("/api/v1/settings", settingsRoutes)
     .route("/api/v1/imports", importRoutes);
+
+  // Personal access token scopes come from the route declarations (requireAuth looks them up).
+  registerRouteScopes(declaredRoutes(app));
 
   app.notFound((c) => problemResponse(routeNotFound(c.req.method, c.req.path), c.get("requestId")));
 

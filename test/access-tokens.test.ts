@@ -5,8 +5,9 @@
  */
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import worker from "../src/index";
+import { declaredRoutes } from "../src/lib/route-docs";
 import { declaredScope, TOKEN_SCOPES, type TokenScope } from "../src/lib/scopes";
-import { allRouteDocs } from "../src/routes/all-docs";
 import { api, expectProblem, freshIp, registerUser, type TestUser } from "./helpers/api";
 import { countingD1 } from "./helpers/d1-counter";
 import { startInOneRateWindow } from "./helpers/rate-window";
@@ -105,7 +106,7 @@ describe("POST /auth/tokens", () => {
 });
 
 describe("scopes, derived from the route declarations", () => {
-  const routes = allRouteDocs.filter((doc) => doc.auth !== false);
+  const routes = declaredRoutes(worker).filter((doc) => doc.auth);
 
   it("covers every authenticated route", () => {
     expect(routes.length).toBeGreaterThanOrEqual(25);

@@ -6,6 +6,8 @@
  */
 import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import worker from "../src/index";
+import { declaredRoutes } from "../src/lib/route-docs";
 import { type ApiResponse, api, expectProblem, freshIp, registerUser, type TestUser } from "./helpers/api";
 import {
   D1_CONNECTION_LOST,
@@ -641,20 +643,32 @@ describe("every route that reads D1", () => {
     )
       .bind(logId, user.id, "0".repeat(64), Date.now())
       .run();
-    const reads = [
-      "/api/v1/auth/me",
-      "/api/v1/flashcards",
-      `/api/v1/flashcards/${card.id}`,
-      `/api/v1/flashcards/${card.id}/reviews`,
-      `/api/v1/flashcards/${card.id}/schedule-preview`,
-      "/api/v1/generations",
-      `/api/v1/generations/${generation.body.generation.id}`,
-      "/api/v1/generation-error-logs",
-      `/api/v1/generation-error-logs/${logId}`,
-      "/api/v1/study/queue",
-      `/api/v1/study-sessions/${sessionId}`,
-      "/api/v1/stats",
-    ];
+    // Every declared GET behind requireAuth(), from the route declarations: a new read is covered by
+    // adding the id of its collection here (if it has one), never by listing the route.
+    const deck = await api("POST", "/api/v1/decks", { token: user.accessToken, body: { name: "Faults" } });
+    const imported = await api("POST", "/api/v1/imports", {
+      token: user.accessToken,
+      rawBody: "kot\tcat\n",
+      headers: { "content-type": "text/tab-separated-values" },
+    });
+    const ids: Record<string, string> = {
+      decks: deck.body.id,
+      imports: imported.body.import.id,
+      flashcards: card.id,
+      generations: generation.body.generation.id,
+      "generation-error-logs": logId,
+      "study-sessions": sessionId,
+    };
+    const reads = declaredRoutes(worker)
+      .filter((doc) => doc.method === "get" && doc.auth)
+      .map((doc) =>
+        doc.path.replace(/\/([^/]+)\/:id/, (_, collection: string) => {
+          const id = ids[collection];
+          if (!id) throw new Error(`faults.test.ts: add an id of '${collection}' for ${doc.path}`);
+          return `/${collection}/${id}`;
+        }),
+      );
+    expect(reads.length).toBeGreaterThanOrEqual(12);
     for (const path of reads) {
       for (const message of TRANSIENT_D1_ERRORS) {
         const { res, faulty } = await send({ method: "GET", path, token: user.accessToken }, { failOn: 1, message });
@@ -665,8 +679,12 @@ describe("every route that reads D1", () => {
     }
   });
 
-  it("health and the OpenAPI document do not touch D1 at all", async () => {
-    for (const path of ["/api/v1/health", "/api/v1/openapi.json"]) {
+  it("public reads (health, the OpenAPI document, the reference page) do not touch D1 at all", async () => {
+    const publicReads = declaredRoutes(worker).filter((doc) => doc.method === "get" && !doc.auth);
+    expect(publicReads.map((doc) => doc.path)).toEqual(
+      expect.arrayContaining(["/api/v1/health", "/api/v1/openapi.json"]),
+    );
+    for (const { path } of publicReads) {
       const { res, faulty } = await send({ method: "GET", path }, { failOn: () => true, times: 99 });
       expect(res.status).toBe(200);
       expect(faulty.trips).toHaveLength(0);

@@ -20,7 +20,7 @@ import fc from "fast-check";
 import { Jwt } from "hono/utils/jwt";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
-import { allRouteDocs } from "../src/routes/all-docs";
+import { declaredRoutes } from "../src/lib/route-docs";
 import { api, expectProblem, freshIp, type TestUser } from "./helpers/api";
 import { userRows } from "./helpers/faulty-d1";
 import { textOfLength } from "./helpers/texts";
@@ -39,23 +39,21 @@ const TEST_TIMEOUT = 120_000;
 type Route = { method: string; path: string };
 
 /**
- * Every API route the app registers (middleware entries, method ALL, left out; the reference page's
- * static assets under /docs/* are not API routes and are tested in test/docs.test.ts), each once.
- * DELETE routes that remove a whole resource go last, so the routes before them still find the fuzzing
- * user's rows to work on (undo, which removes only a review, runs with the others).
+ * Every declared API route (`declaredRoutes`: the same list the OpenAPI document is built from; the
+ * reference page's static assets under /docs/* are not API routes and are tested in test/docs.test.ts).
+ * A new route is fuzzed without editing this file. DELETE routes that remove a whole resource go last,
+ * so the routes before them still find the fuzzing user's rows to work on (undo, which removes only a
+ * review, runs with the others).
  */
+const DECLARED = declaredRoutes(worker);
 const removesResource = (r: Route) => r.method === "DELETE" && !r.path.endsWith("/reviews/latest");
-const ROUTES: Route[] = [
-  ...new Map(
-    worker.routes
-      .filter((r) => r.method !== "ALL" && r.path.startsWith("/api/v1"))
-      .map((r) => [`${r.method} ${r.path}`, { method: r.method, path: r.path }]),
-  ).values(),
-].sort((a, b) => Number(removesResource(a)) - Number(removesResource(b)));
+const ROUTES: Route[] = DECLARED.map((doc) => ({ method: doc.method.toUpperCase(), path: doc.path })).sort(
+  (a, b) => Number(removesResource(a)) - Number(removesResource(b)),
+);
 const routeKey = (r: Route) => `${r.method} ${r.path}`;
-/** Routes documented as needing no bearer token (`auth: false`); every other route must refuse a bad one. */
+/** Routes declared without `requireAuth()`; every other route must refuse a bad token. */
 const PUBLIC_ROUTES = new Set(
-  allRouteDocs.filter((doc) => doc.auth === false).map((doc) => `${doc.method.toUpperCase()} ${doc.path}`),
+  DECLARED.filter((doc) => !doc.auth).map((doc) => `${doc.method.toUpperCase()} ${doc.path}`),
 );
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 /**
  * Personal access token scopes and which one each route needs. A route's scope is part of its
- * declaration (`RouteDoc.scope`); `registerRouteScopes` indexes the declarations once at app assembly
- * and `requireAuth()` looks the matched route up, so the table in the plan, the OpenAPI document, the
- * enforcement and the tests all read the same declaration.
+ * declaration (`describeRoute({ scope })`); `registerRouteScopes` indexes `declaredRoutes(app)` once at
+ * app assembly and `requireAuth()` looks the matched route up, so the table in the plan, the OpenAPI
+ * document, the enforcement and the tests all read the same declaration.
  */
 
 /** What a token may be granted. */

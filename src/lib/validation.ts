@@ -6,6 +6,7 @@ import { zValidator } from "@hono/zod-validator";
 import type { MiddlewareHandler, ValidationTargets } from "hono";
 import type * as z from "zod";
 import { type FieldError, unsupportedMediaType, validationFailed } from "./errors";
+import { markInput } from "./route-docs";
 
 const ROOT_NAME: Partial<Record<keyof ValidationTargets, string>> = { json: "body", query: "query", param: "path" };
 
@@ -53,12 +54,17 @@ export function toFieldErrors(issues: readonly z.core.$ZodIssue[], target: keyof
  * @throws ApiError 400 `validation_failed` listing every invalid field.
  */
 export const validate = <T extends z.ZodType, Target extends keyof ValidationTargets>(target: Target, schema: T) =>
-  zValidator(target, schema, (result) => {
-    if (!result.success) {
-      const { errors, omitted } = toFieldErrors(result.error.issues, target);
-      throw validationFailed(errors, undefined, omitted);
-    }
-  });
+  // Marked with its target and schema: the OpenAPI document reads the route's inputs from here.
+  markInput(
+    zValidator(target, schema, (result) => {
+      if (!result.success) {
+        const { errors, omitted } = toFieldErrors(result.error.issues, target);
+        throw validationFailed(errors, undefined, omitted);
+      }
+    }),
+    target,
+    schema,
+  );
 
 const JSON_MEDIA_TYPE = /^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i;
 
@@ -72,9 +78,9 @@ export const isJsonContentType = (value: string | undefined) => value !== undefi
  */
 export const jsonBody = <T extends z.ZodType>(schema: T) => {
   const validator = validate("json", schema);
-  const guarded: MiddlewareHandler = async (c, next) => {
+  const guarded: MiddlewareHandler = async function jsonBodyOnly(c, next) {
     if (!isJsonContentType(c.req.header("content-type"))) throw unsupportedMediaType();
     return validator(c, next);
   };
-  return guarded as typeof validator;
+  return markInput(guarded, "json", schema) as typeof validator;
 };

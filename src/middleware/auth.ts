@@ -11,6 +11,7 @@ import type { AppEnv } from "../env";
 import { isWellFormedAccessToken, PAT_PREFIX } from "../lib/access-tokens";
 import { clientNetwork } from "../lib/client-network";
 import { insufficientScope, rateLimited, unauthorized } from "../lib/errors";
+import { markAuth } from "../lib/route-docs";
 import { scopeOf } from "../lib/scopes";
 import { sha256Hex, verifyAccessToken } from "../lib/tokens";
 import { limitCaller } from "./caller-rate-limit";
@@ -86,7 +87,8 @@ async function withAccessToken(c: Context<AppEnv>, next: () => Promise<void>, to
  * (src/middleware/caller-rate-limit.ts: per user for sessions, per token for tokens).
  */
 export const requireAuth = (): MiddlewareHandler<AppEnv> =>
-  async function requireAuth(c, next) {
+  // Marked so the route declarations (src/lib/route-docs.ts) know the route needs a bearer credential.
+  markAuth(async function requireAuth(c, next) {
     const header = c.req.header("authorization");
     if (!header) throw unauthorized("The Authorization header with a bearer access token is missing.");
     const token = BEARER.exec(header)?.[1];
@@ -103,4 +105,4 @@ export const requireAuth = (): MiddlewareHandler<AppEnv> =>
     await limitCaller(c, auth);
     c.set("auth", auth);
     await next();
-  };
+  });

@@ -5,8 +5,8 @@
 import * as z from "zod";
 import { version } from "../../package.json";
 import { problemDocumentSchema } from "../lib/problem";
+import type { RouteDoc } from "../lib/route-docs";
 import { declaredScope } from "../lib/scopes";
-import type { RouteDoc } from "./route-doc";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -102,7 +102,7 @@ export function buildOpenApiDocument(docs: RouteDoc[], publicUrl = "http://local
   const paths: Record<string, Record<string, unknown>> = {};
 
   for (const doc of docs) {
-    const auth = doc.auth ?? true;
+    const { auth } = doc;
     const hasInput = Boolean(doc.params || doc.query || doc.headers || doc.body || doc.rawBodies);
     const statuses = new Set<number>([...(doc.errors ?? []), 500, 503]);
     if (hasInput) statuses.add(400);

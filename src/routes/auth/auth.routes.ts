@@ -4,10 +4,10 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../../env";
 import { authedDeps, publicDeps } from "../../lib/deps";
+import { describeRoute } from "../../lib/route-docs";
 import { jsonBody } from "../../lib/validation";
 import { requireAuth } from "../../middleware/auth";
 import { rateLimit } from "../../middleware/rate-limit";
-import type { RouteDoc } from "../../openapi/route-doc";
 import {
   deleteCurrentUser,
   getCurrentUser,
@@ -25,97 +25,108 @@ import {
   tokenPairSchema,
 } from "./auth.schemas";
 
-export const authRoutes = new Hono<AppEnv>()
-  .post("/register", rateLimit("register"), jsonBody(registerSchema), async (c) => {
-    const client = { address: c.req.header("cf-connecting-ip"), userAgent: c.req.header("user-agent") };
-    return c.json(await registerUser(publicDeps(c), c.req.valid("json"), client), 201);
-  })
-  .post("/login", rateLimit("login"), jsonBody(loginSchema), async (c) => {
-    const client = { address: c.req.header("cf-connecting-ip"), userAgent: c.req.header("user-agent") };
-    return c.json(await loginUser(publicDeps(c), c.req.valid("json"), client), 200);
-  })
-  .post("/refresh", rateLimit("refresh"), jsonBody(refreshTokenSchema), async (c) => {
-    return c.json(await refreshSession(publicDeps(c), c.req.valid("json").refresh_token), 200);
-  })
-  .post("/logout", rateLimit("logout"), jsonBody(refreshTokenSchema), async (c) => {
-    await logoutSession(publicDeps(c), c.req.valid("json").refresh_token);
-    return c.body(null, 204);
-  })
-  .get("/me", requireAuth(), async (c) => {
-    return c.json(await getCurrentUser(authedDeps(c)), 200);
-  })
-  .delete("/me", requireAuth(), rateLimit("delete-account"), jsonBody(deleteAccountSchema), async (c) => {
-    await deleteCurrentUser(authedDeps(c), c.req.valid("json").password);
-    return c.body(null, 204);
-  });
-
+/** The example password of the documented requests. */
 const password = "correct horse battery staple";
 
-export const authDocs: RouteDoc[] = [
-  {
-    method: "post",
-    path: "/api/v1/auth/register",
-    operationId: "register",
-    summary: "Create an account and its first session",
-    tag: "accounts",
-    auth: false,
-    body: registerSchema,
-    example: { email: "ada@example.com", password },
-    success: { status: 201, description: "The new user and a token pair.", schema: tokenPairSchema },
-    errors: [409, 429],
-  },
-  {
-    method: "post",
-    path: "/api/v1/auth/login",
-    operationId: "login",
-    summary: "Log in with email and password",
-    tag: "accounts",
-    auth: false,
-    body: loginSchema,
-    example: { email: "ada@example.com", password },
-    success: { status: 200, description: "A token pair for a new session.", schema: tokenPairSchema },
-    errors: [401, 429],
-  },
-  {
-    method: "post",
-    path: "/api/v1/auth/refresh",
-    operationId: "refresh",
-    summary: "Trade a refresh token for a new pair (rotation; reuse revokes the session)",
-    tag: "accounts",
-    auth: false,
-    body: refreshTokenSchema,
-    success: { status: 200, description: "A new token pair; the old refresh token is spent.", schema: tokenPairSchema },
-    errors: [401, 429],
-  },
-  {
-    method: "post",
-    path: "/api/v1/auth/logout",
-    operationId: "logout",
-    summary: "End the session of a refresh token (idempotent)",
-    tag: "accounts",
-    auth: false,
-    body: refreshTokenSchema,
-    success: { status: 204, description: "The session has ended; its tokens stop working at once." },
-    errors: [429],
-  },
-  {
-    method: "get",
-    path: "/api/v1/auth/me",
-    operationId: "getMe",
-    summary: "The caller's account",
-    tag: "accounts",
-    scope: "any",
-    success: { status: 200, description: "The account.", schema: publicUserSchema },
-  },
-  {
-    method: "delete",
-    path: "/api/v1/auth/me",
-    operationId: "deleteMe",
-    summary: "Delete the account and everything it owns",
-    tag: "accounts",
-    scope: "session",
-    body: deleteAccountSchema,
-    success: { status: 204, description: "Deleted; the caller's tokens answer 401 from now on." },
-    errors: [403, 429],
-  },
-];
+export const authRoutes = new Hono<AppEnv>()
+  .post(
+    "/register",
+    describeRoute({
+      operationId: "register",
+      summary: "Create an account and its first session",
+      tag: "accounts",
+      example: { email: "ada@example.com", password },
+      success: { status: 201, description: "The new user and a token pair.", schema: tokenPairSchema },
+      errors: [409, 429],
+    }),
+    rateLimit("register"),
+    jsonBody(registerSchema),
+    async (c) => {
+      const client = { address: c.req.header("cf-connecting-ip"), userAgent: c.req.header("user-agent") };
+      return c.json(await registerUser(publicDeps(c), c.req.valid("json"), client), 201);
+    },
+  )
+  .post(
+    "/login",
+    describeRoute({
+      operationId: "login",
+      summary: "Log in with email and password",
+      tag: "accounts",
+      example: { email: "ada@example.com", password },
+      success: { status: 200, description: "A token pair for a new session.", schema: tokenPairSchema },
+      errors: [401, 429],
+    }),
+    rateLimit("login"),
+    jsonBody(loginSchema),
+    async (c) => {
+      const client = { address: c.req.header("cf-connecting-ip"), userAgent: c.req.header("user-agent") };
+      return c.json(await loginUser(publicDeps(c), c.req.valid("json"), client), 200);
+    },
+  )
+  .post(
+    "/refresh",
+    describeRoute({
+      operationId: "refresh",
+      summary: "Trade a refresh token for a new pair (rotation; reuse revokes the session)",
+      tag: "accounts",
+      success: {
+        status: 200,
+        description: "A new token pair; the old refresh token is spent.",
+        schema: tokenPairSchema,
+      },
+      errors: [401, 429],
+    }),
+    rateLimit("refresh"),
+    jsonBody(refreshTokenSchema),
+    async (c) => {
+      return c.json(await refreshSession(publicDeps(c), c.req.valid("json").refresh_token), 200);
+    },
+  )
+  .post(
+    "/logout",
+    describeRoute({
+      operationId: "logout",
+      summary: "End the session of a refresh token (idempotent)",
+      tag: "accounts",
+      success: { status: 204, description: "The session has ended; its tokens stop working at once." },
+      errors: [429],
+    }),
+    rateLimit("logout"),
+    jsonBody(refreshTokenSchema),
+    async (c) => {
+      await logoutSession(publicDeps(c), c.req.valid("json").refresh_token);
+      return c.body(null, 204);
+    },
+  )
+  .get(
+    "/me",
+    describeRoute({
+      operationId: "getMe",
+      summary: "The caller's account",
+      tag: "accounts",
+      scope: "any",
+      success: { status: 200, description: "The account.", schema: publicUserSchema },
+    }),
+    requireAuth(),
+    async (c) => {
+      return c.json(await getCurrentUser(authedDeps(c)), 200);
+    },
+  )
+  .delete(
+    "/me",
+    describeRoute({
+      operationId: "deleteMe",
+      summary: "Delete the account and everything it owns",
+      tag: "accounts",
+      scope: "session",
+      success: { status: 204, description: "Deleted; the caller's tokens answer 401 from now on." },
+      errors: [403, 429],
+    }),
+    requireAuth(),
+    rateLimit("delete-account"),
+    jsonBody(deleteAccountSchema),
+    async (c) => {
+      await deleteCurrentUser(authedDeps(c), c.req.valid("json").password);
+      return c.body(null, 204);
+    },
+  );

@@ -5,27 +5,85 @@ import { Hono } from "hono";
 import type { AppEnv } from "../../env";
 import { authedDeps } from "../../lib/deps";
 import { idParamSchema } from "../../lib/params";
+import { describeRoute } from "../../lib/route-docs";
 import { jsonBody, validate } from "../../lib/validation";
 import { requireAuth } from "../../middleware/auth";
-import type { RouteDoc } from "../../openapi/route-doc";
 import { createDeck, deleteDeck, getDeck, listDecks, updateDeck } from "./decks.handlers";
 import { createDeckSchema, deckListSchema, deckSchema, deleteDeckQuerySchema, updateDeckSchema } from "./decks.schemas";
 
 export const deckRoutes = new Hono<AppEnv>()
-  .post("/", requireAuth(), jsonBody(createDeckSchema), async (c) => {
-    return c.json(await createDeck(authedDeps(c), c.req.valid("json")), 201);
-  })
-  .get("/", requireAuth(), async (c) => {
-    return c.json(await listDecks(authedDeps(c)), 200);
-  })
-  .get("/:id", requireAuth(), validate("param", idParamSchema), async (c) => {
-    return c.json(await getDeck(authedDeps(c), c.req.valid("param").id), 200);
-  })
-  .patch("/:id", requireAuth(), validate("param", idParamSchema), jsonBody(updateDeckSchema), async (c) => {
-    return c.json(await updateDeck(authedDeps(c), c.req.valid("param").id, c.req.valid("json")), 200);
-  })
+  .post(
+    "/",
+    describeRoute({
+      operationId: "createDeck",
+      summary: "Create a deck (at the root or under another deck; at most 8 levels, 2,000 decks)",
+      tag: "decks",
+      example: { name: "Polish", parent_id: null, description: "Vocabulary and grammar" },
+      success: { status: 201, description: "The new deck.", schema: deckSchema },
+      errors: [404, 409],
+    }),
+    requireAuth(),
+    jsonBody(createDeckSchema),
+    async (c) => {
+      return c.json(await createDeck(authedDeps(c), c.req.valid("json")), 201);
+    },
+  )
+  .get(
+    "/",
+    describeRoute({
+      operationId: "listDecks",
+      summary: "Every deck of the caller, flat, ordered by path, with card counts including subdecks",
+      tag: "decks",
+      success: { status: 200, description: "All decks.", schema: deckListSchema },
+    }),
+    requireAuth(),
+    async (c) => {
+      return c.json(await listDecks(authedDeps(c)), 200);
+    },
+  )
+  .get(
+    "/:id",
+    describeRoute({
+      operationId: "getDeck",
+      summary: "Read a deck with its counts",
+      tag: "decks",
+      success: { status: 200, description: "The deck.", schema: deckSchema },
+      errors: [404],
+    }),
+    requireAuth(),
+    validate("param", idParamSchema),
+    async (c) => {
+      return c.json(await getDeck(authedDeps(c), c.req.valid("param").id), 200);
+    },
+  )
+  .patch(
+    "/:id",
+    describeRoute({
+      operationId: "updateDeck",
+      summary: "Rename, move (parent_id; null = root) or describe a deck",
+      description:
+        "Moving a deck under itself or one of its subdecks is refused with 409 `deck_cycle`, also when two moves race.",
+      tag: "decks",
+      example: { parent_id: null },
+      success: { status: 200, description: "The deck.", schema: deckSchema },
+      errors: [404, 409],
+    }),
+    requireAuth(),
+    validate("param", idParamSchema),
+    jsonBody(updateDeckSchema),
+    async (c) => {
+      return c.json(await updateDeck(authedDeps(c), c.req.valid("param").id, c.req.valid("json")), 200);
+    },
+  )
   .delete(
     "/:id",
+    describeRoute({
+      operationId: "deleteDeck",
+      summary: "Delete a deck and its subdecks (409 `deck_not_empty` while they hold cards, unless ?cascade=true)",
+      tag: "decks",
+      success: { status: 204, description: "Deleted." },
+      errors: [404, 409],
+    }),
     requireAuth(),
     validate("param", idParamSchema),
     validate("query", deleteDeckQuerySchema),
@@ -34,60 +92,3 @@ export const deckRoutes = new Hono<AppEnv>()
       return c.body(null, 204);
     },
   );
-
-export const deckDocs: RouteDoc[] = [
-  {
-    method: "post",
-    path: "/api/v1/decks",
-    operationId: "createDeck",
-    summary: "Create a deck (at the root or under another deck; at most 8 levels, 2,000 decks)",
-    tag: "decks",
-    body: createDeckSchema,
-    example: { name: "Polish", parent_id: null, description: "Vocabulary and grammar" },
-    success: { status: 201, description: "The new deck.", schema: deckSchema },
-    errors: [404, 409],
-  },
-  {
-    method: "get",
-    path: "/api/v1/decks",
-    operationId: "listDecks",
-    summary: "Every deck of the caller, flat, ordered by path, with card counts including subdecks",
-    tag: "decks",
-    success: { status: 200, description: "All decks.", schema: deckListSchema },
-  },
-  {
-    method: "get",
-    path: "/api/v1/decks/:id",
-    operationId: "getDeck",
-    summary: "Read a deck with its counts",
-    tag: "decks",
-    params: idParamSchema,
-    success: { status: 200, description: "The deck.", schema: deckSchema },
-    errors: [404],
-  },
-  {
-    method: "patch",
-    path: "/api/v1/decks/:id",
-    operationId: "updateDeck",
-    summary: "Rename, move (parent_id; null = root) or describe a deck",
-    description:
-      "Moving a deck under itself or one of its subdecks is refused with 409 `deck_cycle`, also when two moves race.",
-    tag: "decks",
-    params: idParamSchema,
-    body: updateDeckSchema,
-    example: { parent_id: null },
-    success: { status: 200, description: "The deck.", schema: deckSchema },
-    errors: [404, 409],
-  },
-  {
-    method: "delete",
-    path: "/api/v1/decks/:id",
-    operationId: "deleteDeck",
-    summary: "Delete a deck and its subdecks (409 `deck_not_empty` while they hold cards, unless ?cascade=true)",
-    tag: "decks",
-    params: idParamSchema,
-    query: deleteDeckQuerySchema,
-    success: { status: 204, description: "Deleted." },
-    errors: [404, 409],
-  },
-];

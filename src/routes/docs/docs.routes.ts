@@ -9,7 +9,7 @@ import { Hono } from "hono";
 import * as z from "zod";
 import type { AppEnv } from "../../env";
 import { routeNotFound } from "../../lib/errors";
-import type { RouteDoc } from "../../openapi/route-doc";
+import { describeRoute } from "../../lib/route-docs";
 
 /**
  * Only this origin's scripts and styles (Swagger UI sets style attributes, hence 'unsafe-inline' for
@@ -45,12 +45,25 @@ const PAGE = `<!doctype html>
 `;
 
 /** `GET /api/v1/docs`: the reference page. */
-export const docsRoutes = new Hono<AppEnv>().get("/", (c) =>
-  c.body(PAGE, 200, {
-    "Content-Type": "text/html; charset=utf-8",
-    "Content-Security-Policy": DOCS_CSP,
-    "Cache-Control": "public, max-age=300",
+export const docsRoutes = new Hono<AppEnv>().get(
+  "/",
+  describeRoute({
+    operationId: "getApiReference",
+    summary: "This reference, interactive (Swagger UI)",
+    tag: "health",
+    success: {
+      status: 200,
+      description: "An HTML page that renders this document and can call the API (try it out).",
+      mediaType: "text/html",
+      schema: z.string(),
+    },
   }),
+  (c) =>
+    c.body(PAGE, 200, {
+      "Content-Type": "text/html; charset=utf-8",
+      "Content-Security-Policy": DOCS_CSP,
+      "Cache-Control": "public, max-age=300",
+    }),
 );
 
 /** `/docs/*`: the page's static assets, fetched from the ASSETS binding with the app's headers added. */
@@ -63,20 +76,3 @@ export const docsAssetRoutes = new Hono<AppEnv>().get("/*", async (c) => {
   response.headers.set("Content-Security-Policy", DOCS_CSP);
   return response;
 });
-
-export const docsDocs: RouteDoc[] = [
-  {
-    method: "get",
-    path: "/api/v1/docs",
-    operationId: "getApiReference",
-    summary: "This reference, interactive (Swagger UI)",
-    tag: "health",
-    auth: false,
-    success: {
-      status: 200,
-      description: "An HTML page that renders this document and can call the API (try it out).",
-      mediaType: "text/html",
-      schema: z.string(),
-    },
-  },
-];

@@ -5,8 +5,8 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../../env";
 import { authedDeps } from "../../lib/deps";
+import { describeRoute } from "../../lib/route-docs";
 import { requireAuth } from "../../middleware/auth";
-import type { RouteDoc } from "../../openapi/route-doc";
 import { attachment } from "../../portability/text-formats";
 import { exportAccount, exportAnkiText, exportCardsCsv } from "./exports.handlers";
 
@@ -16,21 +16,7 @@ const download = (contentType: string, filename: string) => ({
   "Content-Disposition": attachment(filename),
   "Cache-Control": "no-store",
 });
-
-export const exportRoutes = new Hono<AppEnv>()
-  .get("/anki.txt", requireAuth(), async (c) => {
-    const stream = await exportAnkiText(authedDeps(c));
-    return c.body(stream, 200, download("text/plain; charset=utf-8", "flashcards-anki.txt"));
-  })
-  .get("/cards.csv", requireAuth(), async (c) => {
-    const stream = await exportCardsCsv(authedDeps(c));
-    return c.body(stream, 200, download("text/csv; charset=utf-8; header=present", "flashcards.csv"));
-  })
-  .get("/account.json", requireAuth(), async (c) => {
-    const stream = await exportAccount(authedDeps(c));
-    return c.body(stream, 200, download("application/json", "flashcards-account.json"));
-  });
-
+/** The documented `Content-Disposition` of every download. */
 const DISPOSITION = {
   "Content-Disposition": {
     description: '`attachment; filename="…"`: browsers save the body as a file.',
@@ -38,84 +24,101 @@ const DISPOSITION = {
   },
 };
 
-export const exportDocs: RouteDoc[] = [
-  {
-    method: "get",
-    path: "/api/v1/exports/anki.txt",
-    operationId: "exportAnkiText",
-    summary: 'Every card in Anki\'s "Notes in Plain Text" format (streamed)',
-    description:
-      "Tab-separated, `#html:false`, one Basic note per card with deck and tags columns, so Anki's importer (File → Import) puts every card in its deck with its tags. Fields holding a tab, quote or newline are quoted with doubled quotes. Streamed: a failure after the first byte aborts the download.",
-    tag: "portability",
-    success: {
-      status: 200,
-      description: "The notes file.",
-      headers: DISPOSITION,
-      content: {
-        "text/plain": {
-          schema: { type: "string" },
-          example:
-            "#separator:tab\n#html:false\n#notetype:Basic\n#columns:Front\tBack\tDeck\tTags\n#deck column:3\n#tags column:4\nkot\tcat\tLanguages::Polish\tnouns\n",
+export const exportRoutes = new Hono<AppEnv>()
+  .get(
+    "/anki.txt",
+    describeRoute({
+      operationId: "exportAnkiText",
+      summary: 'Every card in Anki\'s "Notes in Plain Text" format (streamed)',
+      description:
+        "Tab-separated, `#html:false`, one Basic note per card with deck and tags columns, so Anki's importer (File → Import) puts every card in its deck with its tags. Fields holding a tab, quote or newline are quoted with doubled quotes. Streamed: a failure after the first byte aborts the download.",
+      tag: "portability",
+      success: {
+        status: 200,
+        description: "The notes file.",
+        headers: DISPOSITION,
+        content: {
+          "text/plain": {
+            schema: { type: "string" },
+            example:
+              "#separator:tab\n#html:false\n#notetype:Basic\n#columns:Front\tBack\tDeck\tTags\n#deck column:3\n#tags column:4\nkot\tcat\tLanguages::Polish\tnouns\n",
+          },
         },
       },
+    }),
+    requireAuth(),
+    async (c) => {
+      const stream = await exportAnkiText(authedDeps(c));
+      return c.body(stream, 200, download("text/plain; charset=utf-8", "flashcards-anki.txt"));
     },
-  },
-  {
-    method: "get",
-    path: "/api/v1/exports/cards.csv",
-    operationId: "exportCardsCsv",
-    summary: "Every card as RFC 4180 CSV (streamed)",
-    description:
-      "Header row `front,back,deck,tags,source,created_at,due,state`; CRLF line ends; `deck` is the deck path with `::`, `tags` space-separated. Streamed: a failure after the first byte aborts the download.",
-    tag: "portability",
-    success: {
-      status: 200,
-      description: "The CSV file.",
-      headers: DISPOSITION,
-      content: {
-        "text/csv": {
-          schema: { type: "string" },
-          example:
-            "front,back,deck,tags,source,created_at,due,state\r\nkot,cat,Languages::Polish,nouns,manual,2026-11-30T00:00:00.000Z,2026-11-30T00:00:00.000Z,new\r\n",
+  )
+  .get(
+    "/cards.csv",
+    describeRoute({
+      operationId: "exportCardsCsv",
+      summary: "Every card as RFC 4180 CSV (streamed)",
+      description:
+        "Header row `front,back,deck,tags,source,created_at,due,state`; CRLF line ends; `deck` is the deck path with `::`, `tags` space-separated. Streamed: a failure after the first byte aborts the download.",
+      tag: "portability",
+      success: {
+        status: 200,
+        description: "The CSV file.",
+        headers: DISPOSITION,
+        content: {
+          "text/csv": {
+            schema: { type: "string" },
+            example:
+              "front,back,deck,tags,source,created_at,due,state\r\nkot,cat,Languages::Polish,nouns,manual,2026-11-30T00:00:00.000Z,2026-11-30T00:00:00.000Z,new\r\n",
+          },
         },
       },
+    }),
+    requireAuth(),
+    async (c) => {
+      const stream = await exportCardsCsv(authedDeps(c));
+      return c.body(stream, 200, download("text/csv; charset=utf-8; header=present", "flashcards.csv"));
     },
-  },
-  {
-    method: "get",
-    path: "/api/v1/exports/account.json",
-    operationId: "exportAccount",
-    summary: "Everything the account owns, as one JSON document (streamed)",
-    description:
-      '`{ format: "flashcards-api.account", format_version: 1, exported_at, user, settings, decks, tags, cards, generations, generation_error_logs, review_logs, study_sessions, complete: true }`. Never a password or token hash. Streamed: a failure after the first byte aborts the download, so a file without `"complete": true` at its end is truncated. `POST /imports` with `Content-Type: application/json` restores it.',
-    tag: "portability",
-    success: {
-      status: 200,
-      description: "The account document.",
-      headers: DISPOSITION,
-      content: {
-        "application/json": {
-          schema: {
-            type: "object",
-            required: ["format", "format_version", "exported_at", "user", "cards", "review_logs", "complete"],
-            properties: {
-              format: { const: "flashcards-api.account" },
-              format_version: { type: "integer" },
-              exported_at: { type: "string", format: "date-time" },
-              user: { type: "object" },
-              settings: {},
-              decks: { type: "array" },
-              tags: { type: "array" },
-              cards: { type: "array" },
-              generations: { type: "array" },
-              generation_error_logs: { type: "array" },
-              review_logs: { type: "array" },
-              study_sessions: { type: "array" },
-              complete: { const: true },
+  )
+  .get(
+    "/account.json",
+    describeRoute({
+      operationId: "exportAccount",
+      summary: "Everything the account owns, as one JSON document (streamed)",
+      description:
+        '`{ format: "flashcards-api.account", format_version: 1, exported_at, user, settings, decks, tags, cards, generations, generation_error_logs, review_logs, study_sessions, complete: true }`. Never a password or token hash. Streamed: a failure after the first byte aborts the download, so a file without `"complete": true` at its end is truncated. `POST /imports` with `Content-Type: application/json` restores it.',
+      tag: "portability",
+      success: {
+        status: 200,
+        description: "The account document.",
+        headers: DISPOSITION,
+        content: {
+          "application/json": {
+            schema: {
+              type: "object",
+              required: ["format", "format_version", "exported_at", "user", "cards", "review_logs", "complete"],
+              properties: {
+                format: { const: "flashcards-api.account" },
+                format_version: { type: "integer" },
+                exported_at: { type: "string", format: "date-time" },
+                user: { type: "object" },
+                settings: {},
+                decks: { type: "array" },
+                tags: { type: "array" },
+                cards: { type: "array" },
+                generations: { type: "array" },
+                generation_error_logs: { type: "array" },
+                review_logs: { type: "array" },
+                study_sessions: { type: "array" },
+                complete: { const: true },
+              },
             },
           },
         },
       },
+    }),
+    requireAuth(),
+    async (c) => {
+      const stream = await exportAccount(authedDeps(c));
+      return c.body(stream, 200, download("application/json", "flashcards-account.json"));
     },
-  },
-];
+  );

@@ -5,9 +5,9 @@ import { Hono } from "hono";
 import type { AppEnv } from "../../env";
 import { authedDeps } from "../../lib/deps";
 import { idParamSchema } from "../../lib/params";
+import { describeRoute } from "../../lib/route-docs";
 import { jsonBody, validate } from "../../lib/validation";
 import { requireAuth } from "../../middleware/auth";
-import type { RouteDoc } from "../../openapi/route-doc";
 import {
   createFlashcards,
   deleteFlashcard,
@@ -25,78 +25,87 @@ import {
 } from "./flashcards.schemas";
 
 export const flashcardRoutes = new Hono<AppEnv>()
-  .post("/", requireAuth(), jsonBody(createFlashcardsSchema), async (c) => {
-    return c.json({ data: await createFlashcards(authedDeps(c), c.req.valid("json")) }, 201);
-  })
-  .get("/", requireAuth(), validate("query", listFlashcardsQuerySchema), async (c) => {
-    return c.json(await listFlashcards(authedDeps(c), c.req.valid("query")), 200);
-  })
-  .get("/:id", requireAuth(), validate("param", idParamSchema), async (c) => {
-    return c.json(await getFlashcard(authedDeps(c), c.req.valid("param").id), 200);
-  })
-  .patch("/:id", requireAuth(), validate("param", idParamSchema), jsonBody(updateFlashcardSchema), async (c) => {
-    return c.json(await updateFlashcard(authedDeps(c), c.req.valid("param").id, c.req.valid("json")), 200);
-  })
-  .delete("/:id", requireAuth(), validate("param", idParamSchema), async (c) => {
-    await deleteFlashcard(authedDeps(c), c.req.valid("param").id);
-    return c.body(null, 204);
-  });
-
-export const flashcardDocs: RouteDoc[] = [
-  {
-    method: "post",
-    path: "/api/v1/flashcards",
-    operationId: "createFlashcards",
-    summary: "Create 1–100 flashcards (all or nothing)",
-    description:
-      "Accept AI proposals (`ai-full`, `ai-edited`, with their `generation_id`) or write cards by hand (`manual`).",
-    tag: "flashcards",
-    body: createFlashcardsSchema,
-    example: {
-      flashcards: [{ front: "What does FSRS stand for?", back: "Free Spaced Repetition Scheduler", source: "manual" }],
+  .post(
+    "/",
+    describeRoute({
+      operationId: "createFlashcards",
+      summary: "Create 1–100 flashcards (all or nothing)",
+      description:
+        "Accept AI proposals (`ai-full`, `ai-edited`, with their `generation_id`) or write cards by hand (`manual`).",
+      tag: "flashcards",
+      example: {
+        flashcards: [
+          { front: "What does FSRS stand for?", back: "Free Spaced Repetition Scheduler", source: "manual" },
+        ],
+      },
+      success: { status: 201, description: "The cards, in the order sent.", schema: createdFlashcardsSchema },
+      errors: [404, 409],
+    }),
+    requireAuth(),
+    jsonBody(createFlashcardsSchema),
+    async (c) => {
+      return c.json({ data: await createFlashcards(authedDeps(c), c.req.valid("json")) }, 201);
     },
-    success: { status: 201, description: "The cards, in the order sent.", schema: createdFlashcardsSchema },
-    errors: [404, 409],
-  },
-  {
-    method: "get",
-    path: "/api/v1/flashcards",
-    operationId: "listFlashcards",
-    summary: "List, filter, search and page the caller's flashcards",
-    tag: "flashcards",
-    query: listFlashcardsQuerySchema,
-    success: { status: 200, description: "A page of cards.", schema: flashcardListSchema },
-  },
-  {
-    method: "get",
-    path: "/api/v1/flashcards/:id",
-    operationId: "getFlashcard",
-    summary: "Read a flashcard",
-    tag: "flashcards",
-    params: idParamSchema,
-    success: { status: 200, description: "The card.", schema: flashcardSchema },
-    errors: [404],
-  },
-  {
-    method: "patch",
-    path: "/api/v1/flashcards/:id",
-    operationId: "updateFlashcard",
-    summary: "Edit a flashcard's front and/or back",
-    tag: "flashcards",
-    params: idParamSchema,
-    body: updateFlashcardSchema,
-    example: { back: "Free Spaced Repetition Scheduler (2022)" },
-    success: { status: 200, description: "The edited card.", schema: flashcardSchema },
-    errors: [404],
-  },
-  {
-    method: "delete",
-    path: "/api/v1/flashcards/:id",
-    operationId: "deleteFlashcard",
-    summary: "Delete a flashcard and its review history",
-    tag: "flashcards",
-    params: idParamSchema,
-    success: { status: 204, description: "Deleted." },
-    errors: [404],
-  },
-];
+  )
+  .get(
+    "/",
+    describeRoute({
+      operationId: "listFlashcards",
+      summary: "List, filter, search and page the caller's flashcards",
+      tag: "flashcards",
+      success: { status: 200, description: "A page of cards.", schema: flashcardListSchema },
+    }),
+    requireAuth(),
+    validate("query", listFlashcardsQuerySchema),
+    async (c) => {
+      return c.json(await listFlashcards(authedDeps(c), c.req.valid("query")), 200);
+    },
+  )
+  .get(
+    "/:id",
+    describeRoute({
+      operationId: "getFlashcard",
+      summary: "Read a flashcard",
+      tag: "flashcards",
+      success: { status: 200, description: "The card.", schema: flashcardSchema },
+      errors: [404],
+    }),
+    requireAuth(),
+    validate("param", idParamSchema),
+    async (c) => {
+      return c.json(await getFlashcard(authedDeps(c), c.req.valid("param").id), 200);
+    },
+  )
+  .patch(
+    "/:id",
+    describeRoute({
+      operationId: "updateFlashcard",
+      summary: "Edit a flashcard's front and/or back",
+      tag: "flashcards",
+      example: { back: "Free Spaced Repetition Scheduler (2022)" },
+      success: { status: 200, description: "The edited card.", schema: flashcardSchema },
+      errors: [404],
+    }),
+    requireAuth(),
+    validate("param", idParamSchema),
+    jsonBody(updateFlashcardSchema),
+    async (c) => {
+      return c.json(await updateFlashcard(authedDeps(c), c.req.valid("param").id, c.req.valid("json")), 200);
+    },
+  )
+  .delete(
+    "/:id",
+    describeRoute({
+      operationId: "deleteFlashcard",
+      summary: "Delete a flashcard and its review history",
+      tag: "flashcards",
+      success: { status: 204, description: "Deleted." },
+      errors: [404],
+    }),
+    requireAuth(),
+    validate("param", idParamSchema),
+    async (c) => {
+      await deleteFlashcard(authedDeps(c), c.req.valid("param").id);
+      return c.body(null, 204);
+    },
+  );

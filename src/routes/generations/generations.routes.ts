@@ -6,9 +6,9 @@ import { selectProvider } from "../../ai/select-provider";
 import type { AppEnv } from "../../env";
 import { authedDeps } from "../../lib/deps";
 import { idParamSchema, pageQuerySchema } from "../../lib/params";
+import { describeRoute } from "../../lib/route-docs";
 import { jsonBody, validate } from "../../lib/validation";
 import { requireAuth } from "../../middleware/auth";
-import type { RouteDoc } from "../../openapi/route-doc";
 import { createGeneration, getGeneration, listGenerations, startGeneration } from "./generations.handlers";
 import {
   createGenerationSchema,
@@ -22,6 +22,40 @@ import { streamGeneration, wantsEventStream } from "./generations.stream";
 export const generationRoutes = new Hono<AppEnv>()
   .post(
     "/",
+    describeRoute({
+      operationId: "createGeneration",
+      scope: "generate",
+      summary: "Generate flashcard proposals from 1,000–10,000 characters of text",
+      description:
+        "Proposals are not saved: accept them through `POST /flashcards` with the generation's id. `count` trims the proposals (1–50), `language` asks for cards in a BCP 47 language (`auto`: the text's). Each proposal's `duplicate_of` names a card already in the caller's collection with the same front (case, spacing and punctuation aside), or is null. Send `Idempotency-Key` to retry safely: its request hash covers the text and the options.",
+      tag: "generations",
+      success: {
+        status: 201,
+        description: "The generation record and its proposals (a replay carries `Idempotent-Replayed: true`).",
+        schema: generationResponseSchema,
+        headers: {
+          "Idempotent-Replayed": {
+            description: "Present on a replayed response.",
+            schema: { type: "string", enum: ["true"] },
+          },
+        },
+      },
+      alternatives: [
+        {
+          status: 200,
+          description:
+            "With `Accept: text/event-stream`: a server-sent event stream. `event: proposal` per card (`{ index, front, back }`) as the provider yields it, then `event: generation` whose data is exactly the 201 body, or `event: error` whose data is the problem document (the failure is logged either way). Failures before the stream starts (validation, auth, idempotency, quota) are ordinary problem responses. The generation completes even if the client disconnects; a replay streams the stored body.",
+          content: {
+            "text/event-stream": {
+              schema: { type: "string" },
+              example:
+                'event: proposal\ndata: {"index":0,"front":"Wann wurde Bach geboren?","back":"31. März 1685"}\n\nevent: generation\ndata: {"generation":{…},"proposals":[{"front":"…","back":"…","duplicate_of":null}]}\n\n',
+            },
+          },
+        },
+      ],
+      errors: [409, 422, 429, 502, 504],
+    }),
     requireAuth(),
     validate("header", idempotencyHeaderSchema),
     jsonBody(createGenerationSchema),
@@ -42,69 +76,32 @@ export const generationRoutes = new Hono<AppEnv>()
       return c.json(result.body, 201);
     },
   )
-  .get("/", requireAuth(), validate("query", pageQuerySchema), async (c) => {
-    return c.json(await listGenerations(authedDeps(c), c.req.valid("query")), 200);
-  })
-  .get("/:id", requireAuth(), validate("param", idParamSchema), async (c) => {
-    return c.json(await getGeneration(authedDeps(c), c.req.valid("param").id), 200);
-  });
-
-export const generationDocs: RouteDoc[] = [
-  {
-    method: "post",
-    path: "/api/v1/generations",
-    operationId: "createGeneration",
-    scope: "generate",
-    summary: "Generate flashcard proposals from 1,000–10,000 characters of text",
-    description:
-      "Proposals are not saved: accept them through `POST /flashcards` with the generation's id. `count` trims the proposals (1–50), `language` asks for cards in a BCP 47 language (`auto`: the text's). Each proposal's `duplicate_of` names a card already in the caller's collection with the same front (case, spacing and punctuation aside), or is null. Send `Idempotency-Key` to retry safely: its request hash covers the text and the options.",
-    tag: "generations",
-    headers: idempotencyHeaderSchema,
-    body: createGenerationSchema,
-    success: {
-      status: 201,
-      description: "The generation record and its proposals (a replay carries `Idempotent-Replayed: true`).",
-      schema: generationResponseSchema,
-      headers: {
-        "Idempotent-Replayed": {
-          description: "Present on a replayed response.",
-          schema: { type: "string", enum: ["true"] },
-        },
-      },
+  .get(
+    "/",
+    describeRoute({
+      operationId: "listGenerations",
+      summary: "The caller's generations, newest first",
+      tag: "generations",
+      success: { status: 200, description: "A page of generations.", schema: generationListSchema },
+    }),
+    requireAuth(),
+    validate("query", pageQuerySchema),
+    async (c) => {
+      return c.json(await listGenerations(authedDeps(c), c.req.valid("query")), 200);
     },
-    alternatives: [
-      {
-        status: 200,
-        description:
-          "With `Accept: text/event-stream`: a server-sent event stream. `event: proposal` per card (`{ index, front, back }`) as the provider yields it, then `event: generation` whose data is exactly the 201 body, or `event: error` whose data is the problem document (the failure is logged either way). Failures before the stream starts (validation, auth, idempotency, quota) are ordinary problem responses. The generation completes even if the client disconnects; a replay streams the stored body.",
-        content: {
-          "text/event-stream": {
-            schema: { type: "string" },
-            example:
-              'event: proposal\ndata: {"index":0,"front":"Wann wurde Bach geboren?","back":"31. März 1685"}\n\nevent: generation\ndata: {"generation":{…},"proposals":[{"front":"…","back":"…","duplicate_of":null}]}\n\n',
-          },
-        },
-      },
-    ],
-    errors: [409, 422, 429, 502, 504],
-  },
-  {
-    method: "get",
-    path: "/api/v1/generations",
-    operationId: "listGenerations",
-    summary: "The caller's generations, newest first",
-    tag: "generations",
-    query: pageQuerySchema,
-    success: { status: 200, description: "A page of generations.", schema: generationListSchema },
-  },
-  {
-    method: "get",
-    path: "/api/v1/generations/:id",
-    operationId: "getGeneration",
-    summary: "Read a generation",
-    tag: "generations",
-    params: idParamSchema,
-    success: { status: 200, description: "The generation.", schema: generationSchema },
-    errors: [404],
-  },
-];
+  )
+  .get(
+    "/:id",
+    describeRoute({
+      operationId: "getGeneration",
+      summary: "Read a generation",
+      tag: "generations",
+      success: { status: 200, description: "The generation.", schema: generationSchema },
+      errors: [404],
+    }),
+    requireAuth(),
+    validate("param", idParamSchema),
+    async (c) => {
+      return c.json(await getGeneration(authedDeps(c), c.req.valid("param").id), 200);
+    },
+  );

@@ -4,31 +4,20 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../../env";
 import { authedDeps } from "../../lib/deps";
+import { describeRoute } from "../../lib/route-docs";
 import { jsonBody } from "../../lib/validation";
 import { requireAuth } from "../../middleware/auth";
-import type { RouteDoc } from "../../openapi/route-doc";
 import { uploadReviews } from "./review-batch.handlers";
 import { reviewBatchResultSchema, reviewBatchSchema } from "./review-batch.schemas";
 
 export const reviewBatchRoutes = new Hono<AppEnv>().post(
   "/batch",
-  requireAuth(),
-  jsonBody(reviewBatchSchema),
-  async (c) => {
-    return c.json(await uploadReviews(authedDeps(c), c.req.valid("json")), 200);
-  },
-);
-
-export const reviewBatchDocs: RouteDoc[] = [
-  {
-    method: "post",
-    path: "/api/v1/reviews/batch",
+  describeRoute({
     operationId: "uploadReviews",
     summary: "Upload 1–500 reviews made offline",
     description:
       "Each review is applied at its `reviewed_at` with FSRS, in time order per card; a review older than the card's latest is placed in its history and the later ones are replayed. The client-made `id` makes the upload idempotent: resending it answers `duplicate`. Per-item problems reject that item only; a malformed request is a 400 with nothing applied. At most three database round trips whatever the size.",
     tag: "study",
-    body: reviewBatchSchema,
     example: {
       reviews: [
         {
@@ -41,5 +30,10 @@ export const reviewBatchDocs: RouteDoc[] = [
       ],
     },
     success: { status: 200, description: "One result per review, in the order sent.", schema: reviewBatchResultSchema },
+  }),
+  requireAuth(),
+  jsonBody(reviewBatchSchema),
+  async (c) => {
+    return c.json(await uploadReviews(authedDeps(c), c.req.valid("json")), 200);
   },
-];
+);

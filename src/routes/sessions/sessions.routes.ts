@@ -6,70 +6,76 @@ import { Hono } from "hono";
 import type { AppEnv } from "../../env";
 import { authedDeps } from "../../lib/deps";
 import { idParamSchema } from "../../lib/params";
+import { describeRoute } from "../../lib/route-docs";
 import { jsonBody, validate } from "../../lib/validation";
 import { requireAuth } from "../../middleware/auth";
 import { rateLimit } from "../../middleware/rate-limit";
-import type { RouteDoc } from "../../openapi/route-doc";
 import { changePassword, listSessions, logoutEverywhere, revokeSessionById } from "./sessions.handlers";
 import { changePasswordSchema, sessionListSchema } from "./sessions.schemas";
 
 export const accountSecurityRoutes = new Hono<AppEnv>()
-  .post("/password", requireAuth(), rateLimit("password"), jsonBody(changePasswordSchema), async (c) => {
-    await changePassword(authedDeps(c), c.req.valid("json"));
-    return c.body(null, 204);
-  })
-  .get("/sessions", requireAuth(), async (c) => {
-    return c.json(await listSessions(authedDeps(c)), 200);
-  })
-  .delete("/sessions/:id", requireAuth(), validate("param", idParamSchema), async (c) => {
-    await revokeSessionById(authedDeps(c), c.req.valid("param").id);
-    return c.body(null, 204);
-  })
-  .post("/logout-all", requireAuth(), async (c) => {
-    await logoutEverywhere(authedDeps(c));
-    return c.body(null, 204);
-  });
-
-export const accountSecurityDocs: RouteDoc[] = [
-  {
-    method: "post",
-    path: "/api/v1/auth/password",
-    operationId: "changePassword",
-    summary: "Change the password; ends every other session and revokes every personal access token",
-    tag: "accounts",
-    scope: "session",
-    body: changePasswordSchema,
-    example: { current_password: "correct horse battery staple", new_password: "a brand new passphrase 7" },
-    success: { status: 204, description: "Changed; this session stays, all others and all tokens end." },
-    errors: [403, 429],
-  },
-  {
-    method: "get",
-    path: "/api/v1/auth/sessions",
-    operationId: "listSessions",
-    summary: "The caller's live sessions (logins), the current one marked",
-    tag: "accounts",
-    scope: "session",
-    success: { status: 200, description: "Newest first (at most 100).", schema: sessionListSchema },
-  },
-  {
-    method: "delete",
-    path: "/api/v1/auth/sessions/:id",
-    operationId: "revokeSession",
-    summary: "End one session (log a device out)",
-    tag: "accounts",
-    scope: "session",
-    params: idParamSchema,
-    success: { status: 204, description: "Ended; its tokens answer 401 from the next request on." },
-    errors: [404],
-  },
-  {
-    method: "post",
-    path: "/api/v1/auth/logout-all",
-    operationId: "logoutAll",
-    summary: "End every session, this one too, and revoke every personal access token",
-    tag: "accounts",
-    scope: "session",
-    success: { status: 204, description: "Everything ended." },
-  },
-];
+  .post(
+    "/password",
+    describeRoute({
+      operationId: "changePassword",
+      summary: "Change the password; ends every other session and revokes every personal access token",
+      tag: "accounts",
+      scope: "session",
+      example: { current_password: "correct horse battery staple", new_password: "a brand new passphrase 7" },
+      success: { status: 204, description: "Changed; this session stays, all others and all tokens end." },
+      errors: [403, 429],
+    }),
+    requireAuth(),
+    rateLimit("password"),
+    jsonBody(changePasswordSchema),
+    async (c) => {
+      await changePassword(authedDeps(c), c.req.valid("json"));
+      return c.body(null, 204);
+    },
+  )
+  .get(
+    "/sessions",
+    describeRoute({
+      operationId: "listSessions",
+      summary: "The caller's live sessions (logins), the current one marked",
+      tag: "accounts",
+      scope: "session",
+      success: { status: 200, description: "Newest first (at most 100).", schema: sessionListSchema },
+    }),
+    requireAuth(),
+    async (c) => {
+      return c.json(await listSessions(authedDeps(c)), 200);
+    },
+  )
+  .delete(
+    "/sessions/:id",
+    describeRoute({
+      operationId: "revokeSession",
+      summary: "End one session (log a device out)",
+      tag: "accounts",
+      scope: "session",
+      success: { status: 204, description: "Ended; its tokens answer 401 from the next request on." },
+      errors: [404],
+    }),
+    requireAuth(),
+    validate("param", idParamSchema),
+    async (c) => {
+      await revokeSessionById(authedDeps(c), c.req.valid("param").id);
+      return c.body(null, 204);
+    },
+  )
+  .post(
+    "/logout-all",
+    describeRoute({
+      operationId: "logoutAll",
+      summary: "End every session, this one too, and revoke every personal access token",
+      tag: "accounts",
+      scope: "session",
+      success: { status: 204, description: "Everything ended." },
+    }),
+    requireAuth(),
+    async (c) => {
+      await logoutEverywhere(authedDeps(c));
+      return c.body(null, 204);
+    },
+  );

@@ -4,42 +4,43 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../../env";
 import { authedDeps } from "../../lib/deps";
+import { describeRoute } from "../../lib/route-docs";
 import { jsonBody, validate } from "../../lib/validation";
 import { requireAuth } from "../../middleware/auth";
-import type { RouteDoc } from "../../openapi/route-doc";
 import { getSettings, updateSettings } from "./settings.handlers";
 import { settingsQuerySchema, settingsSchema, updateSettingsSchema } from "./settings.schemas";
 
 export const settingsRoutes = new Hono<AppEnv>()
-  .get("/", requireAuth(), validate("query", settingsQuerySchema), async (c) => {
-    return c.json(await getSettings(authedDeps(c)), 200);
-  })
-  .patch("/", requireAuth(), jsonBody(updateSettingsSchema), async (c) => {
-    return c.json(await updateSettings(authedDeps(c), c.req.valid("json")), 200);
-  });
-
-export const settingsDocs: RouteDoc[] = [
-  {
-    method: "get",
-    path: "/api/v1/settings",
-    operationId: "getSettings",
-    scope: "study",
-    summary: "The caller's study settings (server defaults for anything never set)",
-    tag: "study",
-    query: settingsQuerySchema,
-    success: { status: 200, description: "The settings.", schema: settingsSchema },
-  },
-  {
-    method: "patch",
-    path: "/api/v1/settings",
-    operationId: "updateSettings",
-    scope: "study",
-    summary: "Change study settings: time zone, day start, limits, steps, leeches, personal FSRS weights",
-    description:
-      "Only the fields sent change. `timezone` is stored as `Intl.DateTimeFormat` resolves it; `fsrs_parameters` must be 17, 19 or 21 numbers inside ts-fsrs's `CLAMP_PARAMETERS` (null restores the defaults).",
-    tag: "study",
-    body: updateSettingsSchema,
-    example: { timezone: "Europe/Warsaw", day_starts_at: 4, desired_retention: 0.9, new_cards_per_day: 15 },
-    success: { status: 200, description: "The settings after the change.", schema: settingsSchema },
-  },
-];
+  .get(
+    "/",
+    describeRoute({
+      operationId: "getSettings",
+      scope: "study",
+      summary: "The caller's study settings (server defaults for anything never set)",
+      tag: "study",
+      success: { status: 200, description: "The settings.", schema: settingsSchema },
+    }),
+    requireAuth(),
+    validate("query", settingsQuerySchema),
+    async (c) => {
+      return c.json(await getSettings(authedDeps(c)), 200);
+    },
+  )
+  .patch(
+    "/",
+    describeRoute({
+      operationId: "updateSettings",
+      scope: "study",
+      summary: "Change study settings: time zone, day start, limits, steps, leeches, personal FSRS weights",
+      description:
+        "Only the fields sent change. `timezone` is stored as `Intl.DateTimeFormat` resolves it; `fsrs_parameters` must be 17, 19 or 21 numbers inside ts-fsrs's `CLAMP_PARAMETERS` (null restores the defaults).",
+      tag: "study",
+      example: { timezone: "Europe/Warsaw", day_starts_at: 4, desired_retention: 0.9, new_cards_per_day: 15 },
+      success: { status: 200, description: "The settings after the change.", schema: settingsSchema },
+    }),
+    requireAuth(),
+    jsonBody(updateSettingsSchema),
+    async (c) => {
+      return c.json(await updateSettings(authedDeps(c), c.req.valid("json")), 200);
+    },
+  );

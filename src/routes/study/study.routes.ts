@@ -4,14 +4,20 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../../env";
 import { authedDeps } from "../../lib/deps";
+import { describeRoute } from "../../lib/route-docs";
 import { validate } from "../../lib/validation";
 import { requireAuth } from "../../middleware/auth";
-import type { RouteDoc } from "../../openapi/route-doc";
 import { getStats, getStudyQueue } from "./study.handlers";
 import { queueQuerySchema, queueSchema, statsQuerySchema, statsSchema } from "./study.schemas";
 
 export const studyRoutes = new Hono<AppEnv>().get(
   "/queue",
+  describeRoute({
+    operationId: "getStudyQueue",
+    summary: "Cards to study now: due cards (most overdue first), then new cards up to the daily limit",
+    tag: "study",
+    success: { status: 200, description: "The queue and its counts.", schema: queueSchema },
+  }),
   requireAuth(),
   validate("query", queueQuerySchema),
   async (c) => {
@@ -21,30 +27,15 @@ export const studyRoutes = new Hono<AppEnv>().get(
 
 export const statsRoutes = new Hono<AppEnv>().get(
   "/",
+  describeRoute({
+    operationId: "getStats",
+    summary: "Learning statistics",
+    tag: "study",
+    success: { status: 200, description: "Counts, retention and streak (UTC days).", schema: statsSchema },
+  }),
   requireAuth(),
   validate("query", statsQuerySchema),
   async (c) => {
     return c.json(await getStats(authedDeps(c)), 200);
   },
 );
-
-export const studyDocs: RouteDoc[] = [
-  {
-    method: "get",
-    path: "/api/v1/study/queue",
-    operationId: "getStudyQueue",
-    summary: "Cards to study now: due cards (most overdue first), then new cards up to the daily limit",
-    tag: "study",
-    query: queueQuerySchema,
-    success: { status: 200, description: "The queue and its counts.", schema: queueSchema },
-  },
-  {
-    method: "get",
-    path: "/api/v1/stats",
-    operationId: "getStats",
-    summary: "Learning statistics",
-    tag: "study",
-    query: statsQuerySchema,
-    success: { status: 200, description: "Counts, retention and streak (UTC days).", schema: statsSchema },
-  },
-];

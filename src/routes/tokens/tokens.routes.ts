@@ -6,57 +6,60 @@ import { Hono } from "hono";
 import type { AppEnv } from "../../env";
 import { authedDeps } from "../../lib/deps";
 import { idParamSchema } from "../../lib/params";
+import { describeRoute } from "../../lib/route-docs";
 import { jsonBody, validate } from "../../lib/validation";
 import { requireAuth } from "../../middleware/auth";
-import type { RouteDoc } from "../../openapi/route-doc";
 import { createToken, deleteToken, listTokens } from "./tokens.handlers";
 import { createdTokenSchema, createTokenSchema, tokenListSchema } from "./tokens.schemas";
 
 export const tokenRoutes = new Hono<AppEnv>()
-  .post("/", requireAuth(), jsonBody(createTokenSchema), async (c) => {
-    return c.json(await createToken(authedDeps(c), c.req.valid("json")), 201);
-  })
-  .get("/", requireAuth(), async (c) => {
-    return c.json(await listTokens(authedDeps(c)), 200);
-  })
-  .delete("/:id", requireAuth(), validate("param", idParamSchema), async (c) => {
-    await deleteToken(authedDeps(c), c.req.valid("param").id);
-    return c.body(null, 204);
-  });
-
-export const tokenDocs: RouteDoc[] = [
-  {
-    method: "post",
-    path: "/api/v1/auth/tokens",
-    operationId: "createAccessToken",
-    summary: "Create a personal access token (the secret is shown once)",
-    description:
-      "For scripts and integrations: send it as `Authorization: Bearer fcpat_…` to the endpoints its scopes cover. Needs a logged-in session (a token cannot create tokens).",
-    tag: "accounts",
-    scope: "session",
-    body: createTokenSchema,
-    example: { name: "anki sync script", scopes: ["cards:read", "cards:write"], expires_in_days: 90 },
-    success: { status: 201, description: "The token, with its secret in `token`.", schema: createdTokenSchema },
-    errors: [409],
-  },
-  {
-    method: "get",
-    path: "/api/v1/auth/tokens",
-    operationId: "listAccessTokens",
-    summary: "The caller's personal access tokens (never their secrets)",
-    tag: "accounts",
-    scope: "session",
-    success: { status: 200, description: "Newest first.", schema: tokenListSchema },
-  },
-  {
-    method: "delete",
-    path: "/api/v1/auth/tokens/:id",
-    operationId: "deleteAccessToken",
-    summary: "Revoke a personal access token",
-    tag: "accounts",
-    scope: "session",
-    params: idParamSchema,
-    success: { status: 204, description: "Revoked; the token answers 401 from the next request on." },
-    errors: [404],
-  },
-];
+  .post(
+    "/",
+    describeRoute({
+      operationId: "createAccessToken",
+      summary: "Create a personal access token (the secret is shown once)",
+      description:
+        "For scripts and integrations: send it as `Authorization: Bearer fcpat_…` to the endpoints its scopes cover. Needs a logged-in session (a token cannot create tokens).",
+      tag: "accounts",
+      scope: "session",
+      example: { name: "anki sync script", scopes: ["cards:read", "cards:write"], expires_in_days: 90 },
+      success: { status: 201, description: "The token, with its secret in `token`.", schema: createdTokenSchema },
+      errors: [409],
+    }),
+    requireAuth(),
+    jsonBody(createTokenSchema),
+    async (c) => {
+      return c.json(await createToken(authedDeps(c), c.req.valid("json")), 201);
+    },
+  )
+  .get(
+    "/",
+    describeRoute({
+      operationId: "listAccessTokens",
+      summary: "The caller's personal access tokens (never their secrets)",
+      tag: "accounts",
+      scope: "session",
+      success: { status: 200, description: "Newest first.", schema: tokenListSchema },
+    }),
+    requireAuth(),
+    async (c) => {
+      return c.json(await listTokens(authedDeps(c)), 200);
+    },
+  )
+  .delete(
+    "/:id",
+    describeRoute({
+      operationId: "deleteAccessToken",
+      summary: "Revoke a personal access token",
+      tag: "accounts",
+      scope: "session",
+      success: { status: 204, description: "Revoked; the token answers 401 from the next request on." },
+      errors: [404],
+    }),
+    requireAuth(),
+    validate("param", idParamSchema),
+    async (c) => {
+      await deleteToken(authedDeps(c), c.req.valid("param").id);
+      return c.body(null, 204);
+    },
+  );
