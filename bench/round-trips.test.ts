@@ -160,7 +160,8 @@ describe("D1 round trips per endpoint", () => {
 
   it("single writes: one round trip each; a review at most two", async () => {
     const token = user.accessToken;
-    const generationId = await seedGeneration(user.id, 100);
+    // A generation proposes at most 50 cards: 100 cards accept all of two.
+    const generationIds = [await seedGeneration(user.id, 50), await seedGeneration(user.id, 50)];
     await measure("write", "POST /flashcards (1 card)", "POST", "/api/v1/flashcards", {
       token,
       body: { flashcards: [manual("One more card")] },
@@ -169,10 +170,11 @@ describe("D1 round trips per endpoint", () => {
       token,
       body: {
         flashcards: Array.from({ length: 100 }, (_, i) => ({
-          front: `Q${i}`,
+          front: `Q${i % 50}`,
           back: "A",
           source: "ai-full",
-          generation_id: generationId,
+          generation_id: generationIds[Math.floor(i / 50)],
+          proposal_index: i % 50,
         })),
       },
     });

@@ -34,13 +34,17 @@ async function createCards(user: TestUser, n: number): Promise<any[]> {
   return res.body.data;
 }
 
-/** `n` cards accepted from a generation: 3 of every 5 unedited (`ai-full`), 2 edited. */
-const aiCards = (generationId: string, batch: number, n: number) =>
+/**
+ * `n` cards accepting a seeded generation's proposals `first`..`first + n - 1`: 3 of every 5 unedited
+ * (`ai-full`, the proposal's text), 2 edited.
+ */
+const aiCards = (generationId: string, first: number, n: number) =>
   Array.from({ length: n }, (_, i) => ({
-    front: `B${batch}Q${i}`,
+    front: i % 5 < 3 ? `Q${first + i}` : `My Q${first + i}`,
     back: "A",
     source: i % 5 < 3 ? "ai-full" : "ai-edited",
     generation_id: generationId,
+    proposal_index: first + i,
   }));
 
 describe("registration races", () => {
@@ -248,28 +252,31 @@ describe("offline upload races", () => {
 });
 
 describe("bulk-create races against one generation", () => {
-  it("10 parallel bulk creates of 10 cards: all 201, 100 cards, counters exactly 60 unedited + 40 edited", async () => {
+  it("10 parallel bulk creates of 5 cards: all 201, 50 cards, counters exactly 30 unedited + 20 edited", async () => {
     const user = await registerUser();
-    const generationId = await seedGeneration(user.id, 100);
+    const generationId = await seedGeneration(user.id, 50);
     const results = await parallel(10, (b) =>
       api("POST", "/api/v1/flashcards", {
         token: user.accessToken,
-        body: { flashcards: aiCards(generationId, b, 10) },
+        body: { flashcards: aiCards(generationId, b * 5, 5) },
       }),
     );
     expect(statuses(results)).toEqual(Array(10).fill(201));
-    expect(await count("SELECT count(*) AS n FROM flashcards WHERE generation_id = ?", generationId)).toBe(100);
-    expect(await generationCounts(generationId)).toEqual({ unedited: 60, edited: 40 });
+    expect(await count("SELECT count(*) AS n FROM flashcards WHERE generation_id = ?", generationId)).toBe(50);
+    expect(await generationCounts(generationId)).toEqual({ unedited: 30, edited: 20 });
   });
 
-  it("10 parallel bulk creates of 5 cards against 25 proposals: exactly 5 succeed, 5 get 409, nothing over-counted", async () => {
+  it("10 parallel bulk creates, two for each group of 5 proposals: exactly 5 succeed, 5 get 409, nothing over-counted", async () => {
     const user = await registerUser();
     const generationId = await seedGeneration(user.id, 25);
     const results = await parallel(10, (b) =>
-      api("POST", "/api/v1/flashcards", { token: user.accessToken, body: { flashcards: aiCards(generationId, b, 5) } }),
+      api("POST", "/api/v1/flashcards", {
+        token: user.accessToken,
+        body: { flashcards: aiCards(generationId, (b % 5) * 5, 5) },
+      }),
     );
     expect(statuses(results)).toEqual([...Array(5).fill(201), ...Array(5).fill(409)]);
-    for (const r of results.filter((r) => r.status === 409)) expectProblem(r, 409, "acceptance_exceeds_proposals");
+    for (const r of results.filter((r) => r.status === 409)) expectProblem(r, 409, "proposal_already_accepted");
     expect(await countFlashcards(user.id)).toBe(25);
     expect(await generationCounts(generationId)).toEqual({ unedited: 15, edited: 10 });
   });
@@ -321,7 +328,10 @@ describe("other races", () => {
     const user = await registerUser();
     const generationId = await seedGeneration(user.id, 50);
     const writes = parallel(6, (b) =>
-      api("POST", "/api/v1/flashcards", { token: user.accessToken, body: { flashcards: aiCards(generationId, b, 3) } }),
+      api("POST", "/api/v1/flashcards", {
+        token: user.accessToken,
+        body: { flashcards: aiCards(generationId, b * 3, 3) },
+      }),
     );
     const deletion = api("DELETE", "/api/v1/auth/me", {
       token: user.accessToken,
@@ -344,7 +354,7 @@ describe("other races", () => {
     const results = await parallel(8, (b) =>
       api("POST", "/api/v1/flashcards", {
         token: user.accessToken,
-        body: { flashcards: generationIds.flatMap((g, gi) => aiCards(g, b * 10 + gi, 5)) },
+        body: { flashcards: generationIds.flatMap((g) => aiCards(g, b * 5, 5)) },
       }),
     );
     expect(statuses(results)).toEqual(Array(8).fill(201));

@@ -106,12 +106,18 @@ const WRITES: WriteOp[] = [
     name: "bulk create against a generation",
     ok: 201,
     arrange: async (user) => {
-      const generationId = await seedGeneration(user.id, 20);
+      const generationId = await seedGeneration(user.id, 24);
       // 6 manual and 18 AI cards: two INSERT chunks and the counter UPDATE.
       const flashcards = Array.from({ length: 24 }, (_, i) =>
         i % 4 === 0
           ? { front: `M${i}`, back: "A", source: "manual" }
-          : { front: `G${i}`, back: "A", source: i % 2 ? "ai-full" : "ai-edited", generation_id: generationId },
+          : {
+              front: `Q${i}`,
+              back: "A",
+              source: i % 2 ? "ai-full" : "ai-edited",
+              generation_id: generationId,
+              proposal_index: i,
+            },
       );
       return { method: "POST", path: "/api/v1/flashcards", token: user.accessToken, body: { flashcards } };
     },
@@ -389,13 +395,16 @@ describe("personal access tokens", () => {
 describe("no partial state (the issue's cases)", () => {
   it("bulk create: a failed write batch leaves zero cards and the generation's counters unchanged", async () => {
     const user = await registerUser();
-    const generationId = await seedGeneration(user.id, 100);
-    // 100 cards: nine chunked INSERTs (12 rows of 8 parameters each) plus the counter UPDATE, all in one batch.
+    // A generation proposes at most 50 cards: the 100 cards accept all of two.
+    const generationIds = [await seedGeneration(user.id, 50), await seedGeneration(user.id, 50)];
+    // 100 cards: nine chunked INSERTs (12 rows of 8 parameters each), the acceptance gate and the counter
+    // UPDATE, all in one batch.
     const flashcards = Array.from({ length: 100 }, (_, i) => ({
-      front: `Q${i}`,
+      front: `Q${i % 50}`,
       back: "A",
       source: i % 2 ? "ai-full" : "ai-edited",
-      generation_id: generationId,
+      generation_id: generationIds[Math.floor(i / 50)],
+      proposal_index: i % 50,
     }));
     for (const message of TRANSIENT_D1_ERRORS) {
       const { res, faulty } = await send(
@@ -405,7 +414,14 @@ describe("no partial state (the issue's cases)", () => {
       expectUnavailable(res);
       expect(faulty.failed[0]?.sql.filter((s) => /insert into "flashcards"/i.test(s))).toHaveLength(9);
       expect(await countFlashcards(user.id)).toBe(0);
-      expect(await generationCounts(generationId)).toEqual({ unedited: 0, edited: 0 });
+      for (const id of generationIds) expect(await generationCounts(id)).toEqual({ unedited: 0, edited: 0 });
+      // The proposals stay acceptable: the gate's marks rolled back with the batch.
+      const accepted = await env.DB.prepare(
+        "SELECT count(*) AS n FROM generation_proposals WHERE user_id = ? AND accepted_at IS NOT NULL",
+      )
+        .bind(user.id)
+        .first<{ n: number }>();
+      expect(accepted?.n).toBe(0);
     }
   });
 
@@ -542,6 +558,7 @@ describe("an acknowledgement lost after commit (connection lost after D1 applied
       back: "A",
       source: i % 3 ? "ai-full" : "ai-edited",
       generation_id: generationId,
+      proposal_index: i,
     }));
     const { res } = await send(
       { method: "POST", path: "/api/v1/flashcards", token: user.accessToken, body: { flashcards } },

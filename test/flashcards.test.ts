@@ -24,12 +24,28 @@ async function createCards(user: TestUser, count: number, prefix = "card"): Prom
 describe("POST /flashcards", () => {
   it("creates manual and AI cards in the order sent and counts acceptances on the generation", async () => {
     const user = await registerUser();
-    const generationId = await seedGeneration(user.id, 10);
+    const generationId = await seedGeneration(user.id, 10, [
+      { front: "Capital of France?", back: "Paris" },
+      { front: "Capital of Poland?", back: "Warsaw" },
+      { front: "Largest planet?", back: "Jupiter" },
+    ]);
     const res = await create(user, [
       { front: "  What is FSRS? ", back: "A spaced-repetition scheduler.", source: "manual" },
-      { front: "Capital of France?", back: "Paris", source: "ai-full", generation_id: generationId },
-      { front: "Capital of Poland?", back: "Warsaw", source: "ai-full", generation_id: generationId },
-      { front: "Largest planet?", back: "Jupiter (edited)", source: "ai-edited", generation_id: generationId },
+      { front: "Capital of France?", back: "Paris", source: "ai-full", generation_id: generationId, proposal_index: 0 },
+      {
+        front: "Capital of Poland?",
+        back: "Warsaw",
+        source: "ai-full",
+        generation_id: generationId,
+        proposal_index: 1,
+      },
+      {
+        front: "Largest planet?",
+        back: "Jupiter (edited)",
+        source: "ai-edited",
+        generation_id: generationId,
+        proposal_index: 2,
+      },
     ]);
     expect(res.status).toBe(201);
     expect(res.body.data.map((c: any) => [c.front, c.source, c.generation_id])).toEqual([
@@ -69,19 +85,21 @@ describe("POST /flashcards", () => {
 
   it("accepts exactly 100 items and refuses 0 and 101, writing nothing", async () => {
     const user = await registerUser();
-    const generationId = await seedGeneration(user.id, 100);
+    // A generation proposes at most 50 cards: 100 items accept all of two generations.
+    const generationIds = [await seedGeneration(user.id, 50), await seedGeneration(user.id, 50)];
     const hundred = Array.from({ length: 100 }, (_, i) => ({
-      front: `Q${i}`,
-      back: `A${i}`,
+      front: `Q${i % 50}`,
+      back: "A",
       source: i % 2 ? "ai-full" : "ai-edited",
-      generation_id: generationId,
+      generation_id: generationIds[Math.floor(i / 50)],
+      proposal_index: i % 50,
     }));
     const ok = await create(user, hundred);
     expect(ok.status).toBe(201);
     expect(ok.body.data).toHaveLength(100);
     expect(ok.body.data.map((c: any) => c.front)).toEqual(hundred.map((c) => c.front));
     expect(await countFlashcards(user.id)).toBe(100);
-    expect(await generationCounts(generationId)).toEqual({ unedited: 50, edited: 50 });
+    for (const id of generationIds) expect(await generationCounts(id)).toEqual({ unedited: 25, edited: 25 });
 
     const other = await registerUser();
     const tooMany = await create(
@@ -156,9 +174,9 @@ describe("POST /flashcards", () => {
     const generationId = await seedGeneration(user.id);
     const problem = expectProblem(
       await create(user, [
-        { front: "a", back: "b", source: "ai-full" },
+        { front: "a", back: "b", source: "ai-full", proposal_index: 0 },
         { front: "a", back: "b", source: "manual", generation_id: generationId },
-        { front: "a", back: "b", source: "ai-edited", generation_id: "not-a-uuid" },
+        { front: "a", back: "b", source: "ai-edited", generation_id: "not-a-uuid", proposal_index: 0 },
         { front: "a", back: "b", source: "human" },
       ]),
       400,
@@ -209,14 +227,14 @@ describe("POST /flashcards", () => {
     const aliceGeneration = await seedGeneration(alice.id, 5);
     const bobGeneration = await seedGeneration(bob.id, 5);
     const stolen = await create(bob, [
-      { front: "mine", back: "b", source: "ai-full", generation_id: bobGeneration },
-      { front: "theirs", back: "b", source: "ai-full", generation_id: aliceGeneration },
+      { front: "Q0", back: "A", source: "ai-full", generation_id: bobGeneration, proposal_index: 0 },
+      { front: "Q0", back: "A", source: "ai-full", generation_id: aliceGeneration, proposal_index: 0 },
     ]);
     expect(expectProblem(stolen, 404, "not_found").detail).toContain(aliceGeneration);
     const missing = crypto.randomUUID();
     expect(
       expectProblem(
-        await create(bob, [{ front: "x", back: "y", source: "ai-edited", generation_id: missing }]),
+        await create(bob, [{ front: "x", back: "y", source: "ai-edited", generation_id: missing, proposal_index: 0 }]),
         404,
         "not_found",
       ).detail,
@@ -226,7 +244,7 @@ describe("POST /flashcards", () => {
     expect(await generationCounts(bobGeneration)).toEqual({ unedited: 0, edited: 0 });
   });
 
-  it("refuses to accept more cards than the generation proposed (409, nothing written)", async () => {
+  it("refuses to accept more cards than the generation proposed (422 not_a_proposal, nothing written)", async () => {
     const user = await registerUser();
     const generationId = await seedGeneration(user.id, 2);
     const cards = Array.from({ length: 3 }, (_, i) => ({
@@ -234,8 +252,11 @@ describe("POST /flashcards", () => {
       back: "A",
       source: "ai-full",
       generation_id: generationId,
+      proposal_index: i,
     }));
-    expectProblem(await create(user, cards), 409, "acceptance_exceeds_proposals");
+    expect(expectProblem(await create(user, cards), 422, "not_a_proposal").errors[0].path).toBe(
+      "flashcards.2.proposal_index",
+    );
     expect(await countFlashcards(user.id)).toBe(0);
     expect(await generationCounts(generationId)).toEqual({ unedited: 0, edited: 0 });
   });
@@ -247,10 +268,11 @@ describe("POST /flashcards", () => {
       create(
         user,
         Array.from({ length: 4 }, (_, i) => ({
-          front: `B${b}Q${i}`,
+          front: `Q${b * 4 + i}`,
           back: "A",
           source: i % 2 ? "ai-full" : "ai-edited",
           generation_id: generationId,
+          proposal_index: b * 4 + i,
         })),
       ),
     );
@@ -300,8 +322,10 @@ describe("GET, PATCH, DELETE /flashcards/:id", () => {
 
   it("edits: updated_at moves, ai-full becomes ai-edited only when the text changes", async () => {
     const user = await registerUser();
-    const generationId = await seedGeneration(user.id, 5);
-    const created = await create(user, [{ front: "Q", back: "A", source: "ai-full", generation_id: generationId }]);
+    const generationId = await seedGeneration(user.id, 1, [{ front: "Q", back: "A" }]);
+    const created = await create(user, [
+      { front: "Q", back: "A", source: "ai-full", generation_id: generationId, proposal_index: 0 },
+    ]);
     const card = created.body.data[0];
     await new Promise((r) => setTimeout(r, 5));
     const same = await api("PATCH", `/api/v1/flashcards/${card.id}`, { token: user.accessToken, body: { front: "Q" } });
@@ -373,7 +397,7 @@ describe("GET, PATCH, DELETE /flashcards/:id", () => {
         {
           flashcards: [
             ...Array.from({ length: 40 }, (_, i) => manual(`m${i}`)),
-            { front: "g", back: "h", source: "ai-full", generation_id: generationId },
+            { front: "Q0", back: "A", source: "ai-full", generation_id: generationId, proposal_index: 0 },
           ],
         },
       ],
@@ -458,8 +482,8 @@ describe("GET /flashcards", () => {
     const generationId = await seedGeneration(user.id, 5);
     await createCards(user, 2);
     await create(user, [
-      { front: "f1", back: "b", source: "ai-full", generation_id: generationId },
-      { front: "f2", back: "b", source: "ai-edited", generation_id: generationId },
+      { front: "Q0", back: "A", source: "ai-full", generation_id: generationId, proposal_index: 0 },
+      { front: "f2", back: "b", source: "ai-edited", generation_id: generationId, proposal_index: 1 },
     ]);
     expect((await list(user, "?source=manual")).body.data).toHaveLength(2);
     expect((await list(user, "?source=ai-edited")).body.data.map((c: any) => c.front)).toEqual(["f2"]);

@@ -23,6 +23,7 @@ import worker from "../src/index";
 import { declaredRoutes } from "../src/lib/route-docs";
 import { api, expectProblem, freshIp, type TestUser } from "./helpers/api";
 import { userRows } from "./helpers/faulty-d1";
+import { seedGeneration } from "./helpers/fixtures";
 import { textOfLength } from "./helpers/texts";
 
 const SEED = 20_260_702;
@@ -119,11 +120,12 @@ async function seedUser(prefix: string, extraCards = 0): Promise<Seeded> {
   const accepted = await api("POST", "/api/v1/flashcards", {
     token,
     body: {
-      flashcards: generation.body.proposals.slice(0, 2).map((p: { front: string; back: string }) => ({
+      flashcards: generation.body.proposals.slice(0, 2).map((p: { front: string; back: string }, i: number) => ({
         front: p.front,
         back: p.back,
         source: "ai-full",
         generation_id: generationId,
+        proposal_index: i,
       })),
     },
   });
@@ -462,6 +464,7 @@ const flashcardItem = () =>
         back: text(120),
         source: fc.constantFrom("ai-full", "ai-edited"),
         generation_id: ids("generation"),
+        proposal_index: fc.integer({ min: -1, max: 50 }),
       }),
     },
     {
@@ -472,6 +475,7 @@ const flashcardItem = () =>
           back: mostly(text(120)),
           source: mostly(fc.constantFrom("manual", "ai-full", "ai-edited")),
           generation_id: mostly(ids("generation")),
+          proposal_index: mostly(fc.oneof(fc.integer({ min: -1, max: 50 }), weirdValue)),
         },
         ["front", "back", "source"],
       ),
@@ -507,6 +511,7 @@ const bulkBody = () =>
               back: "A",
               source: sources[i],
               generation_id,
+              proposal_index: 0,
             })),
           })),
       ),
@@ -1230,7 +1235,15 @@ describe("fuzzing every registered route", () => {
       // tokens signed with the real key, the session gate in D1) stands between mallory and alice's data.
       const validBodies: Record<string, unknown> = {
         "POST /api/v1/flashcards": {
-          flashcards: [{ front: "planted", back: "card", source: "ai-full", generation_id: alice.generationIds[0] }],
+          flashcards: [
+            {
+              front: "planted",
+              back: "card",
+              source: "ai-full",
+              generation_id: alice.generationIds[0],
+              proposal_index: 0,
+            },
+          ],
         },
         "PATCH /api/v1/flashcards/:id": { front: "hacked" },
         "POST /api/v1/flashcards/:id/reviews": { rating: "again", session_id: alice.studySessionIds[0] },
@@ -1471,6 +1484,7 @@ describe("regressions found by fuzzing", () => {
       back: "A",
       source: "ai-full",
       generation_id: crypto.randomUUID(),
+      proposal_index: 0,
     }));
     const res = await api("POST", "/api/v1/flashcards", { token: mallory.accessToken, body: { flashcards } });
     expectProblem(res, 404, "not_found");
@@ -1482,6 +1496,7 @@ describe("regressions found by fuzzing", () => {
       back: "A",
       source: "ai-full",
       generation_id: crypto.randomUUID(),
+      proposal_index: 0,
     }));
     expectProblem(
       await api("POST", "/api/v1/flashcards", { token: mallory.accessToken, body: { flashcards } }),
@@ -1491,22 +1506,13 @@ describe("regressions found by fuzzing", () => {
   });
 
   it("bulk create of 100 cards from 100 of the caller's own generations succeeds (the happy path is not affected)", async () => {
-    const generationIds = await Promise.all(
-      Array.from({ length: 100 }, async () => {
-        const id = crypto.randomUUID();
-        await env.DB.prepare(
-          "INSERT INTO generations (id, user_id, model, source_text_hash, source_text_length, generated_count, duration_ms, created_at, updated_at) VALUES (?, ?, 'm', ?, 1000, 1, 1, ?, ?)",
-        )
-          .bind(id, mallory.id, "0".repeat(64), Date.now(), Date.now())
-          .run();
-        return id;
-      }),
-    );
-    const flashcards = generationIds.map((generation_id, i) => ({
-      front: `own ${i}`,
+    const generationIds = await Promise.all(Array.from({ length: 100 }, () => seedGeneration(mallory.id, 1)));
+    const flashcards = generationIds.map((generation_id) => ({
+      front: "Q0",
       back: "A",
       source: "ai-full",
       generation_id,
+      proposal_index: 0,
     }));
     expect((await api("POST", "/api/v1/flashcards", { token: mallory.accessToken, body: { flashcards } })).status).toBe(
       201,

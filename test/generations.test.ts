@@ -291,13 +291,26 @@ describe("generate, then accept through POST /flashcards", () => {
       token: user.accessToken,
       body: {
         flashcards: [
-          { front: proposals[0].front, back: proposals[0].back, source: "ai-full", generation_id: generation.id },
-          { front: proposals[1].front, back: proposals[1].back, source: "ai-full", generation_id: generation.id },
+          {
+            front: proposals[0].front,
+            back: proposals[0].back,
+            source: "ai-full",
+            generation_id: generation.id,
+            proposal_index: 0,
+          },
+          {
+            front: proposals[1].front,
+            back: proposals[1].back,
+            source: "ai-full",
+            generation_id: generation.id,
+            proposal_index: 1,
+          },
           {
             front: proposals[2].front,
             back: `${proposals[2].back} (my words)`,
             source: "ai-edited",
             generation_id: generation.id,
+            proposal_index: 2,
           },
         ],
       },

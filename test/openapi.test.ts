@@ -193,7 +193,13 @@ describe("real responses match the document", () => {
       token,
       body: {
         flashcards: [
-          { front: proposal.front, back: proposal.back, source: "ai-full", generation_id: generationId },
+          {
+            front: proposal.front,
+            back: proposal.back,
+            source: "ai-full",
+            generation_id: generationId,
+            proposal_index: 0,
+          },
           { front: "Manual Q", back: "Manual A", source: "manual" },
         ],
       },

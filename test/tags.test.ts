@@ -215,10 +215,11 @@ describe("budgets", () => {
       env: { ...env, DB: db },
       body: {
         flashcards: generationIds.map((generation_id, i) => ({
-          front: `q${i}`,
-          back: "a",
+          front: "Q0",
+          back: "A",
           source: "ai-full",
           generation_id,
+          proposal_index: 0,
           deck_id: d,
           tags: Array.from({ length: 20 }, (_, t) => `tag${t}`),
         })),

@@ -168,6 +168,32 @@ export const generations = sqliteTable(
 );
 
 /**
+ * The proposals of a generation, kept as hashes (issue #12 item 3): a card is accepted as `ai-full` only
+ * when its text hashes to a proposal not yet accepted, and `ai-edited` only for a proposal index that was
+ * proposed and not yet accepted (the `proposal_acceptance_gate` view's trigger enforces both). The text is
+ * not stored: `text_hash` = SHA-256 hex of `JSON.stringify([front, back])`.
+ */
+export const generationProposals = sqliteTable(
+  "generation_proposals",
+  {
+    generationId: text("generation_id")
+      .notNull()
+      .references(() => generations.id, { onDelete: "cascade" }),
+    // The 0-based position in the generation response's `proposals`.
+    proposalIndex: integer("proposal_index").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    textHash: text("text_hash").notNull(),
+    acceptedAt: timestamp("accepted_at"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.generationId, t.proposalIndex] }),
+    index("generation_proposals_user_idx").on(t.userId),
+  ],
+);
+
+/**
  * Every generation attempt of the last hour: the per-user quota counts these rows. A row is written
  * *before* the provider call by one conditional INSERT that refuses once the quota is reached, so
  * concurrent requests cannot all pass a count read earlier. `expires_at` is the lease of a running

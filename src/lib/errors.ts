@@ -230,6 +230,27 @@ export const tooManyTags = (max: number) =>
 export const cardNotInSession = () =>
   conflict("The card is not part of this study session; review it without session_id.", "card_not_in_session");
 
+/** 409 `proposal_already_accepted`: the proposal was accepted before (or is named twice in the request). */
+export const proposalAlreadyAccepted = (errors?: FieldError[]) =>
+  new ApiError({
+    status: 409,
+    code: "proposal_already_accepted",
+    title: "Conflict",
+    detail: "This proposal was already accepted; each proposal of a generation can be accepted once.",
+    ...(errors ? { errors } : {}),
+  });
+
+/** 422 `not_a_proposal`: the generation proposed no such index, or an `ai-full` card's text is not that proposal's. */
+export const notAProposal = (errors?: FieldError[]) =>
+  new ApiError({
+    status: 422,
+    code: "not_a_proposal",
+    title: "Not a proposal",
+    detail:
+      "The card is not a proposal of this generation: ai-full cards must repeat the proposal at proposal_index exactly; ai-edited cards need an index the generation proposed.",
+    ...(errors ? { errors } : {}),
+  });
+
 /** 422 when an Idempotency-Key comes back with a different request body. */
 /** 409: a client-made review id already names another review (the caller's own or anyone's). */
 export const idReused = () => conflict("A review with this id exists with other content; use a new id.", "id_reused");

@@ -2,17 +2,36 @@
  * Rows the API cannot create yet in a test's arrangement step, written straight into the test D1.
  */
 import { env } from "cloudflare:test";
+import { proposalHash } from "../../src/db/proposal-gate";
 
-/** Inserts a generation owned by `userId` that proposed `generatedCount` cards; returns its id. */
-export async function seedGeneration(userId: string, generatedCount = 10): Promise<string> {
+/** The proposal a seeded generation made at `index` unless told otherwise: front `Q<index>`, back `A`. */
+export const seededProposal = (index: number) => ({ front: `Q${index}`, back: "A" });
+
+/**
+ * Inserts a generation owned by `userId` that proposed `generatedCount` cards (by default `seededProposal(i)`,
+ * or the `proposals` given, whose number then wins), with their hashes as POST /generations stores them;
+ * returns its id.
+ */
+export async function seedGeneration(
+  userId: string,
+  generatedCount = 10,
+  proposals: ReadonlyArray<{ front: string; back: string }> = Array.from({ length: generatedCount }, (_, i) =>
+    seededProposal(i),
+  ),
+): Promise<string> {
   const id = crypto.randomUUID();
   const now = Date.now();
-  await env.DB.prepare(
-    `INSERT INTO generations (id, user_id, model, source_text_hash, source_text_length, generated_count, duration_ms, created_at, updated_at)
-     VALUES (?, ?, 'local-extractive-v1', ?, 1200, ?, 5, ?, ?)`,
-  )
-    .bind(id, userId, "0".repeat(64), generatedCount, now, now)
-    .run();
+  const hashes = await Promise.all(proposals.map((p) => proposalHash(p.front, p.back)));
+  await env.DB.batch([
+    env.DB.prepare(
+      `INSERT INTO generations (id, user_id, model, source_text_hash, source_text_length, generated_count, duration_ms, created_at, updated_at)
+       VALUES (?, ?, 'local-extractive-v1', ?, 1200, ?, 5, ?, ?)`,
+    ).bind(id, userId, "0".repeat(64), proposals.length, now, now),
+    env.DB.prepare(
+      `INSERT INTO generation_proposals (generation_id, proposal_index, user_id, text_hash)
+       SELECT ?, key, ?, value FROM json_each(?)`,
+    ).bind(id, userId, JSON.stringify(hashes)),
+  ]);
   return id;
 }
 

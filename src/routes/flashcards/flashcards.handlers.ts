@@ -13,11 +13,18 @@ import { isGenerationNotFound } from "../../db/generation-gate";
 import { deckGate, flashcardGate, generationListGate } from "../../db/id-list-gates";
 import { ofUser, ownedBy } from "../../db/ownership";
 import { cardTagsSql, type FlashcardView, flashcardColumns } from "../../db/projections";
+import {
+  type AcceptedProposal,
+  acceptanceRuleBroken,
+  proposalAcceptanceGate,
+  proposalHash,
+  readProposals,
+} from "../../db/proposal-gate";
 import { flashcards, generations } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
 import type { CardScope } from "../../lib/card-scope-params";
 import type { AuthedDeps } from "../../lib/deps";
-import { conflict, notFound } from "../../lib/errors";
+import { conflict, type FieldError, notAProposal, notFound, proposalAlreadyAccepted } from "../../lib/errors";
 import { frontKey } from "../../lib/front-key";
 import { type KeysetPosition, keyset } from "../../lib/keyset";
 import type { Pagination } from "../../lib/params";
@@ -77,10 +84,12 @@ function acceptanceUpdate(deps: AuthedDeps, accepted: Map<string, { full: number
  * Creates 1..100 flashcards in one D1 batch (one transaction): ownership of every generation and deck is
  * checked by the id-list gates (one statement each, however many are named), the inserts are chunked
  * under D1's parameter limit, each generation's acceptance counters grow by its ai-full / ai-edited
- * cards (one statement), and tags are created and linked (two statements). All or nothing; at most
- * 1 + 2 + 9 + 1 + 3 = 16 statements.
+ * cards (one statement), and tags are created and linked (two statements). Every AI card names the
+ * proposal it accepts (`proposal_index`); the acceptance gate (one statement) refuses a proposal that does
+ * not exist, an `ai-full` text that is not the proposal's, and a proposal accepted before, and marks the
+ * rest accepted (issue #12 item 3). All or nothing; at most 1 + 2 + 9 + 1 + 1 + 3 = 17 statements.
  * @throws ApiError 404 naming a missing or foreign generation or deck; 400 `too_many_tags`;
- *   409 `acceptance_exceeds_proposals`.
+ *   422 `not_a_proposal`; 409 `proposal_already_accepted`.
  */
 export async function createFlashcards(deps: AuthedDeps, input: CreateFlashcardsInput): Promise<FlashcardJson[]> {
   const { db, auth, now } = deps;
@@ -107,9 +116,20 @@ export async function createFlashcards(deps: AuthedDeps, input: CreateFlashcards
     accepted.set(row.generationId, counts);
   }
   const deckIds = [...new Set(rows.map((row) => row.deckId).filter((id): id is string => id !== null))];
+  const acceptedProposals = await acceptedProposalsOf(input);
 
   const statements: BatchItem<"sqlite">[] = [];
-  if (accepted.size > 0) statements.push(generationListGate(db, auth.userId, [...accepted.keys()]));
+  if (accepted.size > 0) {
+    statements.push(
+      generationListGate(db, auth.userId, [...accepted.keys()]),
+      proposalAcceptanceGate(
+        db,
+        auth.userId,
+        acceptedProposals.map(({ item }) => item),
+        now,
+      ),
+    );
+  }
   if (deckIds.length > 0) statements.push(deckGate(db, auth.userId, deckIds));
   for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
     const chunk = rows.slice(start, start + ROWS_PER_INSERT).map((row) => ({
@@ -149,6 +169,8 @@ export async function createFlashcards(deps: AuthedDeps, input: CreateFlashcards
   } catch (error) {
     if (isGenerationNotFound(error))
       throw notFound("generation", await findMissingGeneration(deps, [...accepted.keys()]));
+    const broken = acceptanceRuleBroken(error);
+    if (broken) throw await acceptanceError(deps, broken, acceptedProposals, [...accepted.keys()]);
     const ruleError = deckRuleError(error, deckIds.length === 1 ? deckIds[0] : undefined);
     if (ruleError) throw ruleError;
     if (causeMessages(error).some((m) => m.includes("generations_accepted_within_generated"))) {
@@ -178,6 +200,62 @@ export async function createFlashcards(deps: AuthedDeps, input: CreateFlashcards
       lastReview: null,
     }),
   );
+}
+
+/** The proposals the request accepts, with each item's position in the request (for error paths). */
+async function acceptedProposalsOf(input: CreateFlashcardsInput) {
+  const out: { position: number; item: AcceptedProposal }[] = [];
+  for (const [position, card] of input.flashcards.entries()) {
+    if (card.source === "manual" || card.generation_id == null || card.proposal_index == null) continue;
+    const h = card.source === "ai-full" ? await proposalHash(card.front, card.back) : null;
+    out.push({ position, item: { g: card.generation_id, i: card.proposal_index, h } });
+  }
+  return out;
+}
+
+/**
+ * Error path only (one extra read): the acceptance error naming the first item that broke the rule the gate
+ * reported, so the client knows which card to fix.
+ */
+async function acceptanceError(
+  deps: AuthedDeps,
+  broken: "not_a_proposal" | "proposal_already_accepted",
+  items: { position: number; item: AcceptedProposal }[],
+  generationIds: string[],
+) {
+  const stored = await readProposals(deps.db, deps.auth.userId, generationIds).catch(() => []);
+  const byKey = new Map(stored.map((row) => [`${row.generationId}/${row.index}`, row]));
+  const errors: FieldError[] = [];
+  const seen = new Set<string>();
+  for (const { position, item } of items) {
+    const key = `${item.g}/${item.i}`;
+    const row = byKey.get(key);
+    if (broken === "not_a_proposal") {
+      if (!row) {
+        errors.push({
+          path: `flashcards.${position}.proposal_index`,
+          code: "not_a_proposal",
+          message: "The generation proposed no card at this index.",
+        });
+      } else if (item.h !== null && item.h !== row.hash) {
+        errors.push({
+          path: `flashcards.${position}.front`,
+          code: "not_a_proposal",
+          message: "An ai-full card must repeat its proposal's front and back exactly; send edited text as ai-edited.",
+        });
+      }
+    } else if (row?.acceptedAt != null || seen.has(key)) {
+      errors.push({
+        path: `flashcards.${position}.proposal_index`,
+        code: "proposal_already_accepted",
+        message: seen.has(key) ? "This proposal is named twice in the request." : "This proposal was already accepted.",
+      });
+    }
+    seen.add(key);
+    if (errors.length > 0) break;
+  }
+  const named = errors.length > 0 ? errors : undefined;
+  return broken === "not_a_proposal" ? notAProposal(named) : proposalAlreadyAccepted(named);
 }
 
 /** Error path only: which of the requested generations the caller does not own (the first one). */
@@ -285,9 +363,10 @@ export async function getFlashcard(deps: AuthedDeps, id: string): Promise<Flashc
 
 /**
  * Edits front and/or back, moves the card to a deck (`deck_id`; null = none) and/or replaces its tags.
- * An `ai-full` card whose text actually changes becomes `ai-edited`; `updated_at` moves. One round
- * trip: the gates (card ownership before any tag is written, deck ownership), the tag changes, then
- * UPDATE … RETURNING, which reads the new tags.
+ * An `ai-full` card whose text actually changes becomes `ai-edited` and its generation's count moves from
+ * unedited to edited; `updated_at` moves. One round trip: the gates (card ownership before any tag is
+ * written, deck ownership), the tag changes, the counter move, then UPDATE … RETURNING, which reads the
+ * new tags.
  * @throws ApiError 404 when the card or the deck is not the caller's; 400 `too_many_tags`.
  */
 export async function updateFlashcard(
@@ -319,6 +398,7 @@ export async function updateFlashcard(
     }
   }
   if (patch.deck_id) statements.push(deckGate(db, auth.userId, [patch.deck_id]));
+  if (front !== null || back !== null) statements.push(countEditOfAcceptedCard(deps, id, front, back));
   const set: Record<string, unknown> = {
     front: sql`coalesce(${front}, ${flashcards.front})`,
     frontKey: sql`coalesce(${front === null ? null : frontKey(front)}, ${flashcards.frontKey})`,
@@ -345,6 +425,29 @@ export async function updateFlashcard(
   const card = (results.at(-1) as FlashcardView[])[0];
   if (!card) throw notFound("flashcard", id);
   return toFlashcardJson(card);
+}
+
+/**
+ * An accepted `ai-full` card whose text the patch changes becomes `ai-edited`: its generation's count moves from
+ * unedited to edited (issue #12 item 3). Runs before the card's UPDATE in the same batch, so it still sees the
+ * old source and text; a card that is not `ai-full`, or a patch that changes nothing, matches no generation.
+ */
+function countEditOfAcceptedCard(deps: AuthedDeps, id: string, front: string | null, back: string | null) {
+  const editedGeneration = sql`(SELECT ${flashcards.generationId} FROM ${flashcards} WHERE ${flashcards.id} = ${id} AND ${flashcards.userId} = ${deps.auth.userId} AND ${flashcards.source} = 'ai-full' AND (coalesce(${front}, ${flashcards.front}) <> ${flashcards.front} OR coalesce(${back}, ${flashcards.back}) <> ${flashcards.back}))`;
+  return deps.db
+    .update(generations)
+    .set({
+      acceptedUneditedCount: sql`${generations.acceptedUneditedCount} - 1`,
+      acceptedEditedCount: sql`${generations.acceptedEditedCount} + 1`,
+      updatedAt: deps.now,
+    })
+    .where(
+      and(
+        ofUser(generations, deps.auth.userId),
+        sql`${generations.id} = ${editedGeneration}`,
+        sql`${generations.acceptedUneditedCount} > 0`,
+      ),
+    );
 }
 
 /**

@@ -31,7 +31,7 @@ export const flashcardRoutes = new Hono<AppEnv>()
       operationId: "createFlashcards",
       summary: "Create 1–100 flashcards (all or nothing)",
       description:
-        "Accept AI proposals (`ai-full`, `ai-edited`, with their `generation_id`) or write cards by hand (`manual`).",
+        "Accept AI proposals (`ai-full`, `ai-edited`, with their `generation_id` and `proposal_index`) or write cards by hand (`manual`). An `ai-full` card must repeat its proposal exactly; each proposal can be accepted once (422 `not_a_proposal`, 409 `proposal_already_accepted`), so the generation's acceptance counters are true.",
       tag: "flashcards",
       example: {
         flashcards: [
@@ -39,7 +39,7 @@ export const flashcardRoutes = new Hono<AppEnv>()
         ],
       },
       success: { status: 201, description: "The cards, in the order sent.", schema: createdFlashcardsSchema },
-      errors: [404, 409],
+      errors: [404, 409, 422],
     }),
     requireAuth(),
     jsonBody(createFlashcardsSchema),

@@ -2,6 +2,7 @@
  * Request schemas of the flashcards endpoints.
  */
 import * as z from "zod";
+import { MAX_PROPOSALS } from "../../ai/proposals";
 import { cardScopeQuery, cardTagsSchema } from "../../lib/card-scope-params";
 import { cardBack, cardFront } from "../../lib/card-text";
 import { cursorParam, limitParam, paginationSchema } from "../../lib/params";
@@ -21,15 +22,26 @@ const newFlashcard = z
     back: cardBack,
     source: z.enum(FLASHCARD_SOURCES, `Must be one of: ${FLASHCARD_SOURCES.join(", ")}.`),
     generation_id: z.uuid("Must be a UUID.").nullish(),
+    proposal_index: z
+      .int("Must be an integer.")
+      .min(0, "Must be at least 0.")
+      .max(MAX_PROPOSALS - 1, `Must be at most ${MAX_PROPOSALS - 1}.`)
+      .nullish()
+      .meta({
+        description:
+          "The 0-based position of the accepted proposal in the generation's `proposals`. Required for `ai-full` (the text must equal that proposal) and `ai-edited`; absent for `manual`. Each proposal can be accepted once.",
+      }),
     deck_id: z.uuid("Must be a UUID.").nullish(),
     tags: cardTagsSchema.optional(),
   })
   .superRefine((card, ctx) => {
-    if (card.source === "manual" && card.generation_id != null) {
-      ctx.addIssue({ code: "custom", path: ["generation_id"], message: "Must be absent for manual cards." });
-    }
-    if (card.source !== "manual" && card.generation_id == null) {
-      ctx.addIssue({ code: "custom", path: ["generation_id"], message: `Is required for ${card.source} cards.` });
+    for (const field of ["generation_id", "proposal_index"] as const) {
+      if (card.source === "manual" && card[field] != null) {
+        ctx.addIssue({ code: "custom", path: [field], message: "Must be absent for manual cards." });
+      }
+      if (card.source !== "manual" && card[field] == null) {
+        ctx.addIssue({ code: "custom", path: [field], message: `Is required for ${card.source} cards.` });
+      }
     }
   });
 

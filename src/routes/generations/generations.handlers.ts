@@ -16,6 +16,7 @@ import {
   reserveAttempt,
 } from "../../db/generation-quota";
 import { ofUser, ownedBy } from "../../db/ownership";
+import { proposalHash, storeProposals } from "../../db/proposal-gate";
 import { flashcards, generationAttempts, generationErrorLogs, generations, idempotencyKeys } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
 import { characterCount } from "../../lib/card-text";
@@ -307,6 +308,8 @@ export async function startGeneration(
       generation: toGenerationJson(row),
       proposals: proposals.map((proposal) => ({ ...proposal, duplicate_of: null })),
     };
+    // The proposals' hashes: what POST /flashcards may later accept, each once (issue #12 item 3).
+    const hashes = await Promise.all(proposals.map((proposal) => proposalHash(proposal.front, proposal.back)));
     const storeResponse = key
       ? [
           db
@@ -326,6 +329,7 @@ export async function startGeneration(
         db.insert(generations).values(row),
         finaliseAttempt(db, auth.userId, attemptId),
         buildDuplicatesQuery(db, auth.userId, frontKeys),
+        storeProposals(db, auth.userId, row.id, hashes),
         ...storeResponse,
         // Housekeeping on the user's index prefixes: expired keys and attempts out of the window.
         db
