@@ -30,6 +30,7 @@ import { d1Session } from "./middleware/d1-session";
 import { privateCache } from "./middleware/private-cache";
 import { requestLog } from "./middleware/request-log";
 import { authRoutes } from "./routes/auth/auth.routes";
+import { cardStateRoutes } from "./routes/card-states/card-states.routes";
 import { deckRoutes } from "./routes/decks/decks.routes";
 import { docsAssetRoutes, docsRoutes } from "./routes/docs/docs.routes";
 import { exportRoutes } from "./routes/exports/exports.routes";
@@ -129,6 +130,7 @@ export function createApp() {
     .route("/api/v1/decks", deckRoutes)
     .route("/api/v1/tags", tagRoutes)
     .route("/api/v1/reviews", reviewBatchRoutes)
+    .route("/api/v1/flashcards", cardStateRoutes)
     .route("/api/v1/generations", generationRoutes)
     .route("/api/v1/generation-error-logs", generationErrorLogRoutes)
     .route("/api/v1/study", studyRoutes)

@@ -204,6 +204,54 @@ const WRITES: WriteOp[] = [
     },
   },
   {
+    name: "suspend a card",
+    ok: 200,
+    arrange: async (user) => {
+      const [card] = await createCards(user, 1);
+      return { method: "POST", path: `/api/v1/flashcards/${card.id}/suspend`, token: user.accessToken };
+    },
+  },
+  {
+    name: "bury a card",
+    ok: 200,
+    arrange: async (user) => {
+      const [card] = await createCards(user, 1);
+      return { method: "POST", path: `/api/v1/flashcards/${card.id}/bury`, token: user.accessToken };
+    },
+  },
+  {
+    name: "forget a card (manual entry + update)",
+    ok: 200,
+    arrange: async (user) => {
+      const [card] = await createCards(user, 1);
+      await api("POST", `/api/v1/flashcards/${card.id}/reviews`, { token: user.accessToken, body: { rating: "easy" } });
+      return { method: "POST", path: `/api/v1/flashcards/${card.id}/forget`, token: user.accessToken, body: {} };
+    },
+  },
+  {
+    name: "reschedule a card (manual entry + update)",
+    ok: 200,
+    arrange: async (user) => {
+      const [card] = await createCards(user, 1);
+      return {
+        method: "POST",
+        path: `/api/v1/flashcards/${card.id}/reschedule`,
+        token: user.accessToken,
+        body: { due: "2030-01-01" },
+      };
+    },
+  },
+  {
+    name: "change settings",
+    ok: 200,
+    arrange: async (user) => ({
+      method: "PATCH",
+      path: "/api/v1/settings",
+      token: user.accessToken,
+      body: { timezone: "Europe/Warsaw", new_cards_per_day: 5 },
+    }),
+  },
+  {
     name: "generation (no Idempotency-Key)",
     ok: 201,
     arrange: async (user) => ({

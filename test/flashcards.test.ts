@@ -76,6 +76,9 @@ describe("POST /flashcards", () => {
         reps: 0,
         lapses: 0,
         last_review: null,
+        suspended: false,
+        buried_until: null,
+        leech: false,
       },
     });
     expect(await generationCounts(generationId)).toEqual({ unedited: 2, edited: 1 });

@@ -620,6 +620,20 @@ const bodies = (): Record<string, fc.Arbitrary<unknown>> => ({
     ["source_text"],
   ),
   "POST /api/v1/study-sessions": bodyOf({ limit: mostly(fc.integer({ min: -1, max: 101 })) }),
+  "POST /api/v1/flashcards/:id/forget": bodyOf({ reset_counts: mostly(fc.boolean()) }),
+  "POST /api/v1/flashcards/:id/reschedule": bodyOf(
+    {
+      due: mostly(
+        fc.oneof(
+          fc
+            .date({ min: new Date("2000-01-01"), max: new Date("2199-12-31"), noInvalidDate: true })
+            .map((d) => d.toISOString().slice(0, 10)),
+          fc.constantFrom("2026-02-30", "1999-12-31", "2200-01-01", "tomorrow", ""),
+        ),
+      ),
+    },
+    ["due"],
+  ),
   "PATCH /api/v1/settings": fc.oneof(
     // A plausible change of one or two settings (twelve fields rarely come out all valid at once).
     fc.record(
@@ -1260,6 +1274,8 @@ describe("fuzzing every registered route", () => {
         "POST /api/v1/generations": { source_text: textOfLength(1_200) },
         "POST /api/v1/study-sessions": {},
         "PATCH /api/v1/settings": { timezone: "Europe/Warsaw" },
+        "POST /api/v1/flashcards/:id/forget": {},
+        "POST /api/v1/flashcards/:id/reschedule": { due: "2026-12-01" },
         "DELETE /api/v1/auth/me": { password: alice.password },
         "POST /api/v1/decks": { name: "planted", parent_id: alice.deckIds[0] },
         "PATCH /api/v1/decks/:id": { name: "hacked" },
@@ -1311,6 +1327,8 @@ describe("ownership", () => {
       "PATCH /api/v1/flashcards/:id": { front: "hacked" },
       "POST /api/v1/flashcards/:id/reviews": { rating: "again" },
       "PATCH /api/v1/decks/:id": { name: "hacked" },
+      "POST /api/v1/flashcards/:id/forget": {},
+      "POST /api/v1/flashcards/:id/reschedule": { due: "2026-12-01" },
     };
     const normalise = (body: Record<string, unknown>, id: string) => ({
       ...body,

@@ -327,6 +327,16 @@ describe("real responses match the document", () => {
     await check("deleteTag", await api("DELETE", "/api/v1/tags/grammar::verb", { token }), "error");
     await check("getStats", await api("GET", "/api/v1/stats", { token }), "success");
     await check("getStats", await api("GET", "/api/v1/stats?x=1", { token }), "error");
+    for (const [operation, action, body] of [
+      ["suspendFlashcard", "suspend", undefined],
+      ["unsuspendFlashcard", "unsuspend", undefined],
+      ["buryFlashcard", "bury", undefined],
+      ["forgetFlashcard", "forget", {}],
+      ["rescheduleFlashcard", "reschedule", { due: "2026-12-24" }],
+    ] as const) {
+      await check(operation, await api("POST", `/api/v1/flashcards/${cardId}/${action}`, { token, body }), "success");
+      await check(operation, await api("POST", `/api/v1/flashcards/${missing}/${action}`, { token, body }), "error");
+    }
     await check("getSettings", await api("GET", "/api/v1/settings", { token }), "success");
     await check("getSettings", await api("GET", "/api/v1/settings?x=1", { token }), "error");
     await check(

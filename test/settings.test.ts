@@ -21,7 +21,6 @@ import { type ApiOptions, expectProblem, freshToken, api as rawApi, registerUser
 import { countingD1 } from "./helpers/d1-counter";
 
 const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 const T0 = Date.UTC(2026, 10, 2, 9, 0, 0);
 
 beforeEach(() => {
@@ -309,9 +308,9 @@ describe("learner days across daylight-saving changes (4 a.m. start)", () => {
   it("the daily new-card limit resets at the learner's 4 a.m. on a spring-forward day (Warsaw)", async () => {
     const user = await newUser();
     await patch(user, { timezone: "Europe/Warsaw", new_cards_per_day: 2 });
-    const cards = await createCards(user, 4);
     // 01:30 UTC on 29 March = 03:30 CEST: still the learner's 28 March.
     at(Date.UTC(2026, 2, 29, 1, 30));
+    const cards = await createCards(user, 4);
     for (const card of cards.slice(0, 2)) expect((await review(user, card.id, "easy")).status).toBe(200);
     at(Date.UTC(2026, 2, 29, 1, 59));
     expect((await queue(user)).body.counts.new).toBe(0);
@@ -325,9 +324,9 @@ describe("learner days across daylight-saving changes (4 a.m. start)", () => {
   it("a fall-back day lasts 25 hours for the limit and the stats (New York)", async () => {
     const user = await newUser();
     await patch(user, { timezone: "America/New_York", new_cards_per_day: 1 });
-    const [first] = await createCards(user, 2);
     // 08:30 UTC on 31 October = 04:30 EDT: the learner's 31 October starts at 08:00 UTC.
     at(Date.UTC(2026, 9, 31, 8, 30));
+    const [first] = await createCards(user, 2);
     await review(user, first.id, "easy");
     // 24.5 hours later (03:30 EST on 1 November) it is still the learner's 31 October.
     at(Date.UTC(2026, 10, 1, 8, 59));

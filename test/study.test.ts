@@ -92,6 +92,9 @@ describe("POST /flashcards/:id/reviews", () => {
       reps: 1,
       lapses: 0,
       last_review: new Date(reviewedAt).toISOString(),
+      suspended: false,
+      buried_until: null,
+      leech: false,
     });
     expect(res.body.review).toEqual({
       id: expect.any(String),
@@ -472,7 +475,7 @@ describe("query plans", () => {
     expect(due).toMatch(/USING INDEX flashcards_user_review_due_idx/);
     expect(fresh).toMatch(/USING INDEX flashcards_user_new_idx/);
     expect(dueCount).toMatch(/flashcards_user_review_due_idx/);
-    expect(learning).toMatch(/COVERING INDEX flashcards_user_learning_due_idx/);
+    expect(learning).toMatch(/COVERING INDEX flashcards_user_learning_offered_idx/);
     expect(newCount).toMatch(/flashcards_user_new_idx/);
     expect(today).toMatch(/COVERING INDEX review_logs_user_first_reviews_idx/);
     expect(reviewedToday).toMatch(/COVERING INDEX review_logs_user_reviewed_idx/);

@@ -37,6 +37,9 @@ export const flashcardColumns = {
   lastReview: flashcards.lastReview,
   deckId: flashcards.deckId,
   tags: cardTagsSql(),
+  suspended: flashcards.suspended,
+  buriedUntil: flashcards.buriedUntil,
+  leech: flashcards.leech,
 };
 
 /** A flashcard as `flashcardColumns` selects it (everything but owner, version and duplicate key). */

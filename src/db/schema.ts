@@ -375,6 +375,11 @@ export const flashcards = sqliteTable(
     // delete a deck, or a subdeck through the parent cascade, while a card is in it. Only
     // DELETE /decks/:id?cascade=true removes cards, explicitly, before the deck.
     deckId: text("deck_id").references(() => decks.id),
+    // Card states (issue #15): a suspended card is never offered; a buried one not before
+    // `buried_until` (the learner's next day start); a leech lapsed `leech_threshold` times.
+    suspended: integer("suspended", { mode: "boolean" }).notNull().default(false),
+    buriedUntil: timestamp("buried_until"),
+    leech: integer("leech", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [
     index("flashcards_user_created_idx").on(t.userId, t.createdAt, t.id),
@@ -389,6 +394,10 @@ export const flashcards = sqliteTable(
     // Counting due (re)learning cards without reading every due row.
     // (state is in the key so SQLite can count from the index alone.)
     index("flashcards_user_learning_due_idx").on(t.userId, t.due, t.state).where(sql`${t.state} IN (1, 3)`),
+    // The same count once suspended and buried cards are left out: still index-only.
+    index("flashcards_user_learning_offered_idx")
+      .on(t.userId, t.due, t.state, t.suspended, t.buriedUntil)
+      .where(sql`${t.state} IN (1, 3)`),
     // Both lead with deck_id, so they also serve the foreign key's lookups when a deck is deleted.
     // Covering (user_id last): per-deck counts and the per-deck due queue read no table rows.
     index("flashcards_deck_state_due_idx").on(t.deckId, t.state, t.due, t.userId),
@@ -458,6 +467,11 @@ export const reviewLogs = sqliteTable(
     beforeReps: integer("before_reps"),
     beforeLapses: integer("before_lapses"),
     beforeLastReview: timestamp("before_last_review"),
+    // The card states of issue #15, snapshotted the same way (NULL on older rows reads as "not
+    // suspended, not buried, not a leech": no card had those states before the columns existed).
+    beforeSuspended: integer("before_suspended", { mode: "boolean" }),
+    beforeBuriedUntil: timestamp("before_buried_until"),
+    beforeLeech: integer("before_leech", { mode: "boolean" }),
   },
   (t) => [
     index("review_logs_flashcard_reviewed_idx").on(t.flashcardId, t.reviewedAt, t.id),

@@ -14,7 +14,11 @@ export function columnPairs(table: SQLiteTable): Array<[string, string]> {
 /** Maps a row read by raw SQL (keys are SQL column names) to the table's drizzle shape. */
 export function fromSqlRow<T extends SQLiteTable>(table: T, row: Record<string, unknown>): InferSelectModel<T> {
   const out: Record<string, unknown> = {};
-  for (const [key, name] of columnPairs(table)) out[key] = row[name];
+  // Through each column's own mapping (booleans come back from SQL as 0/1).
+  for (const [key, column] of Object.entries(getTableColumns(table))) {
+    const value = row[column.name];
+    out[key] = value === null || value === undefined ? value : column.mapFromDriverValue(value);
+  }
   return out as InferSelectModel<T>;
 }
 

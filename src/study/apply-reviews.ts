@@ -17,15 +17,18 @@
 import { and, eq, getTableColumns, ne, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
+import { MAX_TAGS_PER_CARD } from "../db/deck-rules";
 import { cardTagsSql } from "../db/projections";
 import { rawAll } from "../db/raw-statement";
 import { type FlashcardRow, flashcards, type ReviewLogRow, reviewLogs, studySessions } from "../db/schema";
 import { authedBatch } from "../db/session-gate";
 import { columnPairs, fromSqlRow, toSqlRow } from "../db/sql-rows";
 import type { AuthedDeps } from "../lib/deps";
-import { restoredCard, type StudySnapshot, snapshotOf } from "./pre-review-snapshot";
-import { fromFsrsCard, GRADE, getScheduler, RATINGS, type RatingName, toFsrsCard } from "./scheduler";
-import { resolveSettings } from "./settings";
+import { nameKey } from "../lib/name-key";
+import { LEECH_TAG, leechTagStatements } from "./leech-tag";
+import { restoredCard, SNAPSHOT_FIELDS, type StudySnapshot, snapshotOf } from "./pre-review-snapshot";
+import { type FsrsColumns, fromFsrsCard, GRADE, getScheduler, RATINGS, type RatingName, toFsrsCard } from "./scheduler";
+import { resolveSettings, type StudySettings } from "./settings";
 import { selectSettingsRow } from "./user-settings";
 
 /** A review at most this far ahead of the server clock is accepted (device clocks drift). */
@@ -187,10 +190,12 @@ export async function applyReviews(deps: AuthedDeps, items: ReviewSubmission[]):
 
   // Compute: per card, the new reviews merged into the later history, replayed with ts-fsrs.
   // The learner's own FSRS parameters, as in force now (also for a replay of older reviews).
-  const scheduler = getScheduler(resolveSettings(settingsRows[0], deps.config));
+  const settings = resolveSettings(settingsRows[0], deps.config);
+  const scheduler = getScheduler(settings);
   const inserts: Array<ReviewLogRow & { v: number }> = [];
   const rewrites: Array<ReviewLogRow & { v: number }> = [];
   const cardUpdates: Array<StudySnapshot & { id: string; v: number }> = [];
+  const newLeeches: Array<{ id: string; v: number }> = [];
   const plannedByCard = new Map<string, Candidate[]>();
   for (const [cardId, news] of accepted) {
     const card = cards.get(cardId) as CardState;
@@ -221,7 +226,7 @@ export async function applyReviews(deps: AuthedDeps, items: ReviewSubmission[]):
       const at = entry.kind === "new" ? entry.item.reviewedAt : entry.row.reviewedAt;
       const grade = entry.kind === "new" ? GRADE[entry.item.rating] : (entry.row.rating as (typeof GRADE)[RatingName]);
       const { card: next, log } = scheduler.next(toFsrsCard(state), new Date(at), grade);
-      const after = fromFsrsCard(next);
+      const after = reviewedState(state, fromFsrsCard(next), settings);
       const logFields = {
         rating: log.rating as number,
         state: log.state as number,
@@ -253,17 +258,16 @@ export async function applyReviews(deps: AuthedDeps, items: ReviewSubmission[]):
       state = after;
     }
     cardUpdates.push({ ...state, id: cardId, v: card.version });
+    if (state.leech && !card.leech && settings.leechAction === "tag") newLeeches.push({ id: cardId, v: card.version });
     plannedByCard.set(cardId, fine);
   }
 
   if (cardUpdates.length > 0) {
     // Round trip 2: all or nothing per card (the card's version), one transaction for the upload.
-    const updated = (await authedBatch(
-      db,
-      auth,
-      now,
-      writeStatements(db, auth.userId, inserts, rewrites, cardUpdates),
-    )) as unknown as Array<Array<Record<string, unknown>>>;
+    const updated = (await authedBatch(db, auth, now, [
+      ...leechTagStatements(db, auth.userId, newLeeches, now),
+      ...writeStatements(db, auth.userId, inserts, rewrites, cardUpdates),
+    ])) as unknown as Array<Array<Record<string, unknown>>>;
     const applied = new Map(updated.at(-1)?.map((raw) => [String(raw.id), fromSqlRow(flashcards, raw)]) ?? []);
     const inserted = new Map(inserts.map((row) => [row.id, row]));
     const lost: Candidate[] = [];
@@ -272,8 +276,10 @@ export async function applyReviews(deps: AuthedDeps, items: ReviewSubmission[]):
       for (const c of planned) {
         if (card) {
           const { v: _version, ...review } = inserted.get(c.id) as ReviewLogRow & { v: number };
-          // The write's RETURNING has the study columns; the tags are those read in round trip 1.
-          const tags = (cards.get(cardId) as CardState).tags;
+          // The write's RETURNING has the study columns; the tags are those read in round trip 1
+          // (a review changes them only when it makes the card a leech: then `leech` joins them).
+          const read = (cards.get(cardId) as CardState).tags;
+          const tags = newLeeches.some((l) => l.id === cardId) ? withLeechTag(read) : read;
           outcomes[c.index] = { id: c.id, status: "applied", card: withoutOwner(card, tags), review };
         } else lost.push(c);
       }
@@ -302,26 +308,36 @@ export async function applyReviews(deps: AuthedDeps, items: ReviewSubmission[]):
 
 const reject = (id: string, code: RejectCode): ReviewOutcome => ({ id, status: "rejected", code });
 
+/**
+ * The card after one review: ts-fsrs's new FSRS state, out of burial (a review shows it was studied),
+ * and — when this review's lapse takes the card to the learner's threshold — a leech, suspended too if
+ * the learner chose `suspend` (the `tag` action is a statement of the write batch).
+ */
+function reviewedState(before: StudySnapshot, fsrsAfter: FsrsColumns, settings: StudySettings): StudySnapshot {
+  const becomesLeech = !before.leech && fsrsAfter.lapses > before.lapses && fsrsAfter.lapses >= settings.leechThreshold;
+  return {
+    ...before,
+    ...fsrsAfter,
+    buriedUntil: null,
+    ...(becomesLeech ? { leech: true, suspended: before.suspended || settings.leechAction === "suspend" } : {}),
+  };
+}
+
+/** A card's tag list (JSON text, as `cardTagsSql` selects it) with `leech` added if there is room. */
+function withLeechTag(tagsJson: string): string {
+  const names = JSON.parse(tagsJson) as string[];
+  if (names.some((name) => nameKey(name) === LEECH_TAG) || names.length >= MAX_TAGS_PER_CARD) return tagsJson;
+  return JSON.stringify([...names, LEECH_TAG]);
+}
+
 function withoutOwner(row: FlashcardRow, tags: string): CardState {
   const { userId: _owner, ...card } = row;
   return { ...card, tags };
 }
 
 const LOG_COLUMNS = columnPairs(reviewLogs).map(([, name]) => name);
-const STUDY_COLUMNS = columnPairs(flashcards).filter(([key]) =>
-  [
-    "state",
-    "due",
-    "stability",
-    "difficulty",
-    "elapsedDays",
-    "scheduledDays",
-    "learningSteps",
-    "reps",
-    "lapses",
-    "lastReview",
-  ].includes(key),
-);
+// The study state a review writes is exactly what a snapshot keeps (undo restores the same columns).
+const STUDY_COLUMNS = columnPairs(flashcards).filter(([key]) => key in SNAPSHOT_FIELDS);
 
 /**
  * The write round trip: insert the new logs, rewrite the replayed later logs, update the cards — each

@@ -22,6 +22,9 @@ export const SNAPSHOT_FIELDS = {
   reps: "beforeReps",
   lapses: "beforeLapses",
   lastReview: "beforeLastReview",
+  suspended: "beforeSuspended",
+  buriedUntil: "beforeBuriedUntil",
+  leech: "beforeLeech",
 } as const satisfies Partial<Record<keyof FlashcardRow, keyof ReviewLogRow>>;
 
 type CardField = keyof typeof SNAPSHOT_FIELDS;
@@ -42,6 +45,13 @@ export function snapshotOf(card: StudySnapshot): StoredSnapshot {
 }
 
 /**
+ * Snapshot fields whose NULL is a value, not a missing snapshot: `last_review` and `buried_until` are
+ * legitimately NULL; the card-state flags were added after the first snapshots (migration 0023), and
+ * no card could be suspended or a leech before they existed.
+ */
+const UNSET_MEANS = { lastReview: null, buriedUntil: null, suspended: false, leech: false } as const;
+
+/**
  * The card's study fields as the log row remembers them, or null when the row predates snapshots
  * (such an entry cannot be undone or replayed through).
  */
@@ -49,8 +59,12 @@ export function restoredCard(log: StoredSnapshot): StudySnapshot | null {
   const card: Record<string, unknown> = {};
   for (const field of CARD_FIELDS) {
     const value = log[SNAPSHOT_FIELDS[field]];
-    // last_review is legitimately NULL (a new card); the others are NOT NULL on flashcards.
-    if (value === null && field !== "lastReview") return null;
+    if (value === null && field in UNSET_MEANS) {
+      card[field] = UNSET_MEANS[field as keyof typeof UNSET_MEANS];
+      continue;
+    }
+    // The others are NOT NULL on flashcards: NULL means the row predates snapshots.
+    if (value === null) return null;
     card[field] = value;
   }
   return card as StudySnapshot;

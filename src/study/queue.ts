@@ -38,6 +38,19 @@ export const queueParams = (settings: StudySettings, now: number, limit: number)
 });
 
 /**
+ * Cards the queue may offer at `now`: not suspended, not buried until later. `suspended = 0` is a
+ * literal for the same reason the state filters are.
+ */
+export const offeredAt = (now: number) =>
+  sql`${flashcards.suspended} = 0 AND (${flashcards.buriedUntil} IS NULL OR ${flashcards.buriedUntil} <= ${now})`;
+
+/**
+ * A new card rescheduled to a later date waits for it. The unary `+` keeps SQLite from choosing the
+ * `(user_id, due)` index for new cards (every card is due since creation): the new-card index stays.
+ */
+const newCardDueBy = (now: number) => sql`+${flashcards.due} <= ${now}`;
+
+/**
  * The queue's statements for one user at one instant (exported so a test can EXPLAIN them).
  * `state <> 0` and `state = 0` are SQL literals written exactly as in the partial indexes' WHERE
  * clauses: SQLite matches a partial index on the text, and a bound parameter would not match.
@@ -45,8 +58,9 @@ export const queueParams = (settings: StudySettings, now: number, limit: number)
 export function buildQueueStatements(db: Db, userId: string, params: QueueParams) {
   const { now, limit, dayStart, newCardsPerDay } = params;
   const user = eq(flashcards.userId, userId);
-  const isDue = and(user, sql`${flashcards.state} <> 0`, lte(flashcards.due, now));
-  const isNew = and(user, sql`${flashcards.state} = 0`);
+  const offered = offeredAt(now);
+  const isDue = and(user, sql`${flashcards.state} <> 0`, lte(flashcards.due, now), offered);
+  const isNew = and(user, sql`${flashcards.state} = 0`, offered, newCardDueBy(now));
   return [
     db
       .select(flashcardColumns)
@@ -64,7 +78,7 @@ export function buildQueueStatements(db: Db, userId: string, params: QueueParams
     db
       .select({ n: count() })
       .from(flashcards)
-      .where(and(user, sql`${flashcards.state} IN (1, 3)`, lte(flashcards.due, now))),
+      .where(and(user, sql`${flashcards.state} IN (1, 3)`, lte(flashcards.due, now), offered)),
     // Only up to the daily limit matters: counting stops there instead of walking every new card.
     db
       .select({ n: count() })
@@ -133,8 +147,9 @@ export function plannedCardIdsSql(userId: string, params: QueueParams) {
   const introducedToday = sql`SELECT count(*) FROM ${reviewLogs} WHERE ${reviewLogs.userId} = ${userId} AND ${reviewLogs.reviewedAt} >= ${dayStart} AND ${reviewLogs.state} = 0`;
   const reviewedToday = sql`SELECT count(*) FROM ${reviewLogs} WHERE ${reviewLogs.userId} = ${userId} AND ${reviewLogs.reviewedAt} >= ${dayStart}`;
   const dueRoom = sql`max(0, min(${limit}, ${reviewsPerDay} - ((${reviewedToday}) - (${introducedToday}))))`;
-  const dueIds = sql`SELECT ${flashcards.id} FROM ${flashcards} WHERE ${flashcards.userId} = ${userId} AND ${flashcards.state} <> 0 AND ${flashcards.due} <= ${now} ORDER BY ${flashcards.due}, ${flashcards.id} LIMIT ${dueRoom}`;
+  const offered = offeredAt(now);
+  const dueIds = sql`SELECT ${flashcards.id} FROM ${flashcards} WHERE ${flashcards.userId} = ${userId} AND ${flashcards.state} <> 0 AND ${flashcards.due} <= ${now} AND ${offered} ORDER BY ${flashcards.due}, ${flashcards.id} LIMIT ${dueRoom}`;
   const newRoom = sql`max(0, min(${limit} - (SELECT count(*) FROM (${dueIds})), ${newCardsPerDay} - (${introducedToday})))`;
-  const newIds = sql`SELECT ${flashcards.id} FROM ${flashcards} WHERE ${flashcards.userId} = ${userId} AND ${flashcards.state} = 0 ORDER BY ${flashcards.createdAt}, ${flashcards.id} LIMIT ${newRoom}`;
+  const newIds = sql`SELECT ${flashcards.id} FROM ${flashcards} WHERE ${flashcards.userId} = ${userId} AND ${flashcards.state} = 0 AND ${offered} AND ${newCardDueBy(now)} ORDER BY ${flashcards.createdAt}, ${flashcards.id} LIMIT ${newRoom}`;
   return sql<string>`(SELECT json_group_array(id) FROM (SELECT id FROM (${dueIds}) UNION ALL SELECT id FROM (${newIds})))`;
 }

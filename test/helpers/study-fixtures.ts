@@ -54,6 +54,10 @@ export function studyJson(card: Card) {
     reps: card.reps,
     lapses: card.lapses,
     last_review: card.last_review ? card.last_review.toISOString() : null,
+    // A card no one suspended, buried or saw lapse into a leech.
+    suspended: false,
+    buried_until: null,
+    leech: false,
   };
 }
 

@@ -40,6 +40,9 @@ export function toFlashcardJson(card: FlashcardView): FlashcardJson {
       reps: card.reps,
       lapses: card.lapses,
       last_review: toIso(card.lastReview),
+      suspended: card.suspended,
+      buried_until: toIso(card.buriedUntil),
+      leech: card.leech,
     },
   };
 }

@@ -35,6 +35,7 @@ import type {
   ListFlashcardsQuery,
   UpdateFlashcardInput,
 } from "./flashcards.schemas";
+import { STUDY_STATES } from "./flashcards.schemas";
 
 /**
  * A new card's FSRS state as SQL literals. drizzle binds a parameter for every column it is not given
@@ -51,6 +52,9 @@ const NEW_CARD_STATE_SQL = {
   lapses: sql`0`,
   lastReview: sql`NULL`,
   version: sql`0`,
+  suspended: sql`0`,
+  buriedUntil: sql`NULL`,
+  leech: sql`0`,
 };
 
 /** Bound parameters per inserted row (id, user_id, generation_id, front, front_key, back, source, deck_id). */
@@ -198,6 +202,9 @@ export async function createFlashcards(deps: AuthedDeps, input: CreateFlashcards
       reps: 0,
       lapses: 0,
       lastReview: null,
+      suspended: false,
+      buriedUntil: null,
+      leech: false,
     }),
   );
 }
@@ -312,6 +319,9 @@ export function buildListQuery(db: Db, userId: string, query: ListFlashcardsQuer
   conditions.push(...cardScopeConditions(userId, listScope(query)));
   if (query.source) conditions.push(eq(flashcards.source, query.source));
   if (query.generation_id) conditions.push(eq(flashcards.generationId, query.generation_id));
+  if (query.state) conditions.push(eq(flashcards.state, STUDY_STATES.indexOf(query.state)));
+  if (query.suspended !== undefined) conditions.push(eq(flashcards.suspended, query.suspended));
+  if (query.leech !== undefined) conditions.push(eq(flashcards.leech, query.leech));
   if (query.q) {
     conditions.push(
       sql`${flashcards}.rowid IN (SELECT rowid FROM flashcards_fts WHERE flashcards_fts MATCH ${ftsPhrase(query.q)})`,

@@ -65,6 +65,14 @@ export const updateFlashcardSchema = z
 
 export const FLASHCARD_SORTS = ["created_at", "updated_at", "due"] as const;
 
+export const STUDY_STATES = ["new", "learning", "review", "relearning"] as const;
+
+/** A `true`/`false` query flag. */
+const booleanParam = z
+  .enum(["true", "false"], "Must be 'true' or 'false'.")
+  .transform((value) => value === "true")
+  .optional();
+
 export const listFlashcardsQuerySchema = z
   .strictObject({
     limit: limitParam,
@@ -86,6 +94,9 @@ export const listFlashcardsQuerySchema = z
       .optional()
       .meta({ description: "With deck_id: include the subdecks' cards (default true)." }),
     no_deck: z.enum(["true"], "Must be 'true'.").optional().meta({ description: "Only cards in no deck." }),
+    state: z.enum(STUDY_STATES, `Must be one of: ${STUDY_STATES.join(", ")}.`).optional(),
+    suspended: booleanParam,
+    leech: booleanParam,
   })
   .superRefine((query, ctx) => {
     if (query.no_deck && query.deck_id) {
@@ -95,8 +106,6 @@ export const listFlashcardsQuerySchema = z
       ctx.addIssue({ code: "custom", path: ["subdecks"], message: "Needs deck_id." });
     }
   });
-
-export const STUDY_STATES = ["new", "learning", "review", "relearning"] as const;
 
 /** A card's FSRS state as the API shows it. */
 export const studyStateSchema = z.object({
@@ -110,6 +119,12 @@ export const studyStateSchema = z.object({
   reps: z.int(),
   lapses: z.int(),
   last_review: z.iso.datetime().nullable(),
+  suspended: z.boolean().meta({ description: "Never offered by the queue or sessions until unsuspended." }),
+  buried_until: z.iso
+    .datetime()
+    .nullable()
+    .meta({ description: "Not offered before this instant (the learner's next day start after a bury)." }),
+  leech: z.boolean().meta({ description: "Lapsed as often as the learner's leech threshold." }),
 });
 
 export const flashcardSchema = z

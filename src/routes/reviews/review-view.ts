@@ -15,7 +15,8 @@ export function toReviewJson(row: ReviewView): ReviewJson {
     id: row.id,
     flashcard_id: row.flashcardId,
     session_id: row.sessionId,
-    rating: RATING_NAME[row.rating] ?? "again",
+    // 0 is ts-fsrs `Rating.Manual`: a forget or reschedule entry.
+    rating: RATING_NAME[row.rating] ?? "manual",
     state_before: STUDY_STATES[row.state] ?? "new",
     due_before: toIso(row.due),
     stability: row.stability,

@@ -39,7 +39,9 @@ export const reviewSchema = z
     id: z.uuid(),
     flashcard_id: z.uuid(),
     session_id: z.uuid().nullable(),
-    rating: z.enum(RATINGS),
+    rating: z
+      .enum([...RATINGS, "manual"])
+      .meta({ description: "`manual`: a forget or reschedule entry (ts-fsrs Rating.Manual)." }),
     state_before: z.enum(STUDY_STATES),
     due_before: z.iso.datetime(),
     stability: z.number(),

@@ -1,7 +1,7 @@
 /**
  * The study queue and learning statistics.
  */
-import { and, count, eq, gte, lt, sql, sum } from "drizzle-orm";
+import { and, count, eq, gt, gte, lt, sql, sum } from "drizzle-orm";
 import type * as z from "zod";
 import { flashcards, reviewLogs } from "../../db/schema";
 import { DAY_MS } from "../../lib/days";
@@ -40,7 +40,8 @@ export function streakFrom(days: number[], today: number): number {
 const share = (remembered: unknown, total: number) => (total > 0 ? Number(remembered ?? 0) / total : null);
 
 /**
- * Learning statistics in one round trip, "today" being the learner's day (zone and day start): cards
+ * Learning statistics in one round trip (manual forget/reschedule entries are not reviews and count
+ * nowhere), "today" being the learner's day (zone and day start): cards
  * by state, due before the day ends, reviews today, 30-day true retention (overall, young, mature),
  * and the streak of learner days with reviews (one index probe per day over the last year).
  */
@@ -66,7 +67,7 @@ export async function getStats(deps: AuthedDeps): Promise<z.infer<typeof statsSc
       db
         .select({ n: count() })
         .from(reviewLogs)
-        .where(and(userReviews, gte(reviewLogs.reviewedAt, today.start))),
+        .where(and(userReviews, gte(reviewLogs.reviewedAt, today.start), gt(reviewLogs.rating, 0))),
       db
         .select({
           total: count(),
@@ -76,13 +77,20 @@ export async function getStats(deps: AuthedDeps): Promise<z.infer<typeof statsSc
           matureRemembered: sum(sql`${reviewLogs.scheduledDays} >= ${mature} AND ${reviewLogs.rating} <> 1`),
         })
         .from(reviewLogs)
-        .where(and(userReviews, gte(reviewLogs.reviewedAt, now - RETENTION_WINDOW_MS), eq(reviewLogs.state, 2))),
+        .where(
+          and(
+            userReviews,
+            gte(reviewLogs.reviewedAt, now - RETENTION_WINDOW_MS),
+            eq(reviewLogs.state, 2),
+            gt(reviewLogs.rating, 0),
+          ),
+        ),
       // Learner days with at least one review: one EXISTS probe on (user_id, reviewed_at) per day.
       db
         .select({ day: sql<number>`CAST(d.key AS INTEGER)` })
         .from(sql`json_each(${JSON.stringify(windows.map(([, start, end]) => [start, end]))}) AS d`)
         .where(
-          sql`EXISTS (SELECT 1 FROM ${reviewLogs} WHERE ${reviewLogs.userId} = ${auth.userId} AND ${reviewLogs.reviewedAt} >= d.value ->> 0 AND ${reviewLogs.reviewedAt} < d.value ->> 1)`,
+          sql`EXISTS (SELECT 1 FROM ${reviewLogs} WHERE ${reviewLogs.userId} = ${auth.userId} AND ${reviewLogs.reviewedAt} >= d.value ->> 0 AND ${reviewLogs.reviewedAt} < d.value ->> 1 AND ${reviewLogs.rating} > 0)`,
         )
         .orderBy(sql`d.key DESC`),
     ] as const;
