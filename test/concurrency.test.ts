@@ -7,9 +7,9 @@
  */
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { api, expectProblem, freshIp, registerUser, type TestUser } from "./helpers/api";
+import { api, createCards, expectProblem, freshIp, registerUser, type TestUser } from "./helpers/api";
 import { userRows } from "./helpers/faulty-d1";
-import { countFlashcards, generationCounts, seedGeneration } from "./helpers/fixtures";
+import { count, countFlashcards, generationCounts, seedGeneration } from "./helpers/fixtures";
 import { startInOneRateWindow } from "./helpers/rate-window";
 import { textOfLength } from "./helpers/texts";
 
@@ -18,22 +18,6 @@ afterEach(() => vi.restoreAllMocks());
 const parallel = <T>(n: number, task: (i: number) => Promise<T>) =>
   Promise.all(Array.from({ length: n }, (_, i) => task(i)));
 const statuses = (responses: Array<{ status: number }>) => responses.map((r) => r.status).sort();
-const count = async (sql: string, ...params: unknown[]) =>
-  (
-    await env.DB.prepare(sql)
-      .bind(...params)
-      .first<{ n: number }>()
-  )?.n ?? 0;
-
-async function createCards(user: TestUser, n: number): Promise<any[]> {
-  const res = await api("POST", "/api/v1/flashcards", {
-    token: user.accessToken,
-    body: { flashcards: Array.from({ length: n }, (_, i) => ({ front: `Q${i}`, back: `A${i}`, source: "manual" })) },
-  });
-  expect(res.status).toBe(201);
-  return res.body.data;
-}
-
 /**
  * `n` cards accepting a seeded generation's proposals `first`..`first + n - 1`: 3 of every 5 unedited
  * (`ai-full`, the proposal's text), 2 edited.

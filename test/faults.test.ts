@@ -8,7 +8,7 @@ import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
 import { declaredRoutes } from "../src/lib/route-docs";
-import { type ApiResponse, api, expectProblem, freshIp, registerUser, type TestUser } from "./helpers/api";
+import { type ApiResponse, api, createCards, expectProblem, freshIp, registerUser, type TestUser } from "./helpers/api";
 import {
   D1_CONNECTION_LOST,
   D1_OVERLOADED,
@@ -18,7 +18,7 @@ import {
   tripMatches,
   userRows,
 } from "./helpers/faulty-d1";
-import { countFlashcards, generationCounts, seedGeneration } from "./helpers/fixtures";
+import { count, countFlashcards, generationCounts, seedGeneration } from "./helpers/fixtures";
 import { textOfLength } from "./helpers/texts";
 
 // A D1 outage is logged with its stack (app.onError): expected here, kept out of the test output.
@@ -47,22 +47,6 @@ function expectUnavailable(res: ApiResponse) {
   expectProblem(res, 503, "service_unavailable");
   expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
   expect(res.text).not.toMatch(/D1_ERROR|overloaded|connection lost|\.ts:\d/i);
-}
-
-const count = async (sql: string, ...params: unknown[]) =>
-  (
-    await env.DB.prepare(sql)
-      .bind(...params)
-      .first<{ n: number }>()
-  )?.n ?? 0;
-
-async function createCards(user: TestUser, n: number): Promise<any[]> {
-  const res = await api("POST", "/api/v1/flashcards", {
-    token: user.accessToken,
-    body: { flashcards: Array.from({ length: n }, (_, i) => ({ front: `Q${i}`, back: `A${i}`, source: "manual" })) },
-  });
-  expect(res.status).toBe(201);
-  return res.body.data;
 }
 
 async function startSession(user: TestUser): Promise<string> {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client";
 import { buildListQuery } from "../src/routes/flashcards/flashcards.handlers";
 import { listFlashcardsQuerySchema } from "../src/routes/flashcards/flashcards.schemas";
-import { api, expectProblem, registerUser, type TestUser } from "./helpers/api";
+import { api, createCards as createManualCards, expectProblem, registerUser, type TestUser } from "./helpers/api";
 import { countingD1 } from "./helpers/d1-counter";
 import { countFlashcards, generationCounts, seedGeneration } from "./helpers/fixtures";
 
@@ -12,14 +12,8 @@ const create = (user: TestUser, flashcards: unknown) =>
 const manual = (front: string, back = "answer") => ({ front, back, source: "manual" });
 const list = (user: TestUser, query = "") => api("GET", `/api/v1/flashcards${query}`, { token: user.accessToken });
 
-async function createCards(user: TestUser, count: number, prefix = "card"): Promise<any[]> {
-  const res = await create(
-    user,
-    Array.from({ length: count }, (_, i) => manual(`${prefix} ${i}`)),
-  );
-  expect(res.status).toBe(201);
-  return res.body.data;
-}
+/** Manual cards fronted `card 0`, `card 1`, … (or `<prefix> 0`, …). */
+const createCards = (user: TestUser, count: number, prefix = "card") => createManualCards(user, count, `${prefix} `);
 
 describe("POST /flashcards", () => {
   it("creates manual and AI cards in the order sent and counts acceptances on the generation", async () => {

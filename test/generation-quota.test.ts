@@ -7,6 +7,7 @@ import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { api, expectProblem, registerUser, type TestUser } from "./helpers/api";
 import { countingD1 } from "./helpers/d1-counter";
+import { count } from "./helpers/fixtures";
 import { textOfLength } from "./helpers/texts";
 
 afterEach(() => vi.restoreAllMocks());
@@ -17,13 +18,6 @@ const generate = (user: TestUser, options: { env?: Cloudflare.Env; headers?: Rec
     body: { source_text: textOfLength(1_300) },
     ...options,
   });
-
-const count = async (sql: string, ...params: unknown[]) =>
-  (
-    await env.DB.prepare(sql)
-      .bind(...params)
-      .first<{ n: number }>()
-  )?.n ?? 0;
 
 const tally = (responses: Array<{ status: number }>) => {
   const byStatus: Record<number, number> = {};

@@ -4,7 +4,7 @@
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { api, expectProblem, freshIp, registerUser } from "./helpers/api";
+import { api, createCards, expectProblem, freshIp, registerUser } from "./helpers/api";
 import { countingD1 } from "./helpers/d1-counter";
 import { failingD1 } from "./helpers/faulty-d1";
 import { startInOneRateWindow } from "./helpers/rate-window";
@@ -228,23 +228,14 @@ describe("item 6: per-caller rate limit on authenticated endpoints", () => {
 });
 
 describe("item 10: session consistency", () => {
-  const createCards = async (token: string, n: number) => {
-    const res = await api("POST", "/api/v1/flashcards", {
-      token,
-      body: { flashcards: Array.from({ length: n }, (_, i) => ({ front: `S${i}`, back: `A${i}`, source: "manual" })) },
-    });
-    expect(res.status).toBe(201);
-    return res.body.data.map((card: { id: string }) => card.id) as string[];
-  };
-
   it("answers 409 card_not_in_session to a review naming a session that does not contain the card", async () => {
     const user = await registerUser();
-    await createCards(user.accessToken, 3);
+    await createCards(user, 3, "S");
     const started = await api("POST", "/api/v1/study-sessions", { token: user.accessToken, body: { limit: 1 } });
     expect(started.status).toBe(201);
     const planned: string[] = started.body.session.cards.map((card: { id: string }) => card.id);
     expect(planned).toHaveLength(1);
-    const [outside] = await createCards(user.accessToken, 1);
+    const [{ id: outside }] = await createCards(user, 1, "S");
     const review = (cardId: string) =>
       api("POST", `/api/v1/flashcards/${cardId}/reviews`, {
         token: user.accessToken,
@@ -259,7 +250,7 @@ describe("item 10: session consistency", () => {
 
   it("drops a card deleted mid-session from cards_remaining and the totals", async () => {
     const user = await registerUser();
-    await createCards(user.accessToken, 3);
+    await createCards(user, 3, "S");
     const started = await api("POST", "/api/v1/study-sessions", { token: user.accessToken, body: { limit: 3 } });
     const sessionId = started.body.session.id;
     const [first, second, third] = started.body.session.cards.map((card: { id: string }) => card.id) as string[];

@@ -9,6 +9,7 @@ import ankiSemicolon from "./fixtures/anki/anki-notes-semicolon.txt?raw";
 import spreadsheet from "./fixtures/anki/spreadsheet-semicolon.csv?raw";
 import { type ApiResponse, api, expectProblem, registerUser, type TestUser } from "./helpers/api";
 import { countingD1 } from "./helpers/d1-counter";
+import { count } from "./helpers/fixtures";
 
 /** Sends a file to POST /imports. */
 function importFile(user: TestUser, body: string | Uint8Array, type = "text/plain", query = ""): Promise<ApiResponse> {
@@ -34,13 +35,6 @@ async function cardsOf(userId: string) {
     .all<{ front: string; back: string; source: string; deck: string | null; tags: string | null }>();
   return results;
 }
-
-const count = async (sql: string, ...params: unknown[]) =>
-  (
-    await env.DB.prepare(sql)
-      .bind(...params)
-      .first<{ n: number }>()
-  )?.n;
 
 describe("POST /imports with an Anki file", () => {
   let user: TestUser;

@@ -8,6 +8,7 @@ import { PRUNE_BATCH } from "../src/db/prune";
 import worker from "../src/index";
 import { registerUser } from "./helpers/api";
 import { countingD1 } from "./helpers/d1-counter";
+import { count } from "./helpers/fixtures";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -15,11 +16,6 @@ const DAY = 24 * HOUR;
 async function runScheduled(now: number, db: D1Database = env.DB) {
   await worker.scheduled(createScheduledController({ scheduledTime: now, cron: "17 * * * *" }), { ...env, DB: db });
 }
-
-const count = async (sql: string, ...params: unknown[]) =>
-  (await env.DB.prepare(sql)
-    .bind(...params)
-    .first<{ n: number }>())!.n;
 
 describe("scheduled: pruning what expires", () => {
   it("removes expired rows of every kind and keeps the live ones", async () => {

@@ -17,7 +17,15 @@ import {
   learnerDayWindows,
   startOfLearnerDate,
 } from "../src/lib/zoned-days";
-import { type ApiOptions, expectProblem, freshToken, api as rawApi, registerUser, type TestUser } from "./helpers/api";
+import {
+  type ApiOptions,
+  createCards,
+  expectProblem,
+  freshToken,
+  api as rawApi,
+  registerUser,
+  type TestUser,
+} from "./helpers/api";
 import { countingD1 } from "./helpers/d1-counter";
 
 const HOUR = 3_600_000;
@@ -47,14 +55,6 @@ async function newUser() {
   return user;
 }
 const patch = (user: TestUser, body: unknown) => api("PATCH", "/api/v1/settings", { token: user.accessToken, body });
-async function createCards(user: TestUser, count: number): Promise<any[]> {
-  const res = await api("POST", "/api/v1/flashcards", {
-    token: user.accessToken,
-    body: { flashcards: Array.from({ length: count }, (_, i) => ({ front: `Q${i}`, back: "A", source: "manual" })) },
-  });
-  expect(res.status).toBe(201);
-  return res.body.data;
-}
 const review = (user: TestUser, id: string, rating: string) =>
   api("POST", `/api/v1/flashcards/${id}/reviews`, { token: user.accessToken, body: { rating } });
 const queue = (user: TestUser) => api("GET", "/api/v1/study/queue?limit=100", { token: user.accessToken });

@@ -1,7 +1,15 @@
 import { env } from "cloudflare:test";
 import { type Card, createEmptyCard, fsrs, generatorParameters, Rating } from "ts-fsrs";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { type ApiOptions, expectProblem, freshToken, api as rawApi, registerUser, type TestUser } from "./helpers/api";
+import {
+  type ApiOptions,
+  createCards,
+  expectProblem,
+  freshToken,
+  api as rawApi,
+  registerUser,
+  type TestUser,
+} from "./helpers/api";
 import { countingD1 } from "./helpers/d1-counter";
 
 const DAY = 86_400_000;
@@ -32,16 +40,6 @@ async function newUser(prefix?: string) {
     .bind(T0 + 3650 * DAY, user.id)
     .run();
   return user;
-}
-async function createCards(user: TestUser, count: number, prefix = "Q"): Promise<any[]> {
-  const res = await api("POST", "/api/v1/flashcards", {
-    token: user.accessToken,
-    body: {
-      flashcards: Array.from({ length: count }, (_, i) => ({ front: `${prefix}${i}`, back: "A", source: "manual" })),
-    },
-  });
-  expect(res.status).toBe(201);
-  return res.body.data;
 }
 const review = (
   user: TestUser,

@@ -96,3 +96,18 @@ export async function freshToken(user: TestUser): Promise<string> {
   const iat = Math.floor(Date.now() / 1000);
   return Jwt.sign({ sub: payload.sub, sid: payload.sid, iat, exp: iat + 900 }, env.JWT_SECRET, "HS256");
 }
+
+/**
+ * Creates `n` manual cards for `user` through the API (fronts `${prefix}0`, `${prefix}1`, …, backs `A0`,
+ * `A1`, …) and returns them as the API answered, in order.
+ */
+export async function createCards(user: TestUser, n: number, prefix = "Q"): Promise<any[]> {
+  const res = await api("POST", "/api/v1/flashcards", {
+    token: user.accessToken,
+    body: {
+      flashcards: Array.from({ length: n }, (_, i) => ({ front: `${prefix}${i}`, back: `A${i}`, source: "manual" })),
+    },
+  });
+  if (res.status !== 201) throw new Error(`creating cards failed: ${res.status} ${res.text}`);
+  return res.body.data;
+}

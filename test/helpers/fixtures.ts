@@ -51,3 +51,11 @@ export async function countFlashcards(userId: string): Promise<number> {
     .first<{ n: number }>();
   return row?.n ?? 0;
 }
+
+/** The number a `SELECT count(*) AS n …` query answers from the test D1 (0 when it returns no row). */
+export async function count(sql: string, ...params: unknown[]): Promise<number> {
+  const row = await env.DB.prepare(sql)
+    .bind(...params)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
+}
