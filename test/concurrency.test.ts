@@ -7,7 +7,7 @@
  */
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { api, createCards, expectProblem, freshIp, registerUser, type TestUser } from "./helpers/api";
+import { api, createCards, expectProblem, freshIp, registerUser } from "./helpers/api";
 import { userRows } from "./helpers/faulty-d1";
 import { count, countFlashcards, generationCounts, seedGeneration } from "./helpers/fixtures";
 import { startInOneRateWindow } from "./helpers/rate-window";

@@ -8,7 +8,7 @@ import { tooManyTags } from "../lib/errors";
 import { nameKey } from "../lib/name-key";
 import type { Db } from "./client";
 import { MAX_TAGS_PER_CARD } from "./deck-rules";
-import { flashcards, flashcardTags, tags } from "./schema";
+import { flashcardTags, tags } from "./schema";
 
 /**
  * A card's tag list de-duplicated by key (the first spelling in the list wins).
