@@ -99,11 +99,12 @@ export async function freshToken(user: TestUser): Promise<string> {
 
 /**
  * Creates `n` manual cards for `user` through the API (fronts `${prefix}0`, `${prefix}1`, …, backs `A0`,
- * `A1`, …) and returns them as the API answered, in order.
+ * `A1`, …) and returns them as the API answered, in order. The token is minted at the current (possibly
+ * faked) time, so the helper also works in tests that move the clock.
  */
 export async function createCards(user: TestUser, n: number, prefix = "Q"): Promise<any[]> {
   const res = await api("POST", "/api/v1/flashcards", {
-    token: user.accessToken,
+    token: await freshToken(user),
     body: {
       flashcards: Array.from({ length: n }, (_, i) => ({ front: `${prefix}${i}`, back: `A${i}`, source: "manual" })),
     },
