@@ -14,6 +14,9 @@ export const proposalSchema = z.strictObject({ front: cardFront, back: cardBack 
 /** A flashcard proposal: not a flashcard until the client accepts it through POST /flashcards. */
 export type Proposal = z.infer<typeof proposalSchema>;
 
+/** Two proposals with the same key are exact duplicates: the later one is dropped (also while streaming). */
+export const duplicateKey = (proposal: Proposal) => proposal.front.toLocaleLowerCase();
+
 /** The whole output every provider must produce. */
 export const proposalsOutputSchema = z.strictObject({ proposals: z.array(proposalSchema).max(MAX_PROPOSALS) });
 
@@ -35,7 +38,7 @@ export function validateProposals(raw: unknown): Proposal[] {
   const seen = new Set<string>();
   const proposals: Proposal[] = [];
   for (const proposal of parsed.data.proposals) {
-    const key = proposal.front.toLocaleLowerCase();
+    const key = duplicateKey(proposal);
     if (seen.has(key)) continue;
     seen.add(key);
     proposals.push(proposal);

@@ -11,6 +11,12 @@ export type GenerateOptions = {
   count?: number;
   /** A BCP 47 tag the cards should be written in; absent means the text's own language ("auto"). */
   language?: string;
+  /**
+   * Given only in event-stream mode: the LLM providers then use their streaming mode and call it with each
+   * element of the output's `proposals` array (parsed, not yet validated) as soon as it is complete. The
+   * returned output is still the whole one.
+   */
+  onProposal?: (raw: unknown) => void;
 };
 
 /** One way of turning text into proposals. `model` is reported honestly in the generation record. */

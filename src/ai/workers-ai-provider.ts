@@ -1,7 +1,9 @@
 /**
- * Workers AI through the `AI` binding, with JSON-schema structured output.
+ * Workers AI through the `AI` binding, with JSON-schema structured output; in event-stream mode with
+ * `stream: true` (server-sent events of `response` tokens), read incrementally.
  */
 import { OUTPUT_JSON_SCHEMA, SYSTEM_PROMPT, userPrompt } from "./prompt";
+import { readStreamedOutput } from "./proposal-stream";
 import { type FlashcardProvider, type GenerateOptions, ProviderError } from "./provider";
 import { parseJsonOutput } from "./provider-http";
 
@@ -12,17 +14,25 @@ export type AiBinding = { run(model: string, inputs: Record<string, unknown>): P
 export function createWorkersAiProvider(ai: AiBinding | undefined, model: string): FlashcardProvider {
   return {
     model,
-    async generate(sourceText: string, { signal, count, language }: GenerateOptions): Promise<unknown> {
+    async generate(sourceText: string, { signal, count, language, onProposal }: GenerateOptions): Promise<unknown> {
       if (!ai) throw new ProviderError("upstream_error", "The Workers AI binding (AI) is not configured.");
-      const run = ai.run(model, {
-        messages: [
-          { role: "system", content: SYSTEM_PROMPT },
-          { role: "user", content: userPrompt(sourceText, { count, language }) },
-        ],
-        response_format: { type: "json_schema", json_schema: OUTPUT_JSON_SCHEMA },
-        max_tokens: 4096,
-        temperature: 0.2,
-      });
+      const messages = [
+        { role: "system", content: SYSTEM_PROMPT },
+        { role: "user", content: userPrompt(sourceText, { count, language }) },
+      ];
+      const run = ai.run(
+        model,
+        onProposal
+          ? // Workers AI's JSON mode does not stream: the streaming request relies on the prompt's JSON-only
+            // rule, and the whole output is validated by the same schema at the end.
+            { messages, stream: true, max_tokens: 4096, temperature: 0.2 }
+          : {
+              messages,
+              response_format: { type: "json_schema", json_schema: OUTPUT_JSON_SCHEMA },
+              max_tokens: 4096,
+              temperature: 0.2,
+            },
+      );
       // The binding takes no AbortSignal: race it against ours.
       const aborted = new Promise<never>((_, reject) => {
         const fail = () => reject(new ProviderError("timeout", "The provider did not answer within the time limit."));
@@ -40,6 +50,12 @@ export function createWorkersAiProvider(ai: AiBinding | undefined, model: string
           throw new ProviderError("rate_limited", "Workers AI is out of capacity or rate-limited.", 30);
         }
         throw new ProviderError("upstream_error", "Workers AI failed to run the model.");
+      }
+      if (onProposal && result instanceof ReadableStream) {
+        return readStreamedOutput(result as ReadableStream<Uint8Array>, signal, onProposal, (chunk) => {
+          const text = (chunk as { response?: unknown } | null)?.response;
+          return { text: typeof text === "string" ? text : "", finished: false };
+        });
       }
       const response = (result as { response?: unknown } | null)?.response;
       if (typeof response === "string") return parseJsonOutput(response);

@@ -3,7 +3,7 @@
  */
 import { and, eq, gt, isNull, lte, or, sql } from "drizzle-orm";
 import type * as z from "zod";
-import { MAX_PROPOSALS, type Proposal, validateProposals } from "../../ai/proposals";
+import { duplicateKey, MAX_PROPOSALS, type Proposal, proposalSchema, validateProposals } from "../../ai/proposals";
 import type { FlashcardProvider } from "../../ai/provider";
 import { ProviderError } from "../../ai/provider";
 import type { Db } from "../../db/client";
@@ -108,21 +108,49 @@ async function releaseOnFailure<T>(
 /** The caller's options, as the provider gets them ("auto" is no language at all). */
 export type GenerationOptions = { count?: number; language?: string };
 
+/** Receives each validated proposal as soon as it is known (the event stream sends it at once). */
+export type ProposalListener = (proposal: Proposal, index: number) => void;
+
 /**
- * Runs the provider under the time budget, validates its output and trims it to `count`. Always returns or
- * throws ProviderError.
+ * Runs the provider under the time budget, validates its output and trims it to `count`. With `onProposal`
+ * (event-stream mode) the provider streams: each element it completes is validated by the same proposal
+ * schema, de-duplicated as the final validation does and passed on at once, up to `count`; the final cards
+ * not passed on yet follow after the whole output passed validation. Always returns or throws ProviderError.
  */
 async function runProvider(
   provider: FlashcardProvider,
   sourceText: string,
   timeoutMs: number,
   options: GenerationOptions,
+  onProposal?: ProposalListener,
 ): Promise<Proposal[]> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const limit = options.count ?? MAX_PROPOSALS;
+  const streamed: Proposal[] = [];
+  const seen = new Set<string>();
+  const onItem = onProposal
+    ? (raw: unknown) => {
+        if (streamed.length >= limit) return;
+        const parsed = proposalSchema.safeParse(raw);
+        // An invalid element: the validation of the whole output below names it.
+        if (!parsed.success || seen.has(duplicateKey(parsed.data))) return;
+        seen.add(duplicateKey(parsed.data));
+        streamed.push(parsed.data);
+        onProposal(parsed.data, streamed.length - 1);
+      }
+    : undefined;
   try {
-    const raw = await provider.generate(sourceText, { signal: controller.signal, ...options });
-    return validateProposals(raw).slice(0, options.count ?? MAX_PROPOSALS);
+    const raw = await provider.generate(sourceText, { signal: controller.signal, ...options, onProposal: onItem });
+    const proposals = validateProposals(raw).slice(0, limit);
+    const differs = streamed.some(
+      (card, index) => card.front !== proposals[index]?.front || card.back !== proposals[index]?.back,
+    );
+    if (differs) throw new ProviderError("invalid_output", "The streamed proposals differ from the final output.");
+    for (let index = streamed.length; index < proposals.length; index++) {
+      onProposal?.(proposals[index] as Proposal, index);
+    }
+    return proposals;
   } catch (error) {
     if (error instanceof ProviderError) throw error;
     // A provider bug: record it like any provider failure, keep the details in the worker log only.
@@ -141,11 +169,12 @@ export type StartedGeneration =
   | {
       replay?: undefined;
       /**
-       * Calls the provider and writes the generation (or its error log). `onProposals` sees the validated cards
-       * before the final batch (the event stream sends them at once).
+       * Calls the provider and writes the generation (or its error log). `onProposal` sees each validated card
+       * as soon as it is known, before the final batch (the event stream sends it at once); passing it makes
+       * the LLM providers stream.
        * @throws ApiError 502/503/504 for provider failures, after their error log is written.
        */
-      finish: (onProposals?: (proposals: Proposal[]) => Promise<void> | void) => Promise<GenerationResponse>;
+      finish: (onProposal?: ProposalListener) => Promise<GenerationResponse>;
     };
 
 /**
@@ -250,15 +279,14 @@ export async function startGeneration(
     throw conflict("A request with this Idempotency-Key is already in progress.", "idempotency_key_in_use");
   }
 
-  const finish = async (onProposals?: (proposals: Proposal[]) => Promise<void> | void): Promise<GenerationResponse> => {
+  const finish = async (onProposal?: ProposalListener): Promise<GenerationResponse> => {
     // A stopwatch for duration_ms only; every timestamp written is the request's instant `now`.
     const started = performance.now();
     const elapsedMs = () => Math.max(0, Math.round(performance.now() - started));
     let proposals: Proposal[];
     try {
-      proposals = await runProvider(provider, input.sourceText, config.ai.timeoutMs, options);
       // Streaming clients see the cards before the final batch; a failed write after them is an `error` event.
-      await onProposals?.(proposals);
+      proposals = await runProvider(provider, input.sourceText, config.ai.timeoutMs, options, onProposal);
     } catch (error) {
       const failure = error as ProviderError;
       const releaseKey = key

@@ -28,18 +28,16 @@ export function streamGeneration(c: Context<AppEnv>, started: StartedGeneration)
     const queue = (event: string, data: unknown) => {
       writes = writes.then(() => stream.writeSSE({ event, data: JSON.stringify(data) })).catch(() => undefined);
     };
-    const queueProposals = (proposals: ReadonlyArray<{ front: string; back: string }>) => {
-      for (const [index, proposal] of proposals.entries()) {
-        queue("proposal", { index, front: proposal.front, back: proposal.back });
-      }
+    const queueProposal = (proposal: { front: string; back: string }, index: number) => {
+      queue("proposal", { index, front: proposal.front, back: proposal.back });
     };
     if (started.replay) {
-      queueProposals(started.replay.proposals);
+      started.replay.proposals.forEach(queueProposal);
       queue("generation", started.replay);
       await writes;
       return;
     }
-    const work = started.finish(queueProposals);
+    const work = started.finish(queueProposal);
     keepAlive(c, work);
     try {
       queue("generation", await work);
