@@ -30,3 +30,6 @@ export function deckRuleError(error: unknown, deckId?: string | null) {
 
 /** True when a batch failed because a listed flashcard is missing or another user's (the flashcard gate). */
 export const isFlashcardNotFound = (error: unknown) => has(error, "flashcard_not_found");
+
+/** True when a batch failed because a named tag is not one of the caller's (the tag gate). */
+export const isTagNotFound = (error: unknown) => has(error, "tag_not_found");

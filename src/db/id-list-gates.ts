@@ -29,3 +29,9 @@ export const flashcardGate = (db: Db, userId: string, flashcardIds: readonly str
 /** Aborts with `generation_not_found` unless every generation id is the user's. */
 export const generationListGate = (db: Db, userId: string, generationIds: readonly string[]) =>
   db.insert(generationListGateView).values({ userId, generationIds: JSON.stringify(generationIds) });
+
+const tagGateView = sqliteTable("tag_gate", { userId: text("user_id"), tagKeys: text("tag_keys") });
+
+/** Aborts with `tag_not_found` unless every tag name key is one of the user's tags (migrations/0024). */
+export const tagGate = (db: Db, userId: string, tagKeys: readonly string[]) =>
+  db.insert(tagGateView).values({ userId, tagKeys: JSON.stringify(tagKeys) });

@@ -313,6 +313,8 @@ export const deckTree = sqliteTable(
   (t) => [
     primaryKey({ columns: [t.ancestorId, t.descendantId] }),
     index("deck_tree_descendant_idx").on(t.descendantId, t.distance, t.ancestorId),
+    // Deleting an account cascades here by user_id (the FK): without it, a scan of every user's closure.
+    index("deck_tree_user_idx").on(t.userId),
   ],
 );
 
@@ -501,6 +503,8 @@ export const flashcardTags = sqliteTable(
   (t) => [
     primaryKey({ columns: [t.flashcardId, t.tagId] }),
     index("flashcard_tags_tag_idx").on(t.tagId, t.flashcardId),
+    // Deleting an account cascades here by user_id (the FK): without it, a scan of every user's links.
+    index("flashcard_tags_user_idx").on(t.userId),
   ],
 );
 
