@@ -107,6 +107,46 @@ const WRITES: WriteOp[] = [
     },
   },
   {
+    name: "bulk move into a deck",
+    ok: 200,
+    arrange: async (user) => {
+      const cards = await createCards(user, 3);
+      const deck = await api("POST", "/api/v1/decks", { token: user.accessToken, body: { name: "Fault deck" } });
+      return {
+        method: "POST",
+        path: "/api/v1/flashcards/bulk",
+        token: user.accessToken,
+        body: { ids: cards.map((card) => card.id), action: "move", deck_id: deck.body.id },
+      };
+    },
+  },
+  {
+    name: "bulk add tags",
+    ok: 200,
+    arrange: async (user) => {
+      const cards = await createCards(user, 3);
+      return {
+        method: "POST",
+        path: "/api/v1/flashcards/bulk",
+        token: user.accessToken,
+        body: { ids: cards.map((card) => card.id), action: "add_tags", tags: ["fault", "lang::pl"] },
+      };
+    },
+  },
+  {
+    name: "bulk delete",
+    ok: 200,
+    arrange: async (user) => {
+      const cards = await createCards(user, 3);
+      return {
+        method: "POST",
+        path: "/api/v1/flashcards/bulk",
+        token: user.accessToken,
+        body: { ids: cards.map((card) => card.id), action: "delete" },
+      };
+    },
+  },
+  {
     name: "edit a card",
     ok: 200,
     arrange: async (user) => {

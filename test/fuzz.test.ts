@@ -531,6 +531,58 @@ const sourceText = fc.oneof(
   weirdValue,
 );
 
+/**
+ * Bodies of POST /flashcards/bulk: mostly well-formed actions on a few ids (the fuzzer's own, the
+ * victims', unknown), sometimes hostile. `delete` aims only at one of the fuzzer's cards (and at ids it
+ * cannot delete), so the routes fuzzed later still find the fuzzer's cards.
+ */
+const bulkActionBody = () => {
+  const cardIds = fc.array(ids("card"), { minLength: 1, maxLength: 3 });
+  const tagNames = fc.array(
+    fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom(...mallory.tagNames, ...alice.tagNames, "lang::pl", "100%_x") },
+      { weight: 1, arbitrary: text(30) },
+    ),
+    { minLength: 0, maxLength: 22 },
+  );
+  const deletable = fc.oneof(
+    fc.constant(mallory.cardIds.at(-1)!),
+    fc.constantFrom(...alice.cardIds, ...bob.cardIds),
+    fc.uuid(),
+  );
+  return fc.oneof(
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        ids: cardIds,
+        action: fc.constant("move"),
+        deck_id: mostly(fc.option(ids("deck"), { nil: null })),
+      }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        ids: cardIds,
+        action: fc.constantFrom("add_tags", "remove_tags"),
+        tags: mostly(tagNames),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({ ids: fc.array(deletable, { minLength: 1, maxLength: 2 }), action: fc.constant("delete") }),
+    },
+    {
+      weight: 1,
+      arbitrary: bodyOf({
+        ids: mostly(cardIds),
+        action: mostly(fc.constantFrom("move", "delete", "explode")),
+        deck_id: weirdValue,
+        tags: weirdValue,
+      }),
+    },
+  );
+};
+
 /** Request bodies per route; other routes get arbitrary JSON. */
 const bodies = (): Record<string, fc.Arbitrary<unknown>> => ({
   "POST /api/v1/auth/register": bodyOf({ email: email(), password }, ["email", "password"]),
@@ -547,6 +599,7 @@ const bodies = (): Record<string, fc.Arbitrary<unknown>> => ({
     ["name", "scopes"],
   ),
   "POST /api/v1/flashcards": bulkBody(),
+  "POST /api/v1/flashcards/bulk": bulkActionBody(),
   "PATCH /api/v1/flashcards/:id": fc.oneof(
     { weight: 2, arbitrary: fc.record({ front: text(60), back: text(120) }, { requiredKeys: [] }) },
     { weight: 3, arbitrary: bodyOf({ front: mostly(text(60)), back: mostly(text(120)), source: weirdValue }) },
@@ -1279,6 +1332,7 @@ describe("fuzzing every registered route", () => {
         "DELETE /api/v1/auth/me": { password: alice.password },
         "POST /api/v1/decks": { name: "planted", parent_id: alice.deckIds[0] },
         "PATCH /api/v1/decks/:id": { name: "hacked" },
+        "POST /api/v1/flashcards/bulk": { ids: alice.cardIds.slice(0, 2), action: "delete" },
         "POST /api/v1/auth/tokens": { name: "stolen", scopes: ["cards:read"] },
         "POST /api/v1/auth/password": { current_password: alice.password, new_password: "taken over 123456" },
         "PATCH /api/v1/tags/:name": { name: "hacked" },

@@ -221,6 +221,19 @@ describe("real responses match the document", () => {
       "success",
     );
     await check("updateFlashcard", await api("PATCH", `/api/v1/flashcards/${cardId}`, { token, body: {} }), "error");
+    await check(
+      "bulkUpdateFlashcards",
+      await api("POST", "/api/v1/flashcards/bulk", {
+        token,
+        body: { ids: [cardId], action: "add_tags", tags: ["doc"] },
+      }),
+      "success",
+    );
+    await check(
+      "bulkUpdateFlashcards",
+      await api("POST", "/api/v1/flashcards/bulk", { token, body: { ids: [missing], action: "delete" } }),
+      "error",
+    );
 
     await check(
       "previewSchedule",

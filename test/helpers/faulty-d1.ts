@@ -132,6 +132,10 @@ const OWNED_ROWS: Record<string, string> = {
   personal_access_tokens: "SELECT * FROM personal_access_tokens WHERE user_id = ?1 ORDER BY id",
   review_logs: "SELECT * FROM review_logs WHERE user_id = ?1 ORDER BY id",
   study_sessions: "SELECT * FROM study_sessions WHERE user_id = ?1 ORDER BY id",
+  decks: "SELECT * FROM decks WHERE user_id = ?1 ORDER BY id",
+  deck_tree: "SELECT * FROM deck_tree WHERE user_id = ?1 ORDER BY ancestor_id, descendant_id",
+  tags: "SELECT * FROM tags WHERE user_id = ?1 ORDER BY id",
+  flashcard_tags: "SELECT * FROM flashcard_tags WHERE user_id = ?1 ORDER BY flashcard_id, tag_id",
 };
 
 /**

@@ -16,6 +16,8 @@ import {
   updateFlashcard,
 } from "./flashcards.handlers";
 import {
+  bulkFlashcardsSchema,
+  bulkResultSchema,
   createdFlashcardsSchema,
   createFlashcardsSchema,
   flashcardListSchema,
@@ -23,6 +25,7 @@ import {
   listFlashcardsQuerySchema,
   updateFlashcardSchema,
 } from "./flashcards.schemas";
+import { bulkUpdateFlashcards } from "./flashcards-bulk.handlers";
 
 export const flashcardRoutes = new Hono<AppEnv>()
   .post(
@@ -45,6 +48,28 @@ export const flashcardRoutes = new Hono<AppEnv>()
     jsonBody(createFlashcardsSchema),
     async (c) => {
       return c.json({ data: await createFlashcards(authedDeps(c), c.req.valid("json")) }, 201);
+    },
+  )
+  .post(
+    "/bulk",
+    describeRoute({
+      operationId: "bulkUpdateFlashcards",
+      summary: "Move, tag, untag or delete up to 500 cards at once (all or nothing)",
+      description:
+        "`move` takes `deck_id` (null: out of any deck); `add_tags` and `remove_tags` take `tags`; `delete` takes nothing. Every id must be the caller's card (404 names the first that is not; nothing changes). An `add_tags` that would give any card more than 20 tags fails whole with 400 `too_many_tags`. One round trip.",
+      tag: "flashcards",
+      example: { ids: ["0b7e4f4e-3a8e-4c53-9a53-6f0d9c1c2a11"], action: "move", deck_id: null },
+      success: {
+        status: 200,
+        description: "How many cards changed (for `delete`, how many were deleted).",
+        schema: bulkResultSchema,
+      },
+      errors: [404],
+    }),
+    requireAuth(),
+    jsonBody(bulkFlashcardsSchema),
+    async (c) => {
+      return c.json(await bulkUpdateFlashcards(authedDeps(c), c.req.valid("json")), 200);
     },
   )
   .get(

@@ -149,3 +149,44 @@ export type CreateFlashcardsInput = z.infer<typeof createFlashcardsSchema>;
 export type UpdateFlashcardInput = z.infer<typeof updateFlashcardSchema>;
 export type ListFlashcardsQuery = z.infer<typeof listFlashcardsQuerySchema>;
 export type FlashcardSort = (typeof FLASHCARD_SORTS)[number];
+
+/** Cards one `POST /flashcards/bulk` may name. */
+export const MAX_BULK_IDS = 500;
+
+const bulkIds = z
+  .array(z.uuid("Must be a UUID."))
+  .min(1, "Must contain at least 1 id.")
+  .max(MAX_BULK_IDS, `Must contain at most ${MAX_BULK_IDS} ids.`)
+  .meta({ description: `1–${MAX_BULK_IDS} of the caller's card ids (duplicates count once); all must exist.` });
+const bulkTags = cardTagsSchema.min(1, "Must contain at least 1 tag.");
+
+/**
+ * One strict object per bulk action, each with exactly the fields it takes. Adding an action: a schema
+ * here and its statements in `bulk-actions.ts` (the compiler asks for the second).
+ */
+export const bulkActionSchemas = [
+  z.strictObject({
+    ids: bulkIds,
+    action: z.literal("move"),
+    deck_id: z
+      .uuid("Must be a UUID or null.")
+      .nullable()
+      .meta({ description: "The deck to move the cards into; null takes them out of any deck." }),
+  }),
+  z.strictObject({ ids: bulkIds, action: z.literal("add_tags"), tags: bulkTags }),
+  z.strictObject({ ids: bulkIds, action: z.literal("remove_tags"), tags: bulkTags }),
+  z.strictObject({ ids: bulkIds, action: z.literal("delete") }),
+] as const;
+
+export const BULK_ACTIONS = bulkActionSchemas.map((schema) => schema.shape.action.value);
+
+export const bulkFlashcardsSchema = z.discriminatedUnion("action", bulkActionSchemas, {
+  error: (issue) =>
+    issue.code === "invalid_union" ? `'action' must be one of: ${BULK_ACTIONS.join(", ")}.` : undefined,
+});
+
+export const bulkResultSchema = z.object({
+  updated: z.int().min(0).meta({ description: "Cards changed (for `delete`, cards deleted)." }),
+});
+
+export type BulkFlashcardsInput = z.infer<typeof bulkFlashcardsSchema>;
