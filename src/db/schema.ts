@@ -314,7 +314,9 @@ export const deckTree = sqliteTable(
     primaryKey({ columns: [t.ancestorId, t.descendantId] }),
     index("deck_tree_descendant_idx").on(t.descendantId, t.distance, t.ancestorId),
     // Deleting an account cascades here by user_id (the FK): without it, a scan of every user's closure.
-    index("deck_tree_user_idx").on(t.userId),
+    // ancestor_id and descendant_id follow so a subtree lookup `user_id = ? AND ancestor_id = ?` is
+    // served by it too, covering: with user_id alone the planner picked it and read the user's whole closure.
+    index("deck_tree_user_ancestor_idx").on(t.userId, t.ancestorId, t.descendantId),
   ],
 );
 
@@ -504,7 +506,8 @@ export const flashcardTags = sqliteTable(
     primaryKey({ columns: [t.flashcardId, t.tagId] }),
     index("flashcard_tags_tag_idx").on(t.tagId, t.flashcardId),
     // Deleting an account cascades here by user_id (the FK): without it, a scan of every user's links.
-    index("flashcard_tags_user_idx").on(t.userId),
+    // flashcard_id follows so `user_id = ? AND flashcard_id IN (…)` (unlinking) still seeks by card.
+    index("flashcard_tags_user_card_idx").on(t.userId, t.flashcardId),
   ],
 );
 
