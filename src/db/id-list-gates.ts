@@ -32,6 +32,6 @@ export const generationListGate = (db: Db, userId: string, generationIds: readon
 
 const tagGateView = sqliteTable("tag_gate", { userId: text("user_id"), tagKeys: text("tag_keys") });
 
-/** Aborts with `tag_not_found` unless every tag name key is one of the user's tags (migrations/0024). */
+/** Aborts with `tag_not_found` unless every tag name key is one of the user's tags (migrations/0025). */
 export const tagGate = (db: Db, userId: string, tagKeys: readonly string[]) =>
   db.insert(tagGateView).values({ userId, tagKeys: JSON.stringify(tagKeys) });

@@ -1,0 +1,2 @@
+CREATE INDEX `deck_tree_user_ancestor_idx` ON `deck_tree` (`user_id`,`ancestor_id`,`descendant_id`);--> statement-breakpoint
+CREATE INDEX `flashcard_tags_user_card_idx` ON `flashcard_tags` (`user_id`,`flashcard_id`);
