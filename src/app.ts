@@ -41,6 +41,7 @@ import { healthRoutes } from "./routes/health/health.routes";
 import { importRoutes } from "./routes/imports/imports.routes";
 import { openApiRoutes } from "./routes/openapi/openapi.routes";
 import { reviewBatchRoutes } from "./routes/review-batch/review-batch.routes";
+import { reviewExportRoutes } from "./routes/review-export/review-export.routes";
 import { reviewRoutes } from "./routes/reviews/reviews.routes";
 import { accountSecurityRoutes } from "./routes/sessions/sessions.routes";
 import { settingsRoutes } from "./routes/settings/settings.routes";
@@ -130,6 +131,7 @@ export function createApp() {
     .route("/api/v1/decks", deckRoutes)
     .route("/api/v1/tags", tagRoutes)
     .route("/api/v1/reviews", reviewBatchRoutes)
+    .route("/api/v1/reviews", reviewExportRoutes)
     .route("/api/v1/flashcards", cardStateRoutes)
     .route("/api/v1/generations", generationRoutes)
     .route("/api/v1/generation-error-logs", generationErrorLogRoutes)

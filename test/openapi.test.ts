@@ -383,6 +383,8 @@ describe("real responses match the document", () => {
       await check(operationId, await api("GET", `/api/v1/exports/${path}`, { token }), "success");
       await check(operationId, await api("GET", `/api/v1/exports/${path}`), "error");
     }
+    await check("exportReviewsCsv", await api("GET", "/api/v1/reviews/export.csv", { token }), "success");
+    await check("exportReviewsCsv", await api("GET", "/api/v1/reviews/export.csv?x=1", { token }), "error");
     // Personal access tokens and account security.
     const pat = await api("POST", "/api/v1/auth/tokens", {
       token,
