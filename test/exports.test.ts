@@ -226,6 +226,27 @@ describe("exports carry decks and tags", () => {
       tags: ["irregular", "verbs"],
     });
 
+    // deck_id: that deck and its subdecks only; another user's deck is 404, a malformed one 400.
+    const polish = account.body.decks.find((d: { path: string }) => d.path === "Languages::Polish").id;
+    const onlyPolish = await api("GET", `/api/v1/exports/anki.txt?deck_id=${polish}`, { token: owner.accessToken });
+    expect(onlyPolish.status).toBe(200);
+    expect(
+      parseImportFile(onlyPolish.text)
+        .rows.map((r) => r.front)
+        .sort(),
+    ).toEqual(["być", "kot"]);
+    const stranger = await registerUser("export-decks-stranger");
+    expectProblem(
+      await api("GET", `/api/v1/exports/anki.txt?deck_id=${polish}`, { token: stranger.accessToken }),
+      404,
+      "not_found",
+    );
+    expectProblem(
+      await api("GET", "/api/v1/exports/anki.txt?deck_id=nope", { token: owner.accessToken }),
+      400,
+      "validation_failed",
+    );
+
     // The Anki file imports into another account with the same decks, tags and text.
     const other = await registerUser("export-decks-copy");
     const copied = await api("POST", "/api/v1/imports", {

@@ -377,6 +377,21 @@ const WRITES: WriteOp[] = [
     },
   },
   {
+    name: "restore an account.json",
+    ok: 201,
+    arrange: async (user) => {
+      const source = await registerUser("fault-source");
+      const [card] = await createCards(source, 2);
+      await api("POST", `/api/v1/flashcards/${card.id}/reviews`, {
+        token: source.accessToken,
+        body: { rating: "good" },
+      });
+      await api("POST", "/api/v1/decks", { token: source.accessToken, body: { name: "Kept" } });
+      const exported = await api("GET", "/api/v1/exports/account.json", { token: source.accessToken });
+      return { method: "POST", path: "/api/v1/imports", token: user.accessToken, body: exported.body };
+    },
+  },
+  {
     name: "account deletion",
     ok: 204,
     arrange: async (user) => {

@@ -1294,6 +1294,107 @@ describe("fuzzing every registered route", () => {
   );
 
   it(
+    "POST /imports application/json: random text and account documents naming the victims' ids never get a 5xx or touch the victims",
+    async () => {
+      const exported = (await api("GET", "/api/v1/exports/account.json", { token: mallory.accessToken })).body;
+      const at = "2026-01-01T00:00:00.000Z";
+      const study = {
+        state: "review",
+        due: at,
+        stability: 3.5,
+        difficulty: 5,
+        elapsed_days: 1,
+        scheduled_days: 3,
+        learning_steps: 0,
+        reps: 2,
+        lapses: 0,
+        last_review: at,
+      };
+      const victims = [alice, bob];
+      const anyId = fc.constantFrom(
+        ...victims.flatMap((v) => [
+          ...v.cardIds,
+          ...v.generationIds,
+          ...v.studySessionIds,
+          ...v.reviewIds,
+          ...v.deckIds,
+        ]),
+        ...mallory.cardIds,
+        "x",
+        crypto.randomUUID(),
+      );
+      const card = fc.record({
+        id: anyId,
+        front: fc.oneof(fc.constant("Q"), text(30)),
+        back: fc.constant("A"),
+        source: fc.constantFrom("manual", "ai-full", "ai-edited", "imported"),
+        generation_id: fc.option(anyId, { nil: null }),
+        deck_id: fc.option(anyId, { nil: null }),
+        deck_path: fc.option(fc.constantFrom("A", "A::B", "::", "a::A", "A::B::C::D::E::F::G::H::I"), { nil: null }),
+        tags: fc.array(fc.constantFrom("t", "lang::pl", ...alice.tagNames), { maxLength: 3 }),
+        created_at: fc.constant(at),
+        updated_at: fc.constant(at),
+        study: fc.constant(study),
+      });
+      const log = fc.record({
+        id: anyId,
+        flashcard_id: anyId,
+        session_id: fc.option(anyId, { nil: null }),
+        rating: fc.constantFrom("manual", "again", "good"),
+        state_before: fc.constantFrom("new", "review"),
+        due_before: fc.constant(at),
+        stability: fc.constant(1),
+        difficulty: fc.constant(5),
+        elapsed_days: fc.constant(0),
+        last_elapsed_days: fc.constant(0),
+        scheduled_days: fc.constant(1),
+        learning_steps: fc.constant(0),
+        next_due: fc.constant(at),
+        duration_ms: fc.constant(null),
+        reviewed_at: fc.constant(at),
+        card_before: fc.option(fc.constant(study), { nil: null }),
+      });
+      const session = fc.record({
+        id: anyId,
+        card_ids: fc.array(anyId, { maxLength: 3 }),
+        started_at: fc.constant(at),
+        finished_at: fc.constant(null),
+      });
+      const document = fc
+        .record({
+          cards: fc.array(card, { maxLength: 4 }),
+          review_logs: fc.array(log, { maxLength: 4 }),
+          study_sessions: fc.array(session, { maxLength: 2 }),
+        })
+        .map((parts) => JSON.stringify({ ...exported, ...parts }));
+      const request = fc.record({
+        body: fc.oneof(
+          { weight: 3, arbitrary: document },
+          { weight: 1, arbitrary: fc.string({ unit: utf16Unit, maxLength: 80 }) },
+          { weight: 1, arbitrary: fc.json({ maxDepth: 3 }) },
+        ),
+        query: fc.constantFrom("", "?dry_run=true", "?duplicates=allow", `?deck_id=${alice.deckIds[0]}`),
+      });
+      await fc.assert(
+        fc.asyncProperty(request, async (r) => {
+          const req: FuzzRequest = {
+            method: "POST",
+            path: "/api/v1/imports",
+            query: r.query,
+            headers: { authorization: `Bearer ${mallory.accessToken}`, "content-type": "application/json" },
+            body: r.body,
+          };
+          const res = await send(req);
+          judge(req, res);
+          expect(res.status, describeRequest(req)).toBeLessThan(500);
+        }),
+        FC(RUNS.rawBodies),
+      );
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
     "every hostile token is refused with 401 and WWW-Authenticate on every authenticated route, even with a valid request",
     async () => {
       const authorizations = await hostileAuthorizations();

@@ -370,6 +370,21 @@ describe("real responses match the document", () => {
       await api("POST", "/api/v1/imports", { token, rawBody: "q\ta", headers: { "content-type": "image/png" } }),
       "error",
     );
+    const account = await api("GET", "/api/v1/exports/account.json", { token });
+    await check(
+      "importFile",
+      await api("POST", "/api/v1/imports", {
+        token,
+        rawBody: account.text,
+        headers: { "content-type": "application/json" },
+      }),
+      "success",
+    );
+    await check(
+      "importFile",
+      await api("POST", "/api/v1/imports", { token, body: { ...account.body, format_version: 9 } }),
+      "error",
+    );
     await check("listImports", await api("GET", "/api/v1/imports", { token }), "success");
     await check("listImports", await api("GET", "/api/v1/imports?limit=0", { token }), "error");
     await check("getImport", await api("GET", `/api/v1/imports/${imported.body.import.id}`, { token }), "success");

@@ -106,6 +106,19 @@ export const tooManyRows = (rows: number, max: number) => {
   });
 };
 
+/** 400 for an account.json over the per-request card limit: the detail says how to send it in parts. */
+export const tooManyCards = (cards: number, max: number) => {
+  const parts = Math.ceil(cards / max);
+  const detail = `The document has ${cards} cards; one import takes at most ${max}. Send it in ${parts} parts: each part is the same document with at most ${max} of the cards and the review_logs of those cards (the other members may be repeated in every part). Ids are remapped the same way in every part, so parts find each other's sessions and generations, and re-sending a part adds nothing.`;
+  return new ApiError({
+    status: 400,
+    code: "too_many_rows",
+    title: "Too many rows",
+    detail,
+    errors: [{ path: "cards", code: "too_many_rows", message: detail }],
+  });
+};
+
 /** 401 for a missing, invalid or revoked credential; the response carries `WWW-Authenticate`. */
 export const unauthorized = (detail = "A valid bearer access token is required.", code = "unauthorized") =>
   new ApiError({

@@ -4,27 +4,40 @@
  * pages then follow as plain reads scoped by `user_id`, each on an index that starts with it, keyset
  * by (sort key, id or rowid): no OFFSET, so page N costs what page 1 costs.
  */
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, type SQL, sql } from "drizzle-orm";
+import { ownedBy } from "../../db/ownership";
 import { type FlashcardView, flashcardColumns, reviewColumns } from "../../db/projections";
 import {
   decks,
   flashcards,
   generationErrorLogs,
   generations,
+  type ReviewLogRow,
   reviewLogs,
   studySessions,
   tags,
+  type UserSettingsRow,
+  userSettings,
   users,
 } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
 import type { AuthedDeps } from "../../lib/deps";
+import { notFound } from "../../lib/errors";
 import { toIso } from "../../lib/time";
 import { type PagedSource, type QueryCounter, type StreamPart, textStream } from "../../portability/paged-stream";
 import { ankiLine, csvLine } from "../../portability/text-formats";
 import { toFlashcardJson } from "../flashcards/flashcard-view";
 import { STUDY_STATES } from "../flashcards/flashcards.schemas";
 import { toErrorLogJson, toGenerationJson } from "../generations/generation-view";
-import { toReviewJson } from "../reviews/review-view";
+import { type ReviewView, toReviewJson } from "../reviews/review-view";
+import {
+  ACCOUNT_FORMAT,
+  ACCOUNT_FORMAT_VERSION,
+  ACCOUNT_RATINGS,
+  type AccountReviewLog,
+  type AccountSettings,
+  type AccountStudy,
+} from "./account.schemas";
 
 /** What the export handlers need. */
 export type ExportDeps = AuthedDeps;
@@ -32,9 +45,6 @@ export type ExportDeps = AuthedDeps;
 /** Rows per page: 100,000 cards are 100 queries, 1,000,000 review logs 200 (Paid plan: 1,000 per invocation). */
 export const CARD_PAGE = 1_000;
 export const LOG_PAGE = 5_000;
-
-/** The version of the account.json format; bumped only for changes an importer cannot read. */
-export const ACCOUNT_FORMAT_VERSION = 1;
 
 type CardKey = { createdAt: number; id: string };
 
@@ -61,6 +71,7 @@ const exportedCardColumns = {
 function cardPages(
   deps: ExportDeps,
   encode: PagedSource<ExportedCard, CardKey>["encode"],
+  filter?: SQL,
 ): PagedSource<ExportedCard, CardKey> {
   const { db, auth } = deps;
   return {
@@ -73,6 +84,7 @@ function cardPages(
           and(
             eq(flashcards.userId, auth.userId),
             after ? sql`(${flashcards.createdAt}, ${flashcards.id}) > (${after.createdAt}, ${after.id})` : undefined,
+            filter,
           ),
         )
         .orderBy(asc(flashcards.createdAt), asc(flashcards.id))
@@ -84,11 +96,30 @@ function cardPages(
 
 /**
  * Anki's "Notes in Plain Text": one Basic note per card, tab-separated, plain text, with the deck and
- * tags columns Anki's importer reads.
- * @throws ApiError 401 when the session has ended (checked before the first byte).
+ * tags columns Anki's importer reads. With `deckId`, only the cards of that deck and its subdecks.
+ * @throws ApiError 401 when the session has ended (checked before the first byte); 404 when `deckId`
+ *   is not one of the caller's decks.
  */
-export async function exportAnkiText(deps: ExportDeps, counter?: QueryCounter): Promise<ReadableStream<Uint8Array>> {
-  await authedBatch(deps.db, deps.auth, deps.now, []);
+export async function exportAnkiText(
+  deps: ExportDeps,
+  query: { deck_id?: string } = {},
+  counter?: QueryCounter,
+): Promise<ReadableStream<Uint8Array>> {
+  const { db, auth } = deps;
+  const deckId = query.deck_id;
+  if (deckId) {
+    const [deckRows] = await authedBatch(db, auth, deps.now, [
+      db
+        .select({ id: decks.id })
+        .from(decks)
+        .where(ownedBy(decks, deckId, auth.userId)),
+    ]);
+    if (deckRows.length === 0) throw notFound("deck", deckId);
+  } else await authedBatch(db, auth, deps.now, []);
+  // The deck and its subdecks through the closure table (`deck_tree` primary key), scoped to the caller.
+  const inDeck = deckId
+    ? sql`${flashcards.deckId} IN (SELECT descendant_id FROM deck_tree WHERE ancestor_id = ${deckId} AND user_id = ${auth.userId})`
+    : undefined;
   const header = [
     "#separator:tab",
     "#html:false",
@@ -99,7 +130,10 @@ export async function exportAnkiText(deps: ExportDeps, counter?: QueryCounter): 
     "",
   ].join("\n");
   return textStream(
-    [header, cardPages(deps, (card) => ankiLine([card.front, card.back, card.deckPath ?? "", card.tagNames ?? ""]))],
+    [
+      header,
+      cardPages(deps, (card) => ankiLine([card.front, card.back, card.deckPath ?? "", card.tagNames ?? ""]), inDeck),
+    ],
     counter,
   );
 }
@@ -133,6 +167,74 @@ export async function exportCardsCsv(deps: ExportDeps, counter?: QueryCounter): 
   );
 }
 
+/** The stored study settings (not the resolved ones): `null` members follow the server's defaults. */
+function toAccountSettings(row: UserSettingsRow): AccountSettings {
+  return {
+    timezone: row.timezone,
+    day_starts_at: row.dayStartsAt,
+    desired_retention: row.desiredRetention,
+    maximum_interval_days: row.maximumIntervalDays,
+    new_cards_per_day: row.newCardsPerDay,
+    reviews_per_day: row.reviewsPerDay,
+    learning_steps: row.learningSteps,
+    relearning_steps: row.relearningSteps,
+    enable_fuzz: row.enableFuzz,
+    leech_threshold: row.leechThreshold,
+    leech_action: row.leechAction,
+    fsrs_parameters: row.fsrsParameters,
+  };
+}
+
+/** The pre-review snapshot columns of a review log (src/study/pre-review-snapshot.ts). */
+const snapshotColumns = {
+  beforeState: reviewLogs.beforeState,
+  beforeDue: reviewLogs.beforeDue,
+  beforeStability: reviewLogs.beforeStability,
+  beforeDifficulty: reviewLogs.beforeDifficulty,
+  beforeElapsedDays: reviewLogs.beforeElapsedDays,
+  beforeScheduledDays: reviewLogs.beforeScheduledDays,
+  beforeLearningSteps: reviewLogs.beforeLearningSteps,
+  beforeReps: reviewLogs.beforeReps,
+  beforeLapses: reviewLogs.beforeLapses,
+  beforeLastReview: reviewLogs.beforeLastReview,
+};
+type SnapshotView = Pick<ReviewLogRow, keyof typeof snapshotColumns>;
+
+/**
+ * A review log in account.json: the review as the API shows it, `manual` for a forget/reschedule entry
+ * (rating 0), and the card's state before the entry (what undo restores), or null on rows older than it.
+ */
+function toAccountReviewLog(row: ReviewView & SnapshotView): AccountReviewLog {
+  const cardBefore: AccountStudy | null =
+    row.beforeState === null ||
+    row.beforeDue === null ||
+    row.beforeStability === null ||
+    row.beforeDifficulty === null ||
+    row.beforeElapsedDays === null ||
+    row.beforeScheduledDays === null ||
+    row.beforeLearningSteps === null ||
+    row.beforeReps === null ||
+    row.beforeLapses === null
+      ? null
+      : {
+          state: STUDY_STATES[row.beforeState] ?? "new",
+          due: toIso(row.beforeDue),
+          stability: row.beforeStability,
+          difficulty: row.beforeDifficulty,
+          elapsed_days: row.beforeElapsedDays,
+          scheduled_days: row.beforeScheduledDays,
+          learning_steps: row.beforeLearningSteps,
+          reps: row.beforeReps,
+          lapses: row.beforeLapses,
+          last_review: toIso(row.beforeLastReview),
+        };
+  return {
+    ...toReviewJson(row),
+    rating: ACCOUNT_RATINGS[row.rating] ?? "again",
+    card_before: cardBefore,
+  };
+}
+
 /** A keyset source on (user_id, sort column, tiebreak) for the account export's sections. */
 function keysetPages<Row extends Record<string, unknown>>(options: {
   pageSize: number;
@@ -157,11 +259,12 @@ function keysetPages<Row extends Record<string, unknown>>(options: {
 export async function exportAccount(deps: ExportDeps, counter?: QueryCounter): Promise<ReadableStream<Uint8Array>> {
   const { db, auth } = deps;
   // Decks (at most 2,000) and tags come with the session check: small enough for one page each.
-  const [userRows, deckRows, tagRows] = await authedBatch(db, auth, deps.now, [
+  const [userRows, settingsRows, deckRows, tagRows] = await authedBatch(db, auth, deps.now, [
     db
       .select({ id: users.id, email: users.email, createdAt: users.createdAt })
       .from(users)
       .where(eq(users.id, auth.userId)),
+    db.select().from(userSettings).where(eq(userSettings.userId, auth.userId)),
     db
       .select({
         id: decks.id,
@@ -189,9 +292,10 @@ export async function exportAccount(deps: ExportDeps, counter?: QueryCounter): P
     }))
     .sort((a, b) => a.path.split("::").length - b.path.split("::").length || a.path.localeCompare(b.path));
   const user = userRows[0];
-  const head = `{"format":"flashcards-api.account","format_version":${ACCOUNT_FORMAT_VERSION},"exported_at":${JSON.stringify(
+  const settings = settingsRows[0] ? toAccountSettings(settingsRows[0]) : null;
+  const head = `{"format":${JSON.stringify(ACCOUNT_FORMAT)},"format_version":${ACCOUNT_FORMAT_VERSION},"exported_at":${JSON.stringify(
     toIso(deps.now),
-  )},"user":${JSON.stringify({ id: user?.id, email: user?.email, created_at: toIso(user?.createdAt ?? deps.now) })},"settings":null,"decks":${JSON.stringify(deckList)},"tags":${JSON.stringify(
+  )},"user":${JSON.stringify({ id: user?.id, email: user?.email, created_at: toIso(user?.createdAt ?? deps.now) })},"settings":${JSON.stringify(settings)},"decks":${JSON.stringify(deckList)},"tags":${JSON.stringify(
     tagRows.map((tag) => ({ name: tag.name })),
   )},"cards":[`;
 
@@ -236,7 +340,7 @@ export async function exportAccount(deps: ExportDeps, counter?: QueryCounter): P
     pageSize: LOG_PAGE,
     select: (after) =>
       db
-        .select({ ...reviewColumns, rowid: sql<number>`${reviewLogs}.rowid` })
+        .select({ ...reviewColumns, ...snapshotColumns, rowid: sql<number>`${reviewLogs}.rowid` })
         .from(reviewLogs)
         .where(
           and(
@@ -247,7 +351,7 @@ export async function exportAccount(deps: ExportDeps, counter?: QueryCounter): P
         .orderBy(asc(reviewLogs.reviewedAt), sql`${reviewLogs}.rowid`)
         .limit(LOG_PAGE),
     key: (row) => ({ v: row.reviewedAt, t: row.rowid }),
-    encode: ({ rowid: _rowid, ...row }) => toReviewJson(row),
+    encode: ({ rowid: _rowid, ...row }) => toAccountReviewLog(row),
   });
   const sessionSource = keysetPages({
     pageSize: CARD_PAGE,

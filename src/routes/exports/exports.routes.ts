@@ -3,12 +3,24 @@
  * bearer token. The body is a stream: a failure after the first byte aborts it (see paged-stream.ts).
  */
 import { Hono } from "hono";
+import * as z from "zod";
 import type { AppEnv } from "../../env";
 import { authedDeps } from "../../lib/deps";
 import { describeRoute } from "../../lib/route-docs";
+import { validate } from "../../lib/validation";
 import { requireAuth } from "../../middleware/auth";
 import { attachment } from "../../portability/text-formats";
+import { accountDocumentSchema } from "./account.schemas";
 import { exportAccount, exportAnkiText, exportCardsCsv } from "./exports.handlers";
+
+const ankiQuerySchema = z.strictObject({
+  deck_id: z
+    .uuid("Must be a UUID.")
+    .optional()
+    .meta({ description: "Only the cards of this deck and its subdecks (404 when it is not the caller's)." }),
+});
+/** The other exports take no query parameters (unknown ones are 400). */
+const noQuerySchema = z.strictObject({});
 
 /** Headers of a download: its media type, a file name, and never a cached copy (private data). */
 const download = (contentType: string, filename: string) => ({
@@ -45,10 +57,12 @@ export const exportRoutes = new Hono<AppEnv>()
           },
         },
       },
+      errors: [404],
     }),
     requireAuth(),
+    validate("query", ankiQuerySchema),
     async (c) => {
-      const stream = await exportAnkiText(authedDeps(c));
+      const stream = await exportAnkiText(authedDeps(c), c.req.valid("query"));
       return c.body(stream, 200, download("text/plain; charset=utf-8", "flashcards-anki.txt"));
     },
   )
@@ -74,6 +88,7 @@ export const exportRoutes = new Hono<AppEnv>()
       },
     }),
     requireAuth(),
+    validate("query", noQuerySchema),
     async (c) => {
       const stream = await exportCardsCsv(authedDeps(c));
       return c.body(stream, 200, download("text/csv; charset=utf-8; header=present", "flashcards.csv"));
@@ -89,34 +104,13 @@ export const exportRoutes = new Hono<AppEnv>()
       tag: "portability",
       success: {
         status: 200,
-        description: "The account document.",
+        description: "The account document (format_version 1; the AccountDocument schema is also the import's body).",
         headers: DISPOSITION,
-        content: {
-          "application/json": {
-            schema: {
-              type: "object",
-              required: ["format", "format_version", "exported_at", "user", "cards", "review_logs", "complete"],
-              properties: {
-                format: { const: "flashcards-api.account" },
-                format_version: { type: "integer" },
-                exported_at: { type: "string", format: "date-time" },
-                user: { type: "object" },
-                settings: {},
-                decks: { type: "array" },
-                tags: { type: "array" },
-                cards: { type: "array" },
-                generations: { type: "array" },
-                generation_error_logs: { type: "array" },
-                review_logs: { type: "array" },
-                study_sessions: { type: "array" },
-                complete: { const: true },
-              },
-            },
-          },
-        },
+        schema: accountDocumentSchema,
       },
     }),
     requireAuth(),
+    validate("query", noQuerySchema),
     async (c) => {
       const stream = await exportAccount(authedDeps(c));
       return c.body(stream, 200, download("application/json", "flashcards-account.json"));

@@ -10,30 +10,27 @@
  */
 import { and, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { sqliteTable, text } from "drizzle-orm/sqlite-core";
-import { causeMessages } from "../../db/d1-errors";
+import {
+  deckResolver,
+  deckStatements,
+  importRecordStatements,
+  jsonChunks,
+  runImportBatch,
+  tagStatements,
+} from "../../db/import-writes";
 import { ofUser, ownedBy } from "../../db/ownership";
 import { rawStatement } from "../../db/raw-statement";
 import { decks, flashcards, type ImportRow as ImportRecord, imports } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
 import type { AuthedDeps } from "../../lib/deps";
-import { conflict, notFound, tooManyRows } from "../../lib/errors";
+import { notFound, tooManyRows } from "../../lib/errors";
 import { keyset } from "../../lib/keyset";
 import type { PageQuery, Pagination } from "../../lib/params";
 import { toIso } from "../../lib/time";
-import { type CheckedRow, checkRows, type DeckName } from "../../portability/check-rows";
+import { type CheckedRow, checkRows } from "../../portability/check-rows";
 import { decodeUtf8 } from "../../portability/decode-text";
 import { type FileFormat, type ImportNotice, MAX_IMPORT_ROWS, parseImportFile } from "../../portability/import-file";
 import { type ImportJson, type ImportQuery, type ImportResult, LISTED_MAX } from "./imports.schemas";
-
-/** Bytes per JSON parameter: under D1's 2,000,000-byte string limit with room for the statement. */
-const JSON_CHUNK_BYTES = 1_500_000;
-
-// The deck gate view (migrations/0015) as drizzle sees it, only to build the INSERT.
-const deckGateView = sqliteTable("deck_gate", { userId: text("user_id"), deckIds: text("deck_ids") });
-
-/** A deck the import creates: its id, parent (existing or created before it) and name. */
-type NewDeck = { id: string; parent: string | null; name: string; key: string };
 
 /**
  * Imports one file. `dry_run` stops after the read: counts as if written, nothing recorded.
@@ -71,30 +68,14 @@ export async function importFile(
   if (query.deck_id && !deckRows.some((deck) => deck.id === query.deck_id)) throw notFound("deck", query.deck_id);
 
   // Deck paths → ids: existing decks by (parent, name key), missing ones created parent first.
-  const byParentAndKey = new Map(deckRows.map((deck) => [`${deck.parentId ?? ""}/${deck.nameKey}`, deck.id]));
-  const newDecks: NewDeck[] = [];
-  const usedExisting = new Set<string>(query.deck_id ? [query.deck_id] : []);
-  const resolveDeck = (path: DeckName[]): string => {
-    let parent: string | null = null;
-    for (const { name, key } of path) {
-      const lookup = `${parent ?? ""}/${key}`;
-      let id = byParentAndKey.get(lookup);
-      if (id === undefined) {
-        id = crypto.randomUUID();
-        newDecks.push({ id, parent, name, key });
-        byParentAndKey.set(lookup, id);
-      } else if (!newDecks.some((deck) => deck.id === id)) usedExisting.add(id);
-      parent = id;
-    }
-    return parent as string;
-  };
+  const deckPlan = deckResolver(deckRows, query.deck_id ?? null);
 
   // Duplicates: against the stored cards of the row's deck and the earlier rows of the file.
   const seen = new Set(stored.map((card) => `${card.deckId ?? ""}/${card.frontKey}`));
   const cards: { row: CheckedRow; id: string; deckId: string | null }[] = [];
   let skipped = 0;
   for (const row of checked.valid) {
-    const deckId = row.deck ? resolveDeck(row.deck) : (query.deck_id ?? null);
+    const deckId = row.deck ? deckPlan.resolve(row.deck) : (query.deck_id ?? null);
     const duplicateKey = `${deckId ?? ""}/${row.frontKey}`;
     if (query.duplicates === "skip" && seen.has(duplicateKey)) {
       skipped++;
@@ -111,7 +92,7 @@ export async function importFile(
     target_deck_id: query.deck_id ?? null,
     total_rows: parsed.totalRows,
     rejected: rejected.length,
-    decks_created: newDecks.length,
+    decks_created: deckPlan.created.length,
     warnings: parsed.warnings.slice(0, LISTED_MAX),
     created_at: toIso(now),
   };
@@ -128,24 +109,7 @@ export async function importFile(
 
   // Round trip 2: one batch, one transaction.
   const importId = crypto.randomUUID();
-  const statements: BatchItem<"sqlite">[] = [];
-  if (usedExisting.size > 0) {
-    statements.push(
-      db.insert(deckGateView).values({ userId: auth.userId, deckIds: JSON.stringify([...usedExisting]) }),
-    );
-  }
-  if (newDecks.length > 0) {
-    // Parents come before their children in the array; SQLite inserts in json_each order, and each
-    // row's trigger (depth, limit, owner) sees the rows inserted before it.
-    statements.push(
-      rawStatement(
-        db,
-        sql`INSERT INTO decks (id, user_id, parent_id, name, name_key, description, created_at, updated_at)
-        SELECT j.value->>'id', ${auth.userId}, j.value->>'parent', j.value->>'name', j.value->>'key', NULL, ${now}, ${now}
-        FROM json_each(${JSON.stringify(newDecks)}) AS j ORDER BY j.key`,
-      ),
-    );
-  }
+  const statements: BatchItem<"sqlite">[] = deckStatements(db, auth.userId, now, deckPlan);
   for (const chunk of jsonChunks(
     cards.map(({ row, id, deckId }) => ({ id, d: deckId, f: row.front, k: row.frontKey, b: row.back })),
   )) {
@@ -162,105 +126,33 @@ export async function importFile(
       ),
     );
   }
-  const tagNames = new Map<string, string>();
-  const links: [string, string][] = [];
-  for (const { row, id } of cards) {
-    for (const tag of row.tags) {
-      if (!tagNames.has(tag.key)) tagNames.set(tag.key, tag.name);
-      links.push([id, tag.key]);
-    }
-  }
-  if (links.length > 0) {
-    const tagList = [...tagNames].map(([key, name]) => ({ id: crypto.randomUUID(), key, name }));
-    // The first spelling a user ever used is kept: existing tags are left alone.
-    statements.push(
-      rawStatement(
-        db,
-        sql`INSERT OR IGNORE INTO tags (id, user_id, name, name_key, created_at)
-        SELECT j.value->>'id', ${auth.userId}, j.value->>'name', j.value->>'key', ${now}
-        FROM json_each(${JSON.stringify(tagList)}) AS j`,
-      ),
-    );
-    for (const chunk of jsonChunks(links)) {
-      // Joined to flashcards: the links of a row the SQL skipped as a duplicate are not written. CROSS
-      // JOIN keeps json_each the outer loop (SQLite would otherwise scan it once per card: quadratic).
-      statements.push(
-        rawStatement(
-          db,
-          sql`INSERT INTO flashcard_tags (flashcard_id, tag_id, user_id)
-          SELECT c.id, t.id, ${auth.userId}
-          FROM json_each(${chunk}) AS l
-          CROSS JOIN flashcards AS c CROSS JOIN tags AS t
-          WHERE c.id = l.value->>0 AND c.user_id = ${auth.userId}
-            AND t.user_id = ${auth.userId} AND t.name_key = l.value->>1`,
-        ),
-      );
-    }
-    // A tag exists only while a card carries it (issue #13): drop the ones only skipped rows had.
-    statements.push(
-      rawStatement(
-        db,
-        sql`DELETE FROM tags WHERE user_id = ${auth.userId}
-        AND name_key IN (SELECT value FROM json_each(${JSON.stringify([...tagNames.keys()])}))
-        AND NOT EXISTS (SELECT 1 FROM flashcard_tags AS ft WHERE ft.tag_id = tags.id)`,
-      ),
-    );
-  }
-  // The record, with `created` counted from what the batch really inserted.
-  const cardIds = JSON.stringify(cards.map((card) => card.id));
   statements.push(
-    rawStatement(
+    ...tagStatements(
       db,
-      sql`INSERT INTO imports (id, user_id, format, target_deck_id, duplicates, total_rows, created,
-        skipped_duplicates, rejected, decks_created, warnings, rejected_rows, created_at)
-      SELECT ${importId}, ${auth.userId}, ${parsed.format}, ${summary.target_deck_id}, ${query.duplicates},
-        ${parsed.totalRows}, c.n, ${skipped + cards.length} - c.n, ${rejected.length}, ${newDecks.length},
-        ${JSON.stringify(summary.warnings)}, ${JSON.stringify(rejectedRows)}, ${now}
-      FROM (SELECT count(*) AS n FROM flashcards WHERE user_id = ${auth.userId}
-            AND id IN (SELECT value FROM json_each(${cardIds}))) AS c`,
+      auth.userId,
+      now,
+      cards.map(({ row, id }) => ({ id, tags: row.tags })),
     ),
-    db
-      .select()
-      .from(imports)
-      .where(ownedBy(imports, importId, auth.userId)),
   );
-
-  let results: unknown[];
-  try {
-    results = await authedBatch(db, auth, now, statements);
-  } catch (error) {
-    const messages = causeMessages(error);
-    if (messages.some((m) => m.includes("deck_not_found"))) {
-      throw notFound("deck", query.deck_id ?? undefined);
-    }
-    if (messages.some((m) => m.includes("deck_limit_reached"))) {
-      throw conflict("The import would take the account past 2,000 decks.", "deck_limit_reached");
-    }
-    throw error;
-  }
-  const record = (results.at(-1) as ImportRecord[])[0] as ImportRecord;
+  statements.push(
+    ...importRecordStatements(db, {
+      id: importId,
+      userId: auth.userId,
+      format: parsed.format,
+      targetDeckId: summary.target_deck_id,
+      duplicates: query.duplicates,
+      totalRows: parsed.totalRows,
+      considered: skipped + cards.length,
+      cardIds: cards.map((card) => card.id),
+      rejected: rejected.length,
+      decksCreated: deckPlan.created.length,
+      warnings: summary.warnings,
+      rejectedRows,
+      now,
+    }),
+  );
+  const record = await runImportBatch(deps, statements, query.deck_id);
   return { status: 201, body: { import: toImportJson(record), rejected_rows: rejectedRows } };
-}
-
-/** Splits rows into JSON arrays of at most JSON_CHUNK_BYTES (UTF-8) each. */
-function jsonChunks(rows: unknown[]): string[] {
-  const chunks: string[] = [];
-  let parts: string[] = [];
-  let bytes = 2;
-  for (const row of rows) {
-    const json = JSON.stringify(row);
-    // UTF-16 length × 3 bounds the UTF-8 size without encoding.
-    const size = json.length * 3 + 1;
-    if (parts.length > 0 && bytes + size > JSON_CHUNK_BYTES) {
-      chunks.push(`[${parts.join(",")}]`);
-      parts = [];
-      bytes = 2;
-    }
-    parts.push(json);
-    bytes += size;
-  }
-  if (parts.length > 0) chunks.push(`[${parts.join(",")}]`);
-  return chunks;
 }
 
 /** Renders a stored import. */

@@ -4,8 +4,12 @@
 import * as z from "zod";
 import { IMPORT_FORMATS } from "../../db/schema";
 
-/** The largest import body (a file; account.json has its own limit in the plan, not built yet). */
+/** The largest import file (Anki text, CSV, TSV). */
 export const IMPORT_MAX_BYTES = 2 * 1024 * 1024;
+/** The largest account.json a request takes (a bigger account is sent in parts of at most 5,000 cards). */
+export const ACCOUNT_IMPORT_MAX_BYTES = 20 * 1024 * 1024;
+/** The media type of an account.json import. */
+export const ACCOUNT_MEDIA_TYPE = "application/json";
 /** Rejected rows and warnings listed in a response (the counts keep counting). */
 export const LISTED_MAX = 100;
 
