@@ -104,12 +104,19 @@ async function buildAccount(owner: TestUser) {
     ...auth,
     body: {
       flashcards: [
-        { front: p0.front, back: p0.back, source: "ai-full", generation_id: generation.body.generation.id },
+        {
+          front: p0.front,
+          back: p0.back,
+          source: "ai-full",
+          generation_id: generation.body.generation.id,
+          proposal_index: 0,
+        },
         {
           front: p1.front,
           back: `${p1.back} (mine)`,
           source: "ai-edited",
           generation_id: generation.body.generation.id,
+          proposal_index: 1,
         },
         { front: "Emoji 🦉 and עברית", back: 'Line one\nline two, "quoted"', source: "manual" },
       ],
@@ -196,6 +203,14 @@ describe("account.json: export → import into a fresh account → export", () =
     expect(original.generations).toEqual([
       expect.objectContaining({ generated_count: 3, accepted_unedited_count: 1, accepted_edited_count: 1 }),
     ]);
+    // The acceptance rules' state: every proposal's hash, the two accepted ones with their time.
+    const proposals = original.generations[0].proposals;
+    expect(proposals.map((p: Json) => [p.index, p.accepted_at !== null])).toEqual([
+      [0, true],
+      [1, true],
+      [2, false],
+    ]);
+    expect(proposals[0].text_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(original.generation_error_logs).toEqual([expect.objectContaining({ error_code: "provider_timeout" })]);
     expect(original.study_sessions).toHaveLength(1);
     expect(original.review_logs).toHaveLength(3);
@@ -250,6 +265,25 @@ describe("account.json: export → import into a fresh account → export", () =
     expect(resent.body.import).toMatchObject({ created: 0, skipped_duplicates: 6, decks_created: 0 });
     expect(await count("SELECT count(*) AS n FROM review_logs WHERE user_id = ?", copy.id)).toBe(2);
     expect(await count("SELECT count(*) AS n FROM flashcards WHERE user_id = ?", copy.id)).toBe(6);
+
+    // The acceptance rules hold on the restored generation: an accepted proposal stays accepted, an open one opens.
+    const accept = (proposal_index: number) =>
+      api("POST", "/api/v1/flashcards", {
+        token: copy.accessToken,
+        body: {
+          flashcards: [
+            {
+              front: `Mine ${proposal_index}`,
+              back: "b",
+              source: "ai-edited",
+              generation_id: again.generations[0].id,
+              proposal_index,
+            },
+          ],
+        },
+      });
+    expectProblem(await accept(0), 409, "proposal_already_accepted");
+    expect((await accept(2)).status).toBe(201);
   });
 
   it("restores in parts: each part with its cards and their reviews, the rest repeated", async () => {

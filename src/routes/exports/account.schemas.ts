@@ -8,6 +8,7 @@
  * strings: the importer never stores them, it remaps every one (see imports/account-import.ts).
  */
 import * as z from "zod";
+import { MAX_PROPOSALS } from "../../ai/proposals";
 import { FLASHCARD_SOURCES } from "../../db/schema";
 import { cardBack, cardFront } from "../../lib/card-text";
 import { DECK_DESCRIPTION_MAX, deckNameSchema, tagNameSchema } from "../../lib/name-key";
@@ -120,6 +121,23 @@ export const accountGenerationSchema = z
     accepted_edited_count: count,
     duration_ms: count,
     created_at: time,
+    proposals: z
+      .array(
+        z.strictObject({
+          index: z
+            .int()
+            .min(0)
+            .max(MAX_PROPOSALS - 1),
+          text_hash: z.string().regex(/^[0-9a-f]{64}$/, "Must be a SHA-256 in lower-case hex."),
+          accepted_at: time.nullable(),
+        }),
+      )
+      .max(MAX_PROPOSALS)
+      .default([])
+      .meta({
+        description:
+          "What the acceptance rules need (#12): each proposal's index, SHA-256 of `JSON.stringify([front, back])` and when it was accepted (null: still open). Empty for generations made before proposals were kept.",
+      }),
   })
   .refine((g) => g.accepted_unedited_count + g.accepted_edited_count <= g.generated_count, {
     message: "The accepted counts must not add up to more than generated_count.",

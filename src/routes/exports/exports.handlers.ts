@@ -4,7 +4,7 @@
  * pages then follow as plain reads scoped by `user_id`, each on an index that starts with it, keyset
  * by (sort key, id or rowid): no OFFSET, so page N costs what page 1 costs.
  */
-import { and, asc, eq, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, type SQL, sql } from "drizzle-orm";
 import { ownedBy } from "../../db/ownership";
 import { type FlashcardView, flashcardColumns, reviewColumns } from "../../db/projections";
 import {
@@ -303,7 +303,13 @@ export async function exportAccount(deps: ExportDeps, counter?: QueryCounter): P
     pageSize: CARD_PAGE,
     select: (after) =>
       db
-        .select()
+        .select({
+          ...getTableColumns(generations),
+          // The proposals' hashes (≤ 50, on the primary key of generation_proposals) in the page's one query.
+          proposals: sql<string>`(SELECT json_group_array(json_object('index', p.proposal_index, 'text_hash', p.text_hash,
+            'accepted_at', p.accepted_at)) FROM (SELECT * FROM generation_proposals AS p
+            WHERE p.generation_id = "generations"."id" ORDER BY p.proposal_index) AS p)`,
+        })
         .from(generations)
         .where(
           and(
@@ -314,7 +320,12 @@ export async function exportAccount(deps: ExportDeps, counter?: QueryCounter): P
         .orderBy(asc(generations.createdAt), asc(generations.id))
         .limit(CARD_PAGE),
     key: (row) => ({ v: row.createdAt, t: row.id }),
-    encode: (row) => toGenerationJson(row),
+    encode: ({ proposals, ...row }) => ({
+      ...toGenerationJson(row),
+      proposals: (JSON.parse(proposals) as { index: number; text_hash: string; accepted_at: number | null }[]).map(
+        (proposal) => ({ ...proposal, accepted_at: toIso(proposal.accepted_at) }),
+      ),
+    }),
   });
   const errorLogSource = keysetPages({
     pageSize: CARD_PAGE,

@@ -226,6 +226,30 @@ export async function importAccount(
       ),
     );
   }
+  // Their proposals' hashes (what the acceptance gate checks), only for the caller's generations.
+  for (const chunk of jsonChunks(
+    doc.generations.flatMap((g) =>
+      g.proposals.map((p) => ({
+        generation: remap("generation", g.id),
+        index: p.index,
+        hash: p.text_hash,
+        accepted_at: msOrNull(p.accepted_at),
+      })),
+    ),
+  )) {
+    statements.push(
+      rawStatement(
+        db,
+        sql`INSERT INTO generation_proposals (generation_id, proposal_index, user_id, text_hash, accepted_at)
+        SELECT g.id, j.value->>'index', ${userId}, j.value->>'hash', j.value->>'accepted_at'
+        FROM json_each(${chunk}) AS j
+        CROSS JOIN generations AS g
+        WHERE g.id = j.value->>'generation' AND g.user_id = ${userId}
+          AND NOT EXISTS (SELECT 1 FROM generation_proposals AS p
+            WHERE p.generation_id = g.id AND p.proposal_index = j.value->>'index')`,
+      ),
+    );
+  }
   for (const chunk of jsonChunks(
     doc.generation_error_logs.map((log) => ({
       id: remap("error_log", log.id),
