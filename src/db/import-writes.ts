@@ -3,16 +3,16 @@
  * caller's decks and the missing ones created parents first, the deck gate that aborts the batch when a
  * deck they use was deleted meanwhile, and rows split into JSON parameters for `json_each`.
  */
-import { sql } from "drizzle-orm";
+import { and, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { AuthedDeps } from "../lib/deps";
 import { conflict, notFound } from "../lib/errors";
 import type { Db } from "./client";
 import { causeMessages } from "./d1-errors";
-import { ownedBy } from "./ownership";
+import { ofUser, ownedBy } from "./ownership";
 import { rawStatement } from "./raw-statement";
-import { type ImportRow, imports } from "./schema";
+import { decks, flashcards, type ImportRow, imports } from "./schema";
 import { authedBatch } from "./session-gate";
 
 /** Bytes per JSON parameter: under D1's 2,000,000-byte string limit with room for the statement. */
@@ -43,6 +43,28 @@ export function jsonChunks(rows: readonly unknown[]): string[] {
   }
   if (parts.length > 0) chunks.push(`[${parts.join(",")}]`);
   return chunks;
+}
+
+/**
+ * The reads both imports start with: the caller's decks (to merge paths) and their stored cards whose
+ * front key is among `frontKeys` (to skip duplicates), for the import's first round trip.
+ */
+export function importReads(db: Db, userId: string, frontKeys: readonly string[]) {
+  return [
+    db
+      .select({ id: decks.id, parentId: decks.parentId, nameKey: decks.nameKey })
+      .from(decks)
+      .where(ofUser(decks, userId)),
+    db
+      .select({ deckId: flashcards.deckId, frontKey: flashcards.frontKey })
+      .from(flashcards)
+      .where(
+        and(
+          ofUser(flashcards, userId),
+          sql`${flashcards.frontKey} IN (SELECT value FROM json_each(${JSON.stringify([...new Set(frontKeys)])}))`,
+        ),
+      ),
+  ] as const;
 }
 
 /** One level of a deck path with its name key (src/lib/name-key.ts). */

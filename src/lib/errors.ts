@@ -93,31 +93,29 @@ export const invalidCursor = (detail = "The cursor is invalid; start again witho
 export const invalidEncoding = (detail = "The file is not valid UTF-8; save it as UTF-8 and send it again.") =>
   new ApiError({ status: 400, code: "invalid_encoding", title: "Invalid encoding", detail });
 
-/** 400 for an import over the row limit: the detail says how to split the file into parts. */
-export const tooManyRows = (rows: number, max: number) => {
-  const parts = Math.ceil(rows / max);
-  const detail = `The file has ${rows} rows; one import takes at most ${max}. Split it into ${parts} files of at most ${max} rows each (repeat the '#' header lines, or a spreadsheet's header row, at the top of every part) and send them one after another: duplicates=skip makes re-sending a part harmless.`;
-  return new ApiError({
+/** 400 `too_many_rows`: an import over its limit, with how to split it in the detail. */
+const tooMany = (path: string, detail: string) =>
+  new ApiError({
     status: 400,
     code: "too_many_rows",
     title: "Too many rows",
     detail,
-    errors: [{ path: "body", code: "too_many_rows", message: detail }],
+    errors: [{ path, code: "too_many_rows", message: detail }],
   });
-};
+
+/** 400 for an import over the row limit: the detail says how to split the file into parts. */
+export const tooManyRows = (rows: number, max: number) =>
+  tooMany(
+    "body",
+    `The file has ${rows} rows; one import takes at most ${max}. Split it into ${Math.ceil(rows / max)} files of at most ${max} rows each (repeat the '#' header lines, or a spreadsheet's header row, at the top of every part) and send them one after another: duplicates=skip makes re-sending a part harmless.`,
+  );
 
 /** 400 for an account.json over the per-request card limit: the detail says how to send it in parts. */
-export const tooManyCards = (cards: number, max: number) => {
-  const parts = Math.ceil(cards / max);
-  const detail = `The document has ${cards} cards; one import takes at most ${max}. Send it in ${parts} parts: each part is the same document with at most ${max} of the cards and the review_logs of those cards (the other members may be repeated in every part). Ids are remapped the same way in every part, so parts find each other's sessions and generations, and re-sending a part adds nothing.`;
-  return new ApiError({
-    status: 400,
-    code: "too_many_rows",
-    title: "Too many rows",
-    detail,
-    errors: [{ path: "cards", code: "too_many_rows", message: detail }],
-  });
-};
+export const tooManyCards = (cards: number, max: number) =>
+  tooMany(
+    "cards",
+    `The document has ${cards} cards; one import takes at most ${max}. Send it in ${Math.ceil(cards / max)} parts: each part is the same document with at most ${max} of the cards and the review_logs of those cards (the other members may be repeated in every part). Ids are remapped the same way in every part, so parts find each other's sessions and generations, and re-sending a part adds nothing.`,
+  );
 
 /** 401 for a missing, invalid or revoked credential; the response carries `WWW-Authenticate`. */
 export const unauthorized = (detail = "A valid bearer access token is required.", code = "unauthorized") =>

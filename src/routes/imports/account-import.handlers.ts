@@ -15,6 +15,7 @@ import {
   type DeckLevel,
   deckResolver,
   deckStatements,
+  importReads,
   importRecordStatements,
   jsonChunks,
   runImportBatch,
@@ -22,7 +23,7 @@ import {
 } from "../../db/import-writes";
 import { ofUser } from "../../db/ownership";
 import { rawStatement } from "../../db/raw-statement";
-import { decks, flashcards, userSettings } from "../../db/schema";
+import { flashcards, userSettings } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
 import type { AuthedDeps } from "../../lib/deps";
 import { malformedJson, notFound, tooManyCards, validationFailed } from "../../lib/errors";
@@ -130,19 +131,11 @@ export async function importAccount(
   // Round trip 1: the caller's decks, their stored cards with the document's front keys, and which of
   // the document's cards are restored already (a part or a document sent again).
   const [deckRows, stored, restored] = await authedBatch(db, auth, now, [
-    db
-      .select({ id: decks.id, parentId: decks.parentId, nameKey: decks.nameKey })
-      .from(decks)
-      .where(ofUser(decks, auth.userId)),
-    db
-      .select({ deckId: flashcards.deckId, frontKey: flashcards.frontKey })
-      .from(flashcards)
-      .where(
-        and(
-          ofUser(flashcards, auth.userId),
-          sql`${flashcards.frontKey} IN (SELECT value FROM json_each(${JSON.stringify([...new Set(cards.map((c) => c.frontKey))])}))`,
-        ),
-      ),
+    ...importReads(
+      db,
+      auth.userId,
+      cards.map((c) => c.frontKey),
+    ),
     db
       .select({ id: flashcards.id })
       .from(flashcards)

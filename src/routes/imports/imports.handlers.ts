@@ -13,6 +13,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import {
   deckResolver,
   deckStatements,
+  importReads,
   importRecordStatements,
   jsonChunks,
   runImportBatch,
@@ -20,7 +21,7 @@ import {
 } from "../../db/import-writes";
 import { ofUser, ownedBy } from "../../db/ownership";
 import { rawStatement } from "../../db/raw-statement";
-import { decks, flashcards, type ImportRow as ImportRecord, imports } from "../../db/schema";
+import { type ImportRow as ImportRecord, imports } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
 import type { AuthedDeps } from "../../lib/deps";
 import { notFound, tooManyRows } from "../../lib/errors";
@@ -49,22 +50,16 @@ export async function importFile(
   const rejected = [...parsed.rejected, ...checked.rejected].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
 
   // Round trip 1: the caller's decks, and their stored cards whose front key is in the file.
-  const keys = [...new Set(checked.valid.map((row) => row.frontKey))];
-  const [deckRows, stored] = await authedBatch(db, auth, now, [
-    db
-      .select({ id: decks.id, parentId: decks.parentId, nameKey: decks.nameKey })
-      .from(decks)
-      .where(ofUser(decks, auth.userId)),
-    db
-      .select({ deckId: flashcards.deckId, frontKey: flashcards.frontKey })
-      .from(flashcards)
-      .where(
-        and(
-          ofUser(flashcards, auth.userId),
-          sql`${flashcards.frontKey} IN (SELECT value FROM json_each(${JSON.stringify(keys)}))`,
-        ),
-      ),
-  ]);
+  const [deckRows, stored] = await authedBatch(
+    db,
+    auth,
+    now,
+    importReads(
+      db,
+      auth.userId,
+      checked.valid.map((row) => row.frontKey),
+    ),
+  );
   if (query.deck_id && !deckRows.some((deck) => deck.id === query.deck_id)) throw notFound("deck", query.deck_id);
 
   // Deck paths → ids: existing decks by (parent, name key), missing ones created parent first.
