@@ -163,6 +163,13 @@ async function buildAccount(owner: TestUser) {
     },
   });
   expect(batch.status).toBe(200);
+  // Card states (#15): one suspended, one buried, and a forget (a manual entry in the history).
+  const states = [
+    await api("POST", `/api/v1/flashcards/${created.body.data[0].id}/suspend`, auth),
+    await api("POST", `/api/v1/flashcards/${created.body.data[1].id}/bury`, auth),
+    await api("POST", `/api/v1/flashcards/${offline}/forget`, { ...auth, body: {} }),
+  ];
+  expect(states.map((r) => r.status)).toEqual([200, 200, 200]);
   return { offline };
 }
 
@@ -213,7 +220,10 @@ describe("account.json: export → import into a fresh account → export", () =
     expect(proposals[0].text_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(original.generation_error_logs).toEqual([expect.objectContaining({ error_code: "provider_timeout" })]);
     expect(original.study_sessions).toHaveLength(1);
-    expect(original.review_logs).toHaveLength(3);
+    expect(original.review_logs).toHaveLength(4);
+    expect(original.review_logs.map((r: Json) => r.rating).sort()).toEqual(["again", "good", "good", "manual"]);
+    expect(original.cards.filter((c: Json) => c.study.suspended)).toHaveLength(1);
+    expect(original.cards.filter((c: Json) => c.study.buried_until !== null)).toHaveLength(1);
     // Every review carries the card's state before it: what undo restores.
     const offlineLogs = original.review_logs.filter((r: Json) => r.flashcard_id === offline);
     expect(offlineLogs[0].card_before).toMatchObject({ state: "new", reps: 0, last_review: null });
@@ -263,7 +273,7 @@ describe("account.json: export → import into a fresh account → export", () =
     // Sending the same document again adds nothing.
     const resent = await importAccount(copy, original);
     expect(resent.body.import).toMatchObject({ created: 0, skipped_duplicates: 6, decks_created: 0 });
-    expect(await count("SELECT count(*) AS n FROM review_logs WHERE user_id = ?", copy.id)).toBe(2);
+    expect(await count("SELECT count(*) AS n FROM review_logs WHERE user_id = ?", copy.id)).toBe(3);
     expect(await count("SELECT count(*) AS n FROM flashcards WHERE user_id = ?", copy.id)).toBe(6);
 
     // The acceptance rules hold on the restored generation: an accepted proposal stays accepted, an open one opens.

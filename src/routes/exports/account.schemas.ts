@@ -29,6 +29,8 @@ const CARD_TAGS_MAX = 20;
 const id = z.string().min(1, "Must not be empty.").max(128, "Must be at most 128 characters.");
 const time = z.iso.datetime("Must be an ISO 8601 date-time in UTC.");
 const count = z.int("Must be a whole number.").min(0, "Must be at least 0.");
+// FSRS day counts and weights as the scheduler stored them: a reschedule can leave a negative interval.
+const days = z.int("Must be a whole number.");
 
 /** A deck path: names joined by `::`, each a valid deck name, at most 8 levels. */
 export const deckPathSchema = z
@@ -53,14 +55,18 @@ export const deckPathSchema = z
 export const accountStudySchema = z.strictObject({
   state: z.enum(STUDY_STATES),
   due: time,
-  stability: z.number().min(0),
-  difficulty: z.number().min(0),
-  elapsed_days: count,
-  scheduled_days: count,
-  learning_steps: count,
+  stability: z.number(),
+  difficulty: z.number(),
+  elapsed_days: days,
+  scheduled_days: days,
+  learning_steps: days,
   reps: count,
   lapses: count,
   last_review: time.nullable(),
+  // Card states (#15), added within format_version 1: absent in older documents, where they are the defaults.
+  suspended: z.boolean().default(false),
+  buried_until: time.nullable().default(null),
+  leech: z.boolean().default(false),
 });
 
 const settingsFields = updateSettingsSchema.shape;
@@ -113,7 +119,7 @@ export const accountCardSchema = z
 export const accountGenerationSchema = z
   .strictObject({
     id,
-    model: z.string().min(1).max(200),
+    model: z.string().min(1).max(2_000),
     source_text_hash: z.string().min(1).max(128),
     source_text_length: count,
     generated_count: count,
@@ -146,11 +152,11 @@ export const accountGenerationSchema = z
 
 export const accountErrorLogSchema = z.strictObject({
   id,
-  model: z.string().min(1).max(200),
+  model: z.string().min(1).max(2_000),
   source_text_hash: z.string().min(1).max(128),
   source_text_length: count,
   error_code: errorLogSchema.shape.error_code,
-  error_message: z.string().max(1000),
+  error_message: z.string().max(10_000),
   created_at: time,
 });
 
@@ -164,12 +170,12 @@ export const accountReviewLogSchema = z.strictObject({
   rating: z.enum(ACCOUNT_RATINGS),
   state_before: z.enum(STUDY_STATES),
   due_before: time,
-  stability: z.number().min(0),
-  difficulty: z.number().min(0),
-  elapsed_days: count,
-  last_elapsed_days: count,
-  scheduled_days: count,
-  learning_steps: count,
+  stability: z.number(),
+  difficulty: z.number(),
+  elapsed_days: days,
+  last_elapsed_days: days,
+  scheduled_days: days,
+  learning_steps: days,
   next_due: time,
   duration_ms: count.nullable(),
   reviewed_at: time,

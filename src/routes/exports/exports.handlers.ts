@@ -12,7 +12,6 @@ import {
   flashcards,
   generationErrorLogs,
   generations,
-  type ReviewLogRow,
   reviewLogs,
   studySessions,
   tags,
@@ -26,18 +25,12 @@ import { notFound } from "../../lib/errors";
 import { toIso } from "../../lib/time";
 import { type PagedSource, type QueryCounter, type StreamPart, textStream } from "../../portability/paged-stream";
 import { ankiLine, csvLine } from "../../portability/text-formats";
-import { toFlashcardJson } from "../flashcards/flashcard-view";
+import { restoredCard, SNAPSHOT_FIELDS, type StoredSnapshot } from "../../study/pre-review-snapshot";
+import { toFlashcardJson, toStudyJson } from "../flashcards/flashcard-view";
 import { STUDY_STATES } from "../flashcards/flashcards.schemas";
 import { toErrorLogJson, toGenerationJson } from "../generations/generation-view";
 import { type ReviewView, toReviewJson } from "../reviews/review-view";
-import {
-  ACCOUNT_FORMAT,
-  ACCOUNT_FORMAT_VERSION,
-  ACCOUNT_RATINGS,
-  type AccountReviewLog,
-  type AccountSettings,
-  type AccountStudy,
-} from "./account.schemas";
+import { ACCOUNT_FORMAT, ACCOUNT_FORMAT_VERSION, type AccountReviewLog, type AccountSettings } from "./account.schemas";
 
 /** What the export handlers need. */
 export type ExportDeps = AuthedDeps;
@@ -185,54 +178,18 @@ function toAccountSettings(row: UserSettingsRow): AccountSettings {
   };
 }
 
-/** The pre-review snapshot columns of a review log (src/study/pre-review-snapshot.ts). */
-const snapshotColumns = {
-  beforeState: reviewLogs.beforeState,
-  beforeDue: reviewLogs.beforeDue,
-  beforeStability: reviewLogs.beforeStability,
-  beforeDifficulty: reviewLogs.beforeDifficulty,
-  beforeElapsedDays: reviewLogs.beforeElapsedDays,
-  beforeScheduledDays: reviewLogs.beforeScheduledDays,
-  beforeLearningSteps: reviewLogs.beforeLearningSteps,
-  beforeReps: reviewLogs.beforeReps,
-  beforeLapses: reviewLogs.beforeLapses,
-  beforeLastReview: reviewLogs.beforeLastReview,
-};
-type SnapshotView = Pick<ReviewLogRow, keyof typeof snapshotColumns>;
+/** The pre-review snapshot columns of a review log (src/study/pre-review-snapshot.ts, the one list). */
+const snapshotColumns = Object.fromEntries(
+  Object.values(SNAPSHOT_FIELDS).map((field) => [field, reviewLogs[field]]),
+) as { [K in keyof StoredSnapshot]: (typeof reviewLogs)[K] };
 
 /**
- * A review log in account.json: the review as the API shows it, `manual` for a forget/reschedule entry
- * (rating 0), and the card's state before the entry (what undo restores), or null on rows older than it.
+ * A review log in account.json: the review as the API shows it and the card's state before the entry
+ * (what undo restores), or null on rows older than snapshots.
  */
-function toAccountReviewLog(row: ReviewView & SnapshotView): AccountReviewLog {
-  const cardBefore: AccountStudy | null =
-    row.beforeState === null ||
-    row.beforeDue === null ||
-    row.beforeStability === null ||
-    row.beforeDifficulty === null ||
-    row.beforeElapsedDays === null ||
-    row.beforeScheduledDays === null ||
-    row.beforeLearningSteps === null ||
-    row.beforeReps === null ||
-    row.beforeLapses === null
-      ? null
-      : {
-          state: STUDY_STATES[row.beforeState] ?? "new",
-          due: toIso(row.beforeDue),
-          stability: row.beforeStability,
-          difficulty: row.beforeDifficulty,
-          elapsed_days: row.beforeElapsedDays,
-          scheduled_days: row.beforeScheduledDays,
-          learning_steps: row.beforeLearningSteps,
-          reps: row.beforeReps,
-          lapses: row.beforeLapses,
-          last_review: toIso(row.beforeLastReview),
-        };
-  return {
-    ...toReviewJson(row),
-    rating: ACCOUNT_RATINGS[row.rating] ?? "again",
-    card_before: cardBefore,
-  };
+function toAccountReviewLog(row: ReviewView & StoredSnapshot): AccountReviewLog {
+  const before = restoredCard(row);
+  return { ...toReviewJson(row), card_before: before ? toStudyJson(before) : null };
 }
 
 /** A keyset source on (user_id, sort column, tiebreak) for the account export's sections. */

@@ -6,6 +6,7 @@ import type * as z from "zod";
 import type { FlashcardView } from "../../db/projections";
 import { nameKey } from "../../lib/name-key";
 import { toIso } from "../../lib/time";
+import type { StudySnapshot } from "../../study/pre-review-snapshot";
 import { type flashcardSchema, STUDY_STATES } from "./flashcards.schemas";
 
 /** Tag names from their JSON array, sorted by key (case-insensitively, any script). */
@@ -29,21 +30,26 @@ export function toFlashcardJson(card: FlashcardView): FlashcardJson {
     tags: sortedTagNames(card.tags),
     created_at: toIso(card.createdAt),
     updated_at: toIso(card.updatedAt),
-    study: {
-      state: STUDY_STATES[card.state] ?? "new",
-      due: toIso(card.due),
-      stability: card.stability,
-      difficulty: card.difficulty,
-      elapsed_days: card.elapsedDays,
-      scheduled_days: card.scheduledDays,
-      learning_steps: card.learningSteps,
-      reps: card.reps,
-      lapses: card.lapses,
-      last_review: toIso(card.lastReview),
-      suspended: card.suspended,
-      buried_until: toIso(card.buriedUntil),
-      leech: card.leech,
-    },
+    study: toStudyJson(card),
+  };
+}
+
+/** Renders a card's study state (also a review log's pre-review snapshot in account.json). */
+export function toStudyJson(card: StudySnapshot): FlashcardJson["study"] {
+  return {
+    state: STUDY_STATES[card.state] ?? "new",
+    due: toIso(card.due),
+    stability: card.stability,
+    difficulty: card.difficulty,
+    elapsed_days: card.elapsedDays,
+    scheduled_days: card.scheduledDays,
+    learning_steps: card.learningSteps,
+    reps: card.reps,
+    lapses: card.lapses,
+    last_review: toIso(card.lastReview),
+    suspended: card.suspended,
+    buried_until: toIso(card.buriedUntil),
+    leech: card.leech,
   };
 }
 

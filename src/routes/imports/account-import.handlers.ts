@@ -33,6 +33,7 @@ import { toIso } from "../../lib/time";
 import { toFieldErrors } from "../../lib/validation";
 import { decodeUtf8 } from "../../portability/decode-text";
 import { type RemappedKind, remapIds } from "../../portability/remap-ids";
+import { SNAPSHOT_SQL_COLUMNS } from "../../study/pre-review-snapshot";
 import {
   ACCOUNT_RATINGS,
   type AccountDocument,
@@ -94,8 +95,12 @@ const ms = (iso: string) => Date.parse(iso);
 const msOrNull = (iso: string | null) => (iso === null ? null : Date.parse(iso));
 const stateNumber = (state: AccountStudy["state"]) => STUDY_STATES.indexOf(state);
 
-/** A card's study columns as SQL values (names as in `flashcards`). */
-const studyColumns = (study: AccountStudy) => ({
+/**
+ * A card's study columns as SQL values, keyed by their `flashcards` column names: exactly the fields of
+ * the pre-review snapshot (src/study/pre-review-snapshot.ts), so the card INSERT and the review logs'
+ * `before_*` columns are both derived from that one list.
+ */
+const studyColumns = (study: AccountStudy): Record<StudyColumn, number | null> => ({
   state: stateNumber(study.state),
   due: ms(study.due),
   stability: study.stability,
@@ -106,7 +111,17 @@ const studyColumns = (study: AccountStudy) => ({
   reps: study.reps,
   lapses: study.lapses,
   last_review: msOrNull(study.last_review),
+  suspended: study.suspended ? 1 : 0,
+  buried_until: msOrNull(study.buried_until),
+  leech: study.leech ? 1 : 0,
 });
+type StudyColumn = (typeof SNAPSHOT_SQL_COLUMNS)[number]["card"];
+
+/** `<column> , …` and `j.value->>'$.<path>.<column>', …` for the study columns, from the snapshot's list. */
+const STUDY_COLUMN_LIST = sql.raw(SNAPSHOT_SQL_COLUMNS.map((c) => c.card).join(", "));
+const BEFORE_COLUMN_LIST = sql.raw(SNAPSHOT_SQL_COLUMNS.map((c) => c.log).join(", "));
+const studyValues = (path: string) =>
+  sql.raw(SNAPSHOT_SQL_COLUMNS.map((c) => `j.value->>'$.${path}${c.card}'`).join(", "));
 
 /**
  * Restores one account.json (or one part of a split one). `dry_run` stops after the read.
@@ -281,22 +296,19 @@ export async function importAccount(
       source: card.source,
       created_at: ms(card.created_at),
       updated_at: ms(card.updated_at),
-      ...studyColumns(card.study),
+      study: studyColumns(card.study),
     })),
   )) {
     statements.push(
       rawStatement(
         db,
         sql`INSERT INTO flashcards (id, user_id, generation_id, deck_id, front, front_key, back, source, created_at,
-          updated_at, state, due, stability, difficulty, elapsed_days, scheduled_days, learning_steps, reps, lapses,
-          last_review)
+          updated_at, ${STUDY_COLUMN_LIST})
         SELECT j.value->>'id', ${userId},
           CASE WHEN EXISTS (SELECT 1 FROM generations AS g WHERE g.id = j.value->>'generation_id' AND g.user_id = ${userId})
             THEN j.value->>'generation_id' END,
           j.value->>'deck_id', j.value->>'front', j.value->>'front_key', j.value->>'back', j.value->>'source',
-          j.value->>'created_at', j.value->>'updated_at', j.value->>'state', j.value->>'due', j.value->>'stability',
-          j.value->>'difficulty', j.value->>'elapsed_days', j.value->>'scheduled_days', j.value->>'learning_steps',
-          j.value->>'reps', j.value->>'lapses', j.value->>'last_review'
+          j.value->>'created_at', j.value->>'updated_at', ${studyValues("study.")}
         FROM json_each(${chunk}) AS j
         WHERE NOT EXISTS (SELECT 1 FROM flashcards AS f WHERE f.id = j.value->>'id')
           AND (${query.duplicates} = 'allow' OR NOT EXISTS (
@@ -357,18 +369,13 @@ export async function importAccount(
         db,
         sql`INSERT INTO review_logs (id, user_id, flashcard_id, session_id, rating, state, due, stability, difficulty,
           elapsed_days, last_elapsed_days, scheduled_days, learning_steps, next_due, duration_ms, reviewed_at,
-          before_state, before_due, before_stability, before_difficulty, before_elapsed_days, before_scheduled_days,
-          before_learning_steps, before_reps, before_lapses, before_last_review)
+          ${BEFORE_COLUMN_LIST})
         SELECT j.value->>'id', ${userId}, c.id,
           CASE WHEN EXISTS (SELECT 1 FROM study_sessions AS s WHERE s.id = j.value->>'session' AND s.user_id = ${userId})
             THEN j.value->>'session' END,
           j.value->>'rating', j.value->>'state', j.value->>'due', j.value->>'stability', j.value->>'difficulty',
           j.value->>'elapsed_days', j.value->>'last_elapsed_days', j.value->>'scheduled_days', j.value->>'learning_steps',
-          j.value->>'next_due', j.value->>'duration_ms', j.value->>'reviewed_at',
-          j.value->>'$.before.state', j.value->>'$.before.due', j.value->>'$.before.stability',
-          j.value->>'$.before.difficulty', j.value->>'$.before.elapsed_days', j.value->>'$.before.scheduled_days',
-          j.value->>'$.before.learning_steps', j.value->>'$.before.reps', j.value->>'$.before.lapses',
-          j.value->>'$.before.last_review'
+          j.value->>'next_due', j.value->>'duration_ms', j.value->>'reviewed_at', ${studyValues("before.")}
         FROM json_each(${chunk}) AS j
         CROSS JOIN flashcards AS c
         WHERE c.id = j.value->>'card' AND c.user_id = ${userId}
