@@ -31,11 +31,13 @@ const ownTicks = () => {
  * Sends `amount` requests of `scenario` to `server` over `connections` connections.
  * `scenario.request(i)` returns { method, path, headers, body } for the i-th request sent.
  * Resolves with autocannon's result and the wall time from start to the last response (autocannon
- * notices the end only on its sampling tick, so its own duration overstates short runs).
+ * notices the end only on its sampling tick, so its own duration overstates short runs), and the first
+ * non-2xx answer (status and the start of its body) for the error message.
  */
 export async function drive(server, scenario, { connections, amount }) {
   let sent = 0;
   let lastResponse = 0;
+  let firstFailure = null;
   const started = performance.now();
   const result = await autocannon({
     url: server.url,
@@ -47,13 +49,14 @@ export async function drive(server, scenario, { connections, amount }) {
       {
         ...scenario.request(0),
         setupRequest: (request) => ({ ...request, ...scenario.request(sent++) }),
-        onResponse: () => {
+        onResponse: (status, body) => {
           lastResponse = performance.now();
+          if (status >= 300 && !firstFailure) firstFailure = `${status} ${String(body ?? "").slice(0, 300)}`;
         },
       },
     ],
   });
-  return { result, seconds: (lastResponse - started) / 1000 };
+  return { result, seconds: (lastResponse - started) / 1000, firstFailure };
 }
 
 /**
@@ -71,7 +74,7 @@ export async function measure(server, scenario, options) {
     machine: machineBusyTicks(),
     own: ownTicks(),
   };
-  const { result, seconds } = await drive(server, scenario, options);
+  const { result, seconds, firstFailure } = await drive(server, scenario, options);
   const after = {
     runtime: cpuTicks(procs.runtime),
     proxy: procs.proxy ? cpuTicks(procs.proxy) : 0,
@@ -89,7 +92,7 @@ export async function measure(server, scenario, options) {
       .map(([code, { count }]) => `${code}×${count}`)
       .join(", ");
     throw new Error(
-      `${server.name} ${scenario.name}: ${result.non2xx} non-2xx (${codes}), ${result.errors} errors, ${result.timeouts} timeouts, ${responses}/${options.amount} responses`,
+      `${server.name} ${scenario.name}: ${result.non2xx} non-2xx (${codes}), ${result.errors} errors, ${result.timeouts} timeouts, ${responses}/${options.amount} responses${firstFailure ? `; first: ${firstFailure}` : ""}`,
     );
   }
   const msPerTick = 1000 / CLK_TCK;
