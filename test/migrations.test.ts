@@ -5,7 +5,7 @@
  */
 import { applyD1Migrations, env, reset } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ftsPhrase } from "../src/routes/flashcards/flashcards.handlers";
+import { ftsPhrase } from "../src/db/card-search";
 import { api, registerUser, type TestUser } from "./helpers/api";
 import { seedGeneration } from "./helpers/fixtures";
 

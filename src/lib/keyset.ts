@@ -77,17 +77,24 @@ export function keyset<Row>(spec: KeysetSpec<Row>) {
     },
     /** ORDER BY key, id in the pager's direction. */
     orderBy: [direction(spec.key), direction(spec.id)] as const,
-    /** Cuts the `limit + 1` rows a query fetched into the page and its pagination. */
+    /**
+     * Cuts the `limit + 1` rows a query fetched into the page and its pagination. `resumeAt`: the rows
+     * came from a bounded window of the collection ending there (a walking search); when they do not
+     * fill the page, the page still has more, and the next one resumes after the window.
+     */
     async page<T extends Row>(
       rows: T[],
       limit: number,
       secret: string,
       after?: KeysetPosition,
+      resumeAt?: KeysetPosition,
     ): Promise<{ page: T[]; pagination: Pagination }> {
-      const hasMore = rows.length > limit;
-      const page = hasMore ? rows.slice(0, limit) : rows;
+      const full = rows.length > limit;
+      const hasMore = full || resumeAt !== undefined;
+      const page = full ? rows.slice(0, limit) : rows;
       const last = page.at(-1);
-      const position = last ? { v: spec.keyOf(last), id: idOf(last) } : (after ?? spec.always?.start);
+      const position =
+        !full && resumeAt ? resumeAt : last ? { v: spec.keyOf(last), id: idOf(last) } : (after ?? spec.always?.start);
       const nextCursor = position && (hasMore || spec.always) ? await sign(position, secret) : null;
       return { page, pagination: { limit, next_cursor: nextCursor, has_more: hasMore } };
     },

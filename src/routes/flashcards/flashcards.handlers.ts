@@ -2,9 +2,10 @@
  * Flashcards: bulk create (from AI proposals or by hand), list/search/page, read, edit, delete.
  * Every statement is scoped by the caller and runs behind the session gate in one D1 batch.
  */
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { assertScopeFound, cardScopeCheck, cardScopeConditions } from "../../db/card-scope";
+import { searchStatements } from "../../db/card-search";
 import { distinctTags, linkTags, unlinkTags, upsertTags } from "../../db/card-tags";
 import type { Db } from "../../db/client";
 import { causeMessages } from "../../db/d1-errors";
@@ -301,9 +302,6 @@ const flashcardPages = (sort: FlashcardSort, order: "asc" | "desc") =>
     mismatch: "The cursor belongs to another sort or order; keep them the same while paging.",
   });
 
-/** An FTS5 query matching `text` as one literal phrase: no FTS syntax from the client is interpreted. */
-export const ftsPhrase = (text: string) => `"${text.replaceAll('"', '""')}"`;
-
 /** The deck and tag scope of a list query. */
 const listScope = (query: ListFlashcardsQuery): CardScope => ({
   deckId: query.deck_id,
@@ -312,46 +310,86 @@ const listScope = (query: ListFlashcardsQuery): CardScope => ({
   tags: query.tag,
 });
 
-/** Builds the list query (exported so a test can EXPLAIN it). */
-export function buildListQuery(db: Db, userId: string, query: ListFlashcardsQuery, after?: KeysetPosition) {
-  const pages = flashcardPages(query.sort, query.order);
-  const conditions = [ofUser(flashcards, userId)];
-  conditions.push(...cardScopeConditions(userId, listScope(query)));
+/** The list's filters on `flashcards` other than the user and the search term. */
+function listFilters(userId: string, query: ListFlashcardsQuery): SQL[] {
+  const conditions = cardScopeConditions(userId, listScope(query));
   if (query.source) conditions.push(eq(flashcards.source, query.source));
   if (query.generation_id) conditions.push(eq(flashcards.generationId, query.generation_id));
   if (query.state) conditions.push(eq(flashcards.state, STUDY_STATES.indexOf(query.state)));
   if (query.suspended !== undefined) conditions.push(eq(flashcards.suspended, query.suspended));
   if (query.leech !== undefined) conditions.push(eq(flashcards.leech, query.leech));
-  if (query.q) {
-    conditions.push(
-      sql`${flashcards}.rowid IN (SELECT rowid FROM flashcards_fts WHERE flashcards_fts MATCH ${ftsPhrase(query.q)})`,
-    );
-  }
+  return conditions;
+}
+
+/** Builds the list query without a search term (exported so a test can EXPLAIN it). */
+export function buildListQuery(db: Db, userId: string, query: ListFlashcardsQuery, after?: KeysetPosition) {
+  const pages = flashcardPages(query.sort, query.order);
   return db
     .select(flashcardColumns)
     .from(flashcards)
-    .where(and(...conditions, pages.after(after)))
+    .where(and(ofUser(flashcards, userId), ...listFilters(userId, query), pages.after(after)))
     .orderBy(...pages.orderBy)
     .limit(query.limit + 1);
 }
 
+/** Builds the search statements of a list query with `q` (exported so a test can EXPLAIN them). */
+export function buildSearchStatements(
+  db: Db,
+  userId: string,
+  query: ListFlashcardsQuery & { q: string },
+  after?: KeysetPosition,
+) {
+  const pages = flashcardPages(query.sort, query.order);
+  return searchStatements(db, {
+    userId,
+    q: query.q,
+    filters: listFilters(userId, query),
+    after: pages.after(after),
+    orderBy: pages.orderBy,
+    key: SORT_COLUMNS[query.sort].column,
+    descending: query.order === "desc",
+    limit: query.limit,
+  });
+}
+
 /**
- * Lists the caller's flashcards: filters, full-text search, sort, keyset paging. One round trip.
+ * Lists the caller's flashcards: filters, full-text search, sort, keyset paging. One round trip. A
+ * search runs its plans in the same batch (src/db/card-search.ts); a walking search's page ends at its
+ * window, so it may hold fewer than `limit` cards while `has_more` is true.
  * @throws ApiError 400 `invalid_cursor` for a forged cursor or one from another sort/order.
  */
 export async function listFlashcards(
   deps: AuthedDeps,
   query: ListFlashcardsQuery,
 ): Promise<{ data: FlashcardJson[]; pagination: Pagination }> {
+  const { db, auth } = deps;
   const pages = flashcardPages(query.sort, query.order);
   const after = await pages.open(query.cursor, deps.config.jwtSecret);
   const scope = listScope(query);
-  const [rows, check] = await authedBatch(deps.db, deps.auth, deps.now, [
-    buildListQuery(deps.db, deps.auth.userId, query, after),
-    cardScopeCheck(deps.db, deps.auth.userId, scope),
-  ]);
-  assertScopeFound(check[0], scope);
-  const { page, pagination } = await pages.page(rows, query.limit, deps.config.jwtSecret, after);
+  const check = cardScopeCheck(db, auth.userId, scope);
+  let rows: FlashcardView[];
+  let resumeAt: KeysetPosition | undefined;
+  if (query.q === undefined) {
+    const [listed, checked] = await authedBatch(db, auth, deps.now, [
+      buildListQuery(db, auth.userId, query, after),
+      check,
+    ]);
+    assertScopeFound(checked[0], scope);
+    rows = listed;
+  } else {
+    const search = buildSearchStatements(db, auth.userId, { ...query, q: query.q }, after);
+    const [checked, walked, windowEnd, found = []] = await authedBatch(db, auth, deps.now, [
+      check,
+      search.walk,
+      search.windowEnd,
+      ...(search.fts ? [search.fts] : []),
+    ]);
+    assertScopeFound(checked[0], scope);
+    rows = found.length > 0 ? found : walked;
+    const end = windowEnd[0];
+    if (end) resumeAt = { v: end.key, id: end.id };
+  }
+  const { page, pagination } = await pages.page(rows, query.limit, deps.config.jwtSecret, after, resumeAt);
   return { data: page.map(toFlashcardJson), pagination };
 }
 

@@ -13,7 +13,7 @@ export const FLASHCARD_SOURCES = ["manual", "ai-full", "ai-edited"] as const;
 export const CARD_SOURCES = [...FLASHCARD_SOURCES, "imported"] as const;
 
 export const MAX_BULK = 100;
-export const SEARCH_MIN = 3;
+export const SEARCH_MIN = 1;
 export const SEARCH_MAX = 200;
 
 const newFlashcard = z
@@ -84,10 +84,14 @@ export const listFlashcardsQuerySchema = z
     q: z
       .string()
       .trim()
-      .min(SEARCH_MIN, `Must be at least ${SEARCH_MIN} characters (search matches substrings of 3+ characters).`)
+      .min(SEARCH_MIN, "Must not be empty.")
       .max(SEARCH_MAX, `Must be at most ${SEARCH_MAX} characters.`)
       .refine((q) => !/[\p{Cs}\u0000-\u001F\u007F]/u.test(q), "Must not contain control characters or lone surrogates.")
-      .optional(),
+      .optional()
+      .meta({
+        description:
+          "Search front and back for this text (any length from 1 character; 3+ characters case- and accent-insensitive, 1–2 characters case-insensitive for ASCII). A search page may hold fewer than `limit` cards, even none, while `has_more` is true: keep following `next_cursor`.",
+      }),
     ...cardScopeQuery,
     subdecks: z
       .enum(["true", "false"], "Must be 'true' or 'false'.")
