@@ -42,19 +42,24 @@ const rows: Row[] = [];
  */
 function recordingD1(real: D1Database): { db: D1Database; sql: string[] } {
   const sql: string[] = [];
-  const db = new Proxy(real, {
-    get(target, property) {
-      if (property === "prepare") {
-        return (query: string) => {
-          sql.push(query);
-          return target.prepare(query);
-        };
-      }
-      const value = Reflect.get(target, property, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { db, sql };
+  // The app prepares on the request's D1 session (`withSession`), so the session records too.
+  const wrap = <D extends D1Database | D1DatabaseSession>(inner: D): D =>
+    new Proxy(inner, {
+      get(target, property) {
+        if (property === "prepare") {
+          return (query: string) => {
+            sql.push(query);
+            return target.prepare(query);
+          };
+        }
+        if (property === "withSession") {
+          return (constraint?: string) => wrap((target as D1Database).withSession(constraint));
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  return { db: wrap(real), sql };
 }
 
 /**
@@ -131,6 +136,15 @@ describe("D1 round trips per endpoint", () => {
       { token },
     );
     await measure("read", "GET /flashcards?q= (search)", "GET", "/api/v1/flashcards?q=photosynthesis", { token });
+    await measure(
+      "read",
+      "GET /flashcards?q= (1–2 characters)",
+      "GET",
+      `/api/v1/flashcards?q=${encodeURIComponent("光")}`,
+      {
+        token,
+      },
+    );
     await measure(
       "read",
       "GET /flashcards?q= (search, filter, sort)",

@@ -23,7 +23,7 @@ import { renderReport } from "./lib/report.mjs";
 import { countRoundTrips } from "./lib/round-trips.mjs";
 import { buildScenarios, forTarget } from "./lib/scenarios.mjs";
 import { generateCollection, seedStatements } from "./lib/seed.mjs";
-import { cardText, MISSING_TERM, prng, SEARCH_TERM } from "./lib/text.mjs";
+import { cardText, MISSING_TERM, prng, SEARCH_TERM, SHORT_TERM } from "./lib/text.mjs";
 
 /** This runner's state (local D1, builds, logs); bench/.state/ also holds other tools' state. */
 const STATE = join(ROOT, "bench", ".state", "run");
@@ -176,7 +176,7 @@ async function verifySeed(app, baseline, secret, user, expectedCards) {
 /** EXPLAIN QUERY PLAN and D1's execution time (median of 5) of each hot statement for a user. */
 const sqlProfile = (baseline, secret, user) =>
   call(baseline, "POST", "/__bench/plans", {
-    body: { userId: user.id, now: Date.now(), q: SEARCH_TERM, missing: MISSING_TERM },
+    body: { userId: user.id, now: Date.now(), q: SEARCH_TERM, missing: MISSING_TERM, short: SHORT_TERM },
     headers: { "x-bench-secret": secret },
   });
 
@@ -184,6 +184,7 @@ const sqlProfile = (baseline, secret, user) =>
 const SQL_ENDPOINTS = {
   list: "GET /flashcards (first page)",
   search: "GET /flashcards?q= (search)",
+  "search-short": "GET /flashcards?q= (1–2 characters)",
   get: "GET /flashcards/:id",
   create: "POST /flashcards (1 card)",
   review: "POST /flashcards/:id/reviews",
@@ -333,6 +334,7 @@ async function main() {
     texts,
     searchTerm: SEARCH_TERM,
     missingTerm: MISSING_TERM,
+    shortTerm: SHORT_TERM,
   }).filter((s) => options.health || s.key !== "health");
   const answers = await compareAnswers(app, baseline, scenarios);
   const baselineSql = await call(baseline, "GET", "/__bench/sql", { headers: { "x-bench-secret": secret } });

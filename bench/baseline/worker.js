@@ -24,13 +24,43 @@ import { fsrs, generatorParameters } from "ts-fsrs";
 
 const CARD_COLUMNS =
   '"id", "front", "back", "source", "generation_id", "created_at", "updated_at", "state", "due", "stability", "difficulty", "elapsed_days", "scheduled_days", "learning_steps", "reps", "lapses", "last_review"';
+/** The read paths' columns (#13's deck and tags, #15's card states): the tag names as one JSON array. */
+const TAGS_OF_CARD =
+  '(SELECT json_group_array(t.name) FROM flashcard_tags AS ft JOIN tags AS t ON t.id = ft.tag_id WHERE ft.flashcard_id = "flashcards"."id")';
+const READ_COLUMNS = `${CARD_COLUMNS}, "deck_id", ${TAGS_OF_CARD}, "suspended", "buried_until", "leech"`;
+const QUALIFIED_READ_COLUMNS = `${CARD_COLUMNS.replaceAll('"', "")
+  .split(", ")
+  .map((c) => `"flashcards"."${c}"`)
+  .join(
+    ", ",
+  )}, "flashcards"."deck_id", ${TAGS_OF_CARD}, "flashcards"."suspended", "flashcards"."buried_until", "flashcards"."leech"`;
+const NEWEST_FIRST = 'ORDER BY "flashcards"."created_at" desc, "flashcards"."id" desc';
+/** The search plans' numbers (src/db/card-search.ts). */
+const SEARCH_FTS_CAP = 500;
+const SEARCH_WINDOW = 1000;
+/** 1 when the term matches at most SEARCH_FTS_CAP rows of the FTS index (binds: cap, phrase, cap + 1). */
+const FTS_DRIVES = "(SELECT count(*) <= ? FROM (SELECT 1 FROM flashcards_fts WHERE flashcards_fts MATCH ? LIMIT ?))";
 
 /** The app's SQL, as drizzle generates it (see src/); bound parameters in the same places. */
 const SQL = {
   gate: 'insert into "session_gate" ("session_id", "user_id", "at") values (?, ?, ?)',
-  list: `select ${CARD_COLUMNS} from "flashcards" where "flashcards"."user_id" = ? order by "flashcards"."created_at" desc, "flashcards"."id" desc limit ?`,
-  search: `select ${CARD_COLUMNS} from "flashcards" where ("flashcards"."user_id" = ? and "flashcards".rowid IN (SELECT rowid FROM flashcards_fts WHERE flashcards_fts MATCH ?)) order by "flashcards"."created_at" desc, "flashcards"."id" desc limit ?`,
-  get: `select ${CARD_COLUMNS} from "flashcards" where ("flashcards"."id" = ? and "flashcards"."user_id" = ?)`,
+  readGate:
+    'select 1 from "sessions" where ("sessions"."id" = ? and "sessions"."user_id" = ? and "sessions"."revoked_at" is null and "sessions"."expires_at" > ?)',
+  list: `select ${READ_COLUMNS} from "flashcards" where "flashcards"."user_id" = ? order by "flashcards"."created_at" desc, "flashcards"."id" desc limit ?`,
+  // The deck/tag scope check the list runs in its batch (no deck, no tags here: binds '[]' and the user).
+  scopeCheck: `select "deck_found", "missing_tag" from (SELECT 1 AS deck_found,
+      (SELECT min(j.key) FROM json_each(?) AS j WHERE NOT EXISTS (
+        SELECT 1 FROM tags AS t WHERE t.user_id = ?
+          AND (t.name_key = j.value OR (t.name_key >= j.value || '::' AND t.name_key < j.value || ':;')))) AS missing_tag)`,
+  // Search, 3+ code points: the bounded walk (runs when the term is common), its window end, and the
+  // FTS-driven read (runs when it is rare); see src/db/card-search.ts.
+  searchWalk: `select ${QUALIFIED_READ_COLUMNS} from (SELECT "flashcards".rowid AS r, "flashcards"."created_at" AS k, "flashcards"."id" AS i FROM "flashcards" WHERE "flashcards"."user_id" = ? ${NEWEST_FIRST} LIMIT ? * (1 - ${FTS_DRIVES})) AS w inner join "flashcards" on "flashcards".rowid = w.r where EXISTS (SELECT 1 FROM flashcards_fts WHERE flashcards_fts MATCH ? AND rowid = "flashcards".rowid) order by w.k desc, w.i desc limit ?`,
+  searchWindowEnd: `select "key", "id" from (SELECT "flashcards"."created_at" AS "key", "flashcards"."id" AS "id" FROM "flashcards" WHERE "flashcards"."user_id" = ? ${NEWEST_FIRST} LIMIT (? * (1 - ${FTS_DRIVES})) > 0 OFFSET ?)`,
+  searchFts: `select ${READ_COLUMNS} from "flashcards" where ("flashcards".rowid IN (SELECT rowid FROM flashcards_fts WHERE flashcards_fts MATCH ? LIMIT ? * ${FTS_DRIVES}) and +"flashcards"."user_id" = ?) order by "flashcards"."created_at" desc, "flashcards"."id" desc limit ?`,
+  // Search, 1–2 code points: the bounded walk with LIKE and its window end.
+  shortWalk: `select ${QUALIFIED_READ_COLUMNS} from (SELECT "flashcards".rowid AS r, "flashcards"."created_at" AS k, "flashcards"."id" AS i FROM "flashcards" WHERE "flashcards"."user_id" = ? ${NEWEST_FIRST} LIMIT ?) AS w inner join "flashcards" on "flashcards".rowid = w.r where ("flashcards"."front" LIKE ? ESCAPE '\\' OR "flashcards"."back" LIKE ? ESCAPE '\\') order by w.k desc, w.i desc limit ?`,
+  shortWindowEnd: `select "key", "id" from (SELECT "flashcards"."created_at" AS "key", "flashcards"."id" AS "id" FROM "flashcards" WHERE "flashcards"."user_id" = ? ${NEWEST_FIRST} LIMIT (?) > 0 OFFSET ?)`,
+  get: `select ${READ_COLUMNS} from "flashcards" where ("flashcards"."id" = ? and "flashcards"."user_id" = ?)`,
   insertPrefix:
     'insert into "flashcards" ("id", "user_id", "generation_id", "front", "back", "source", "created_at", "updated_at", "state", "due", "stability", "difficulty", "elapsed_days", "scheduled_days", "learning_steps", "reps", "lapses", "last_review", "version") values ',
   reviewRead: `select ${CARD_COLUMNS}, "version" from "flashcards" where ("flashcards"."id" = ? and "flashcards"."user_id" = ?)`,
@@ -61,9 +91,10 @@ const insertSql = (rows, now) =>
 
 /** The statements each benchmarked endpoint prepares, in order (the runner compares them with the app's). */
 const ENDPOINT_SQL = {
-  list: [SQL.gate, SQL.list],
-  search: [SQL.gate, SQL.search],
-  get: [SQL.gate, SQL.get],
+  list: [SQL.readGate, SQL.list, SQL.scopeCheck],
+  search: [SQL.readGate, SQL.scopeCheck, SQL.searchWalk, SQL.searchWindowEnd, SQL.searchFts],
+  "search-short": [SQL.readGate, SQL.scopeCheck, SQL.shortWalk, SQL.shortWindowEnd],
+  get: [SQL.readGate, SQL.get],
   create: [SQL.gate, insertSql(1, 1_700_000_000_000)],
   review: [SQL.gate, SQL.reviewRead, SQL.reviewSession, SQL.gate, SQL.reviewInsert, SQL.reviewUpdate],
   queue: [
@@ -155,6 +186,9 @@ function cardJson(row) {
     back: row.back,
     source: row.source,
     generation_id: row.generation_id,
+    deck_id: row.deck_id ?? null,
+    // The app sorts tag names by their case-folded key; lower-casing is the same for the bench's tags.
+    tags: JSON.parse(row.tags ?? "[]").sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1)),
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
     study: {
@@ -168,6 +202,9 @@ function cardJson(row) {
       reps: row.reps,
       lapses: row.lapses,
       last_review: iso(row.last_review),
+      suspended: Boolean(row.suspended),
+      buried_until: iso(row.buried_until ?? null),
+      leech: Boolean(row.leech),
     },
   };
 }
@@ -197,29 +234,74 @@ async function gatedBatch(env, auth, now, statements) {
   }
 }
 
-/** GET /api/v1/flashcards[?q=&limit=]: the first page, newest first, with the next cursor. */
+/**
+ * A read: the session check is a SELECT (so the batch may run on a replica) before `statements`; returns
+ * their results, or null when the session is not live.
+ */
+async function readBatch(env, auth, now, statements) {
+  const [live, ...results] = await env.DB.batch([
+    env.DB.prepare(SQL.readGate).bind(auth.sessionId, auth.userId, now),
+    ...statements,
+  ]);
+  return live.results.length === 0 ? null : results;
+}
+
+/** An FTS5 phrase for `text`; a LIKE pattern finding it anywhere (LIKE's own characters escaped). */
+const phrase = (text) => `"${text.replaceAll('"', '""')}"`;
+const contains = (text) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/**
+ * GET /api/v1/flashcards[?q=&limit=]: the first page, newest first, with the next cursor. A search runs
+ * the app's plans: FTS-driven for a rare term, a bounded walk (with its window end) otherwise.
+ */
 async function listCards(env, auth, now, url) {
   const limit = Number(url.searchParams.get("limit") ?? PAGE_DEFAULT);
-  const q = url.searchParams.get("q");
-  const statement = q
-    ? env.DB.prepare(SQL.search).bind(auth.userId, `"${q.replaceAll('"', '""')}"`, limit + 1)
-    : env.DB.prepare(SQL.list).bind(auth.userId, limit + 1);
-  const results = await gatedBatch(env, auth, now, [statement]);
+  const q = url.searchParams.get("q")?.trim();
+  const u = auth.userId;
+  const scope = env.DB.prepare(SQL.scopeCheck).bind("[]", u);
+  let statements;
+  if (!q) statements = [env.DB.prepare(SQL.list).bind(u, limit + 1), scope];
+  else if ([...q].length < 3) {
+    const like = contains(q);
+    statements = [
+      scope,
+      env.DB.prepare(SQL.shortWalk).bind(u, SEARCH_WINDOW, like, like, limit + 1),
+      env.DB.prepare(SQL.shortWindowEnd).bind(u, SEARCH_WINDOW, SEARCH_WINDOW - 1),
+    ];
+  } else {
+    const term = phrase(q);
+    const gate = [SEARCH_FTS_CAP, term, SEARCH_FTS_CAP + 1];
+    statements = [
+      scope,
+      env.DB.prepare(SQL.searchWalk).bind(u, SEARCH_WINDOW, ...gate, term, limit + 1),
+      env.DB.prepare(SQL.searchWindowEnd).bind(u, SEARCH_WINDOW, ...gate, SEARCH_WINDOW - 1),
+      env.DB.prepare(SQL.searchFts).bind(term, SEARCH_FTS_CAP, ...gate, u, limit + 1),
+    ];
+  }
+  const results = await readBatch(env, auth, now, statements);
   if (!results) return problem(401, "session_expired");
-  const rows = results[0].results;
-  const hasMore = rows.length > limit;
-  const page = hasMore ? rows.slice(0, limit) : rows;
+  let rows;
+  let windowEnd;
+  if (!q) rows = results[0].results;
+  else {
+    const found = results[3]?.results ?? [];
+    rows = found.length > 0 ? found : results[1].results;
+    windowEnd = results[2].results[0];
+  }
+  const full = rows.length > limit;
+  const hasMore = full || windowEnd !== undefined;
+  const page = full ? rows.slice(0, limit) : rows;
   const last = page.at(-1);
+  const position =
+    !full && windowEnd ? { v: windowEnd.key, id: windowEnd.id } : last && { v: last.created_at, id: last.id };
   const nextCursor =
-    hasMore && last
-      ? await encodeCursor({ s: "created_at", o: "desc", v: last.created_at, id: last.id }, env.JWT_SECRET)
-      : null;
+    hasMore && position ? await encodeCursor({ k: "flashcards:created_at:desc", ...position }, env.JWT_SECRET) : null;
   return json({ data: page.map(cardJson), pagination: { limit, next_cursor: nextCursor, has_more: hasMore } });
 }
 
 /** GET /api/v1/flashcards/:id */
 async function getCard(env, auth, now, id) {
-  const results = await gatedBatch(env, auth, now, [env.DB.prepare(SQL.get).bind(id, auth.userId)]);
+  const results = await readBatch(env, auth, now, [env.DB.prepare(SQL.get).bind(id, auth.userId)]);
   if (!results) return problem(401, "session_expired");
   const row = results[0].results[0];
   return row ? json(cardJson(row)) : problem(404, "not_found");
@@ -417,12 +499,23 @@ async function benchRoute(request, env, url) {
     return json(row);
   }
   if (url.pathname === "/__bench/plans") {
-    const { userId, now, q, missing } = await request.json();
+    const { userId, now, q, missing, short } = await request.json();
     const dayStart = Math.floor(now / DAY_MS) * DAY_MS;
+    // Each search plan's statements (the one that does not run still pays for its capped count).
+    const searchPlans = (name, term) => {
+      const gate = [SEARCH_FTS_CAP, phrase(term), SEARCH_FTS_CAP + 1];
+      return {
+        [`${name}: FTS drives`]: [SQL.searchFts, [phrase(term), SEARCH_FTS_CAP, ...gate, userId, 21]],
+        [`${name}: walk`]: [SQL.searchWalk, [userId, SEARCH_WINDOW, ...gate, phrase(term), 21]],
+        [`${name}: window end`]: [SQL.searchWindowEnd, [userId, SEARCH_WINDOW, ...gate, SEARCH_WINDOW - 1]],
+      };
+    };
     const queries = {
       list: [SQL.list, [userId, 21]],
-      search: [SQL.search, [userId, `"${q}"`, 21]],
-      searchNoMatch: [SQL.search, [userId, `"${missing}"`, 21]],
+      ...searchPlans("search", q),
+      ...searchPlans("search, no match", missing),
+      "search, 2 characters: walk": [SQL.shortWalk, [userId, SEARCH_WINDOW, contains(short), contains(short), 21]],
+      "search, 2 characters: window end": [SQL.shortWindowEnd, [userId, SEARCH_WINDOW, SEARCH_WINDOW - 1]],
       queueDue: [SQL.queueDue, [userId, now, 20]],
       queueNew: [SQL.queueNew, [userId, 20]],
       queueDueCount: [SQL.queueDueCount, [userId, now]],

@@ -7,9 +7,15 @@ import { cpus, totalmem } from "node:os";
 import { summary } from "./stats.mjs";
 
 /** The issue's targets. */
-export const TARGETS = { cpuRatio: 1.25, scaleRatio: 1.5, gzipKiB: 120, trips: { read: 1, write: 1, review: 2 } };
-const CPU_TARGET_PATHS = ["list", "get", "create", "review", "queue"];
-const SCALE_TARGET_PATHS = ["list", "search", "search-none", "queue", "review"];
+export const TARGETS = {
+  cpuRatio: 1.15,
+  healthRatio: 1.5,
+  scaleRatio: 1.5,
+  gzipKiB: 130,
+  trips: { read: 1, write: 1, review: 2 },
+};
+const CPU_TARGET_PATHS = ["list", "get", "search", "create", "review", "queue"];
+const SCALE_TARGET_PATHS = ["list", "search", "search-none", "search-short", "queue", "review"];
 
 const f2 = (n) => n.toFixed(2);
 const f0 = (n) => n.toFixed(0);
@@ -137,12 +143,15 @@ function hotSection({ runs, scenarios, sameSql }) {
   }
   lines.push("");
   const targets = rows
-    .filter((r) => CPU_TARGET_PATHS.includes(r.path))
-    .map((r) => ({
-      target: `CPU per request app ÷ baseline ≤ ${TARGETS.cpuRatio}: ${r.path}`,
-      measured: f2(r.ratio),
-      met: r.ratio <= TARGETS.cpuRatio,
-    }));
+    .filter((r) => CPU_TARGET_PATHS.includes(r.path) || r.path === "health")
+    .map((r) => {
+      const limit = r.path === "health" ? TARGETS.healthRatio : TARGETS.cpuRatio;
+      return {
+        target: `CPU per request app ÷ baseline ≤ ${limit}: ${r.path}`,
+        measured: f2(r.ratio),
+        met: r.ratio <= limit,
+      };
+    });
   return { lines, targets, rows, tooling };
 }
 

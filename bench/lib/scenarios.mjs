@@ -55,9 +55,9 @@ const review = (user, ids) => (i) => ({
  * All scenarios. `hot` rows are compared app vs baseline; `scale` rows rerun a hot path on the large
  * collection (paired with the hot row of the same `path` on the small one); `health` measures the
  * fixed cost of a request that touches neither auth nor D1.
- * @param ctx { small, large, writer: users {id, token, ids}; texts; searchTerm; missingTerm }
+ * @param ctx { small, large, writer: users {id, token, ids}; texts; searchTerm; missingTerm; shortTerm }
  */
-export function buildScenarios({ small, large, writer, texts, searchTerm, missingTerm }) {
+export function buildScenarios({ small, large, writer, texts, searchTerm, missingTerm, shortTerm }) {
   const scenarios = [
     {
       key: "health",
@@ -87,6 +87,14 @@ export function buildScenarios({ small, large, writer, texts, searchTerm, missin
       group: "hot",
       phase: "read",
       make: search(small, missingTerm),
+    },
+    {
+      key: "search-short",
+      path: "search-short",
+      label: `search "${shortTerm}" (2 characters)`,
+      group: "hot",
+      phase: "read",
+      make: search(small, shortTerm),
     },
     { key: "queue", path: "queue", label: "read the study queue", group: "hot", phase: "read", make: queue(small) },
     {
@@ -131,6 +139,14 @@ export function buildScenarios({ small, large, writer, texts, searchTerm, missin
         group: "scale",
         phase: "read",
         make: search(large, missingTerm),
+      },
+      {
+        key: "search-short@large",
+        path: "search-short",
+        label: `search "${shortTerm}" (2 characters)`,
+        group: "scale",
+        phase: "read",
+        make: search(large, shortTerm),
       },
       {
         key: "queue@large",
