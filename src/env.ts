@@ -68,12 +68,15 @@ const configSchema = z
       .url({ protocol: /^https?$/, error: "PUBLIC_URL must be an http(s) URL" })
       .default("http://localhost:8787")
       .transform((url) => url.replace(/\/+$/, "")),
+    REQUEST_LOG_MIN_MS: intVar(0, 0, 600_000),
   })
   .transform((vars) => ({
     jwtSecret: vars.JWT_SECRET,
     corsOrigins: vars.CORS_ORIGINS,
     maxBodyBytes: vars.MAX_BODY_BYTES,
     publicUrl: vars.PUBLIC_URL,
+    /** A successful request writes its log line only when it took at least this long (errors always). */
+    requestLogMinMs: vars.REQUEST_LOG_MIN_MS,
     accessTokenTtlSeconds: vars.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlMs: vars.REFRESH_TOKEN_TTL_DAYS * 86_400_000,
     ai: {

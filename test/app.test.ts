@@ -138,6 +138,31 @@ describe("error model", () => {
   });
 });
 
+describe("request log", () => {
+  const lines = (log: { mock: { calls: unknown[][] } }) =>
+    log.mock.calls.map(([text]) => JSON.parse(String(text))).filter((line: { msg?: string }) => line.msg === "request");
+
+  it("writes a line for every request in development (REQUEST_LOG_MIN_MS = 0)", async () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    await api("GET", "/api/v1/health");
+    await api("GET", "/api/v1/nope");
+    expect(lines(log).map((line: { status: number }) => line.status)).toEqual([200, 404]);
+    log.mockRestore();
+  });
+
+  it("writes a line only for errors and slow requests when deployed (REQUEST_LOG_MIN_MS = 1000)", async () => {
+    const deployed = { ...env, REQUEST_LOG_MIN_MS: "1000" };
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    await api("GET", "/api/v1/health", { env: deployed });
+    expect(lines(log)).toEqual([]);
+    await api("GET", "/api/v1/nope", { env: deployed, headers: { "x-request-id": "trace-404" } });
+    expect(lines(log)).toEqual([
+      expect.objectContaining({ level: "warn", request_id: "trace-404", path: "/api/v1/nope", status: 404 }),
+    ]);
+    log.mockRestore();
+  });
+});
+
 describe("headers", () => {
   it("sets security headers on every response, errors included", async () => {
     for (const res of [await api("GET", "/api/v1/health"), await api("GET", "/api/v1/nope")]) {
