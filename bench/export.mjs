@@ -11,6 +11,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { get } from "node:http";
 import { join } from "node:path";
 import { buildProduction } from "./lib/artifacts.mjs";
 import {
@@ -65,17 +66,29 @@ async function measureExport(app, runtimePid, token, path) {
   }, 20);
   const cpuBefore = cpuTicks(runtimePid);
   const started = performance.now();
-  const res = await fetch(app.url + path, { headers: { authorization: `Bearer ${token}` } });
-  let bytes = 0;
-  for await (const chunk of res.body) bytes += chunk.byteLength;
+  // node:http rather than fetch: fetch gives up after 300 s without headers or between chunks, and a
+  // slow export should be measured, not cut off.
+  const { status, headersMs, bytes } = await new Promise((resolve, reject) => {
+    const req = get(app.url + path, { headers: { authorization: `Bearer ${token}` } }, (res) => {
+      const headersMs = performance.now() - started;
+      let bytes = 0;
+      res.on("data", (chunk) => {
+        bytes += chunk.length;
+      });
+      res.on("end", () => resolve({ status: res.statusCode, headersMs, bytes }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+  });
   const wallMs = performance.now() - started;
   await sleep(50);
   clearInterval(sampler);
   const cpuMs = ((cpuTicks(runtimePid) - cpuBefore) * 1000) / CLK_TCK;
   return {
     path,
-    status: res.status,
+    status,
     bytes,
+    headersMs: Math.round(headersMs),
     wallMs: Math.round(wallMs),
     cpuMs: Math.round(cpuMs),
     idleRssKiB: idle,
@@ -124,9 +137,11 @@ async function main() {
     headers: { "x-bench-secret": secret },
   });
 
+  console.log(`seeded ${counts.cards} cards and ${counts.logs} review logs`);
   const { runtime } = workerdProcesses(app);
   const results = [];
   for (const path of EXPORTS) {
+    console.log(`exporting ${path}…`);
     await measureExport(app, runtime, user.token, path); // warm-up (isolate, code, page cache)
     results.push(await measureExport(app, runtime, user.token, path));
   }

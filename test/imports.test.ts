@@ -256,6 +256,26 @@ describe("POST /imports: errors", () => {
     expect(await count("SELECT count(*) AS n FROM flashcards WHERE user_id = ?", user.id)).toBe(0);
   });
 
+  it("a 20,000-note Anki file goes in parts, split the way the 400 says; re-sending a part adds nothing", async () => {
+    const header = ["#separator:tab", "#html:false", "#deck column:1", "#tags column:4"];
+    const notes = Array.from({ length: 20_000 }, (_, i) => `Big::Part${i % 4}\tNote ${i}\tAnswer ${i}\tbig`);
+    const file = (rows: string[]) => [...header, ...rows, ""].join("\n");
+    const owner = await registerUser("import-20k");
+    const problem = expectProblem(await importFile(owner, file(notes)), 400, "too_many_rows");
+    expect(problem.detail).toContain("20000 rows");
+    expect(problem.detail).toContain("4 files");
+    const parts = [0, 1, 2, 3].map((part) => file(notes.slice(part * 5_000, (part + 1) * 5_000)));
+    for (const part of parts) {
+      const res = await importFile(owner, part);
+      expect(res.status).toBe(201);
+      expect(res.body.import).toMatchObject({ created: 5_000, rejected: 0 });
+    }
+    const again = await importFile(owner, parts[0] as string);
+    expect(again.body.import).toMatchObject({ created: 0, skipped_duplicates: 5_000 });
+    expect(await count("SELECT count(*) AS n FROM flashcards WHERE user_id = ?", owner.id)).toBe(20_000);
+    expect(await count("SELECT count(*) AS n FROM decks WHERE user_id = ?", owner.id)).toBe(5);
+  });
+
   it("accepts 5,000 rows within the statement budget: two round trips", async () => {
     const rows = Array.from(
       { length: 5_000 },
