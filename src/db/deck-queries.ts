@@ -19,6 +19,8 @@ export type DeckViewRow = {
   cards: number;
   new: number;
   due: number;
+  /** The deck's own version (the ETag of GET /decks/:id; the counts do not move it). */
+  version: number;
 };
 
 /**
@@ -55,7 +57,7 @@ export function deckViewSql(userId: string, now: number, deckId?: string): SQL {
       WHERE ${which}
       GROUP BY d.id
     )
-    SELECT d.id, d.name, d.parent_id, d.description, p.path, p.path_key, d.created_at, d.updated_at,
+    SELECT d.id, d.name, d.parent_id, d.description, p.path, p.path_key, d.created_at, d.updated_at, d.version,
       coalesce(r.cards, 0) AS cards, coalesce(r.new, 0) AS new, coalesce(r.due, 0) AS due
     FROM decks AS d
     JOIN paths AS p ON p.id = d.id
@@ -85,6 +87,7 @@ const DECK_VIEW_COLUMNS: (keyof DeckViewRow)[] = [
   "cards",
   "new",
   "due",
+  "version",
 ];
 
 /** The deck view statement (see deckViewSql), ready for a batch; rows in path order. */

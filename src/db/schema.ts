@@ -280,6 +280,9 @@ export const decks = sqliteTable(
     description: text("description"),
     createdAt: timestamp("created_at").notNull(),
     updatedAt: timestamp("updated_at").notNull(),
+    // Grows with every change of the deck (triggers in migrations: a write that does not bump it gets
+    // bumped): the ETag of GET /decks/:id and what If-Match compares.
+    version: integer("version").notNull().default(0),
   },
   (t) => [
     // Siblings are unique case-insensitively. Two partial indexes because NULL parents (root decks) are
@@ -345,7 +348,8 @@ export type FlashcardSource = (typeof FLASHCARD_SOURCES)[number];
 
 /**
  * A flashcard with its FSRS scheduling state (ts-fsrs `Card`). A new card is state 0 (new), due at
- * creation. `version` grows with every review: the conditional update that makes concurrent reviews safe.
+ * creation. `version` grows with every change of the card (reviews, edits, moves, tag changes; a trigger
+ * bumps it for any write that does not): the conditional update of reviews, the ETag and If-Match.
  */
 export const flashcards = sqliteTable(
   "flashcards",
@@ -543,6 +547,48 @@ export const imports = sqliteTable(
     createdAt: timestamp("created_at").notNull(),
   },
   (t) => [index("imports_user_created_idx").on(t.userId, t.createdAt, t.id)],
+);
+
+/**
+ * The change feed's per-user counter (issue #14): `seq` is the last sequence number assigned to one of
+ * the user's changes, `pruned_seq` the highest sequence of a pruned tombstone (a cursor below it → 410).
+ * Written only by the `change_log` trigger and the prune job.
+ */
+export const syncCounters = sqliteTable("sync_counters", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  seq: integer("seq").notNull().default(0),
+  prunedSeq: integer("pruned_seq").notNull().default(0),
+});
+
+/** The entities the change feed carries. */
+export const CHANGE_ENTITIES = ["flashcard", "deck", "tag", "review", "study_session"] as const;
+
+/**
+ * The change feed (GET /sync/changes): the latest change of each of a user's entities, written only by
+ * triggers (migrations, `change_log`), so every write path records its change in its own transaction.
+ * One row per entity (the unique index): read from seq 0 it is the whole collection; `delete` rows are
+ * tombstones, kept at least 90 days.
+ */
+export const changes = sqliteTable(
+  "changes",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    entity: text("entity", { enum: CHANGE_ENTITIES }).notNull(),
+    entityId: text("entity_id").notNull(),
+    op: text("op", { enum: ["upsert", "delete"] }).notNull(),
+    // Epoch ms by the database clock; only decides when a tombstone may go.
+    changedAt: timestamp("changed_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.seq] }),
+    uniqueIndex("changes_user_entity_unique").on(t.userId, t.entity, t.entityId),
+    index("changes_tombstones_idx").on(t.changedAt, t.userId, t.seq).where(sql`${t.op} = 'delete'`),
+  ],
 );
 
 /** A row of `imports`. */

@@ -11,8 +11,10 @@ import { deckRuleError } from "../../db/deck-rules";
 import { ownedBy } from "../../db/ownership";
 import { decks, flashcards } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
+import { isPreconditionFailed, versionGate } from "../../db/version-gate";
 import type { AuthedDeps } from "../../lib/deps";
-import { deckNameTaken, deckNotEmpty, notFound } from "../../lib/errors";
+import { deckNameTaken, deckNotEmpty, notFound, preconditionFailed } from "../../lib/errors";
+import type { EntityTagCondition } from "../../lib/etag";
 import { nameKey } from "../../lib/name-key";
 import { toIso } from "../../lib/time";
 import type { CreateDeckInput, DeckJson, UpdateDeckInput } from "./decks.schemas";
@@ -33,6 +35,7 @@ export function toDeckJson(row: DeckViewRow): DeckJson {
 
 /** Maps a deck write's failure to its API error (or rethrows). */
 function rethrowDeckWrite(error: unknown, parentId?: string | null): never {
+  if (isPreconditionFailed(error)) throw preconditionFailed("deck");
   const ruleError = deckRuleError(error, parentId);
   if (ruleError) throw ruleError;
   if (isUniqueViolation(error)) throw deckNameTaken();
@@ -77,25 +80,34 @@ export async function listDecks(deps: AuthedDeps): Promise<{ data: DeckJson[] }>
 }
 
 /**
- * One of the caller's decks with path and counts. One round trip.
+ * One of the caller's decks with path and counts, and its version (the ETag). One round trip.
  * @throws ApiError 404 when it does not exist or is not the caller's.
  */
-export async function getDeck(deps: AuthedDeps, id: string): Promise<DeckJson> {
+export async function getDeck(deps: AuthedDeps, id: string): Promise<{ deck: DeckJson; version: number }> {
   const [rows] = await authedBatch(deps.db, deps.auth, deps.now, [deckView(deps.db, deps.auth.userId, deps.now, id)]);
   const row = rows[0];
   if (!row) throw notFound("deck", id);
-  return toDeckJson(row);
+  return { deck: toDeckJson(row), version: Number(row.version) };
 }
 
 /**
  * Renames, moves (`parent_id`; null = to the root) and/or describes a deck. One round trip: the update
  * (whose triggers refuse a cycle, a foreign parent or too deep a tree, also against a racing move) and
- * the read-back.
- * @throws ApiError 404; 400 `deck_too_deep`; 409 `deck_cycle` / `deck_name_taken`.
+ * the read-back (with the new version). With `ifMatch` the version gate comes first in the batch.
+ * @throws ApiError 404; 400 `deck_too_deep`; 409 `deck_cycle` / `deck_name_taken`; 412 `precondition_failed`.
  */
-export async function updateDeck(deps: AuthedDeps, id: string, patch: UpdateDeckInput): Promise<DeckJson> {
+export async function updateDeck(
+  deps: AuthedDeps,
+  id: string,
+  patch: UpdateDeckInput,
+  ifMatch?: EntityTagCondition,
+): Promise<{ deck: DeckJson; version: number }> {
   const { db, auth, now } = deps;
-  const set: Partial<typeof decks.$inferInsert> = { updatedAt: now };
+  // The version is bumped here (not only by the safety-net trigger) so the read-back shows it.
+  const set: Parameters<ReturnType<typeof db.update<typeof decks>>["set"]>[0] = {
+    updatedAt: now,
+    version: sql`${decks.version} + 1`,
+  };
   if (patch.name !== undefined) {
     set.name = patch.name;
     set.nameKey = nameKey(patch.name);
@@ -103,35 +115,46 @@ export async function updateDeck(deps: AuthedDeps, id: string, patch: UpdateDeck
   // Only a parent_id actually sent is written: the move triggers fire on `UPDATE OF parent_id`.
   if (patch.parent_id !== undefined) set.parentId = patch.parent_id;
   if (patch.description !== undefined) set.description = patch.description;
+  const update = db
+    .update(decks)
+    .set(set)
+    .where(ownedBy(decks, id, auth.userId))
+    .returning({ id: decks.id });
+  const view = deckView(db, auth.userId, now, id);
   let updated: { id: string }[];
   let rows: DeckViewRow[];
   try {
-    [updated, rows] = await authedBatch(db, auth, now, [
-      db
-        .update(decks)
-        .set(set)
-        .where(ownedBy(decks, id, auth.userId))
-        .returning({ id: decks.id }),
-      deckView(db, auth.userId, now, id),
-    ]);
+    [updated, rows] = ifMatch
+      ? ((await authedBatch(db, auth, now, [versionGate(db, auth.userId, "deck", id, ifMatch), update, view])).slice(
+          1,
+        ) as [{ id: string }[], DeckViewRow[]])
+      : await authedBatch(db, auth, now, [update, view]);
   } catch (error) {
     rethrowDeckWrite(error, patch.parent_id);
   }
   const row = rows[0];
   if (updated.length === 0 || !row) throw notFound("deck", id);
-  return toDeckJson(row);
+  return { deck: toDeckJson(row), version: Number(row.version) };
 }
 
 /**
  * Deletes a deck and its subdecks. Without `cascade` only when they hold no cards (decided inside the
  * batch, so a card moved in concurrently is seen); with `cascade` their cards (and the cards' review
- * history and tags) go in the same batch. One round trip.
- * @throws ApiError 404; 409 `deck_not_empty` naming the card count.
+ * history and tags) go in the same batch. One round trip; with `ifMatch` the version gate comes first.
+ * @throws ApiError 404; 409 `deck_not_empty` naming the card count; 412 `precondition_failed`.
  */
-export async function deleteDeck(deps: AuthedDeps, id: string, cascade: boolean): Promise<void> {
+export async function deleteDeck(
+  deps: AuthedDeps,
+  id: string,
+  cascade: boolean,
+  ifMatch?: EntityTagCondition,
+): Promise<void> {
   const { db, auth, now } = deps;
   const subtree = subtreeSql(auth.userId, id);
-  const statements: BatchItem<"sqlite">[] = [deckContents(db, auth.userId, id)];
+  const statements: BatchItem<"sqlite">[] = [];
+  if (ifMatch) statements.push(versionGate(db, auth.userId, "deck", id, ifMatch));
+  const contentsAt = statements.length;
+  statements.push(deckContents(db, auth.userId, id));
   if (cascade) {
     statements.push(
       db.delete(flashcards).where(sql`${flashcards.userId} = ${auth.userId} AND ${flashcards.deckId} IN (${subtree})`),
@@ -147,8 +170,14 @@ export async function deleteDeck(deps: AuthedDeps, id: string, cascade: boolean)
       )
       .returning({ id: decks.id }),
   );
-  const results = (await authedBatch(db, auth, now, statements)) as unknown[];
-  const [contents] = results[0] as { found: number; cards: number }[];
+  let results: unknown[];
+  try {
+    results = (await authedBatch(db, auth, now, statements)) as unknown[];
+  } catch (error) {
+    if (isPreconditionFailed(error)) throw preconditionFailed("deck");
+    throw error;
+  }
+  const [contents] = results[contentsAt] as { found: number; cards: number }[];
   const deleted = results.at(-1) as { id: string }[];
   if (!contents?.found) throw notFound("deck", id);
   if (deleted.length === 0) throw deckNotEmpty(Number(contents.cards));

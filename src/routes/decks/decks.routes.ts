@@ -4,6 +4,14 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../../env";
 import { authedDeps } from "../../lib/deps";
+import {
+  ETAG_HEADER_DOC,
+  etag,
+  ifMatchHeaderSchema,
+  ifNoneMatchHeaderSchema,
+  matchesVersion,
+  parseEntityTags,
+} from "../../lib/etag";
 import { idParamSchema } from "../../lib/params";
 import { describeRoute } from "../../lib/route-docs";
 import { jsonBody, validate } from "../../lib/validation";
@@ -45,15 +53,22 @@ export const deckRoutes = new Hono<AppEnv>()
     "/:id",
     describeRoute({
       operationId: "getDeck",
-      summary: "Read a deck with its counts",
+      summary: "Read a deck with its counts (ETag; If-None-Match → 304)",
+      description:
+        "The ETag versions the deck itself (name, parent, description, path); its counts are live figures and do not move it.",
       tag: "decks",
-      success: { status: 200, description: "The deck.", schema: deckSchema },
-      errors: [404],
+      success: { status: 200, description: "The deck.", schema: deckSchema, headers: ETAG_HEADER_DOC },
+      errors: [304, 404],
     }),
     requireAuth(),
     validate("param", idParamSchema),
+    validate("header", ifNoneMatchHeaderSchema),
     async (c) => {
-      return c.json(await getDeck(authedDeps(c), c.req.valid("param").id), 200);
+      const ifNoneMatch = parseEntityTags(c.req.valid("header")["if-none-match"], "If-None-Match");
+      const { deck, version } = await getDeck(authedDeps(c), c.req.valid("param").id);
+      c.header("ETag", etag(version));
+      if (ifNoneMatch && matchesVersion(ifNoneMatch, version)) return c.body(null, 304);
+      return c.json(deck, 200);
     },
   )
   .patch(
@@ -62,17 +77,21 @@ export const deckRoutes = new Hono<AppEnv>()
       operationId: "updateDeck",
       summary: "Rename, move (parent_id; null = root) or describe a deck",
       description:
-        "Moving a deck under itself or one of its subdecks is refused with 409 `deck_cycle`, also when two moves race.",
+        "Moving a deck under itself or one of its subdecks is refused with 409 `deck_cycle`, also when two moves race. With `If-Match` only if the deck is still at that version (else 412 `precondition_failed`).",
       tag: "decks",
       example: { parent_id: null },
-      success: { status: 200, description: "The deck.", schema: deckSchema },
-      errors: [404, 409],
+      success: { status: 200, description: "The deck.", schema: deckSchema, headers: ETAG_HEADER_DOC },
+      errors: [404, 409, 412],
     }),
     requireAuth(),
     validate("param", idParamSchema),
+    validate("header", ifMatchHeaderSchema),
     jsonBody(updateDeckSchema),
     async (c) => {
-      return c.json(await updateDeck(authedDeps(c), c.req.valid("param").id, c.req.valid("json")), 200);
+      const ifMatch = parseEntityTags(c.req.valid("header")["if-match"], "If-Match");
+      const { deck, version } = await updateDeck(authedDeps(c), c.req.valid("param").id, c.req.valid("json"), ifMatch);
+      c.header("ETag", etag(version));
+      return c.json(deck, 200);
     },
   )
   .delete(
@@ -80,15 +99,18 @@ export const deckRoutes = new Hono<AppEnv>()
     describeRoute({
       operationId: "deleteDeck",
       summary: "Delete a deck and its subdecks (409 `deck_not_empty` while they hold cards, unless ?cascade=true)",
+      description: "With `If-Match` only if the deck is still at that version (else 412 `precondition_failed`).",
       tag: "decks",
       success: { status: 204, description: "Deleted." },
-      errors: [404, 409],
+      errors: [404, 409, 412],
     }),
     requireAuth(),
     validate("param", idParamSchema),
     validate("query", deleteDeckQuerySchema),
+    validate("header", ifMatchHeaderSchema),
     async (c) => {
-      await deleteDeck(authedDeps(c), c.req.valid("param").id, c.req.valid("query").cascade === "true");
+      const ifMatch = parseEntityTags(c.req.valid("header")["if-match"], "If-Match");
+      await deleteDeck(authedDeps(c), c.req.valid("param").id, c.req.valid("query").cascade === "true", ifMatch);
       return c.body(null, 204);
     },
   );

@@ -23,9 +23,18 @@ import {
 } from "../../db/proposal-gate";
 import { flashcards, generations } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
+import { isPreconditionFailed, versionGate } from "../../db/version-gate";
 import type { CardScope } from "../../lib/card-scope-params";
 import type { AuthedDeps } from "../../lib/deps";
-import { conflict, type FieldError, notAProposal, notFound, proposalAlreadyAccepted } from "../../lib/errors";
+import {
+  conflict,
+  type FieldError,
+  notAProposal,
+  notFound,
+  preconditionFailed,
+  proposalAlreadyAccepted,
+} from "../../lib/errors";
+import type { EntityTagCondition } from "../../lib/etag";
 import { frontKey } from "../../lib/front-key";
 import { type KeysetPosition, keyset } from "../../lib/keyset";
 import type { Pagination } from "../../lib/params";
@@ -394,19 +403,22 @@ export async function listFlashcards(
 }
 
 /**
- * Reads one of the caller's flashcards. One round trip.
+ * Reads one of the caller's flashcards with its version (the ETag). One round trip.
  * @throws ApiError 404 when it does not exist or is not the caller's.
  */
-export async function getFlashcard(deps: AuthedDeps, id: string): Promise<FlashcardJson> {
+export async function getFlashcard(
+  deps: AuthedDeps,
+  id: string,
+): Promise<{ flashcard: FlashcardJson; version: number }> {
   const [rows] = await authedBatch(deps.db, deps.auth, deps.now, [
     deps.db
-      .select(flashcardColumns)
+      .select({ ...flashcardColumns, version: flashcards.version })
       .from(flashcards)
       .where(ownedBy(flashcards, id, deps.auth.userId)),
   ]);
   const card = rows[0];
   if (!card) throw notFound("flashcard", id);
-  return toFlashcardJson(card);
+  return { flashcard: toFlashcardJson(card), version: card.version };
 }
 
 /**
@@ -414,19 +426,23 @@ export async function getFlashcard(deps: AuthedDeps, id: string): Promise<Flashc
  * An `ai-full` card whose text actually changes becomes `ai-edited` and its generation's count moves from
  * unedited to edited; `updated_at` moves. One round trip: the gates (card ownership before any tag is
  * written, deck ownership), the tag changes, the counter move, then UPDATE … RETURNING, which reads the
- * new tags.
- * @throws ApiError 404 when the card or the deck is not the caller's; 400 `too_many_tags`.
+ * new tags and the new version (the ETag). With `ifMatch` the version gate comes first in the same
+ * batch: nothing is written unless the card is at that version.
+ * @throws ApiError 404 when the card or the deck is not the caller's; 400 `too_many_tags`;
+ *   412 `precondition_failed` when the card is no longer at the `ifMatch` version.
  */
 export async function updateFlashcard(
   deps: AuthedDeps,
   id: string,
   patch: UpdateFlashcardInput,
-): Promise<FlashcardJson> {
+  ifMatch?: EntityTagCondition,
+): Promise<{ flashcard: FlashcardJson; version: number }> {
   const { db, auth, now } = deps;
   const front = patch.front ?? null;
   const back = patch.back ?? null;
   const newTags = patch.tags === undefined ? undefined : distinctTags(patch.tags);
   const statements: BatchItem<"sqlite">[] = [];
+  if (ifMatch) statements.push(versionGate(db, auth.userId, "flashcard", id, ifMatch));
   if (newTags) {
     const keys = newTags.map((tag) => tag.key);
     statements.push(
@@ -454,6 +470,8 @@ export async function updateFlashcard(
     // SET expressions see the old row: compare before overwriting.
     source: sql`CASE WHEN ${flashcards.source} = 'ai-full' AND (coalesce(${front}, ${flashcards.front}) <> ${flashcards.front} OR coalesce(${back}, ${flashcards.back}) <> ${flashcards.back}) THEN 'ai-edited' ELSE ${flashcards.source} END`,
     updatedAt: now,
+    // Bumped here (not only by the safety-net trigger) so that RETURNING shows the new version.
+    version: sql`${flashcards.version} + 1`,
   };
   if (patch.deck_id !== undefined) set.deckId = patch.deck_id;
   statements.push(
@@ -461,18 +479,19 @@ export async function updateFlashcard(
       .update(flashcards)
       .set(set)
       .where(ownedBy(flashcards, id, auth.userId))
-      .returning(flashcardColumns),
+      .returning({ ...flashcardColumns, version: flashcards.version }),
   );
   let results: unknown[];
   try {
     results = (await authedBatch(db, auth, now, statements)) as unknown[];
   } catch (error) {
+    if (isPreconditionFailed(error)) throw preconditionFailed("flashcard");
     if (isFlashcardNotFound(error)) throw notFound("flashcard", id);
     throw deckRuleError(error, patch.deck_id) ?? error;
   }
-  const card = (results.at(-1) as FlashcardView[])[0];
+  const card = (results.at(-1) as (FlashcardView & { version: number })[])[0];
   if (!card) throw notFound("flashcard", id);
-  return toFlashcardJson(card);
+  return { flashcard: toFlashcardJson(card), version: card.version };
 }
 
 /**
@@ -499,15 +518,24 @@ function countEditOfAcceptedCard(deps: AuthedDeps, id: string, front: string | n
 }
 
 /**
- * Deletes one of the caller's flashcards (its review history goes with it). One round trip.
- * @throws ApiError 404 when it does not exist or is not the caller's.
+ * Deletes one of the caller's flashcards (its review history goes with it). One round trip; with
+ * `ifMatch` the version gate comes first in it.
+ * @throws ApiError 404 when it does not exist or is not the caller's; 412 `precondition_failed`.
  */
-export async function deleteFlashcard(deps: AuthedDeps, id: string): Promise<void> {
-  const [rows] = await authedBatch(deps.db, deps.auth, deps.now, [
-    deps.db
-      .delete(flashcards)
-      .where(ownedBy(flashcards, id, deps.auth.userId))
-      .returning({ id: flashcards.id }),
-  ]);
+export async function deleteFlashcard(deps: AuthedDeps, id: string, ifMatch?: EntityTagCondition): Promise<void> {
+  const { db, auth, now } = deps;
+  const remove = db
+    .delete(flashcards)
+    .where(ownedBy(flashcards, id, auth.userId))
+    .returning({ id: flashcards.id });
+  let rows: { id: string }[];
+  try {
+    rows = ifMatch
+      ? (await authedBatch(db, auth, now, [versionGate(db, auth.userId, "flashcard", id, ifMatch), remove]))[1]
+      : (await authedBatch(db, auth, now, [remove]))[0];
+  } catch (error) {
+    if (isPreconditionFailed(error)) throw preconditionFailed("flashcard");
+    throw error;
+  }
   if (rows.length === 0) throw notFound("flashcard", id);
 }

@@ -4,6 +4,14 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../../env";
 import { authedDeps } from "../../lib/deps";
+import {
+  ETAG_HEADER_DOC,
+  etag,
+  ifMatchHeaderSchema,
+  ifNoneMatchHeaderSchema,
+  matchesVersion,
+  parseEntityTags,
+} from "../../lib/etag";
 import { idParamSchema } from "../../lib/params";
 import { describeRoute } from "../../lib/route-docs";
 import { jsonBody, validate } from "../../lib/validation";
@@ -90,32 +98,48 @@ export const flashcardRoutes = new Hono<AppEnv>()
     "/:id",
     describeRoute({
       operationId: "getFlashcard",
-      summary: "Read a flashcard",
+      summary: "Read a flashcard (ETag; If-None-Match → 304)",
       tag: "flashcards",
-      success: { status: 200, description: "The card.", schema: flashcardSchema },
-      errors: [404],
+      success: { status: 200, description: "The card.", schema: flashcardSchema, headers: ETAG_HEADER_DOC },
+      errors: [304, 404],
     }),
     requireAuth(),
     validate("param", idParamSchema),
+    validate("header", ifNoneMatchHeaderSchema),
     async (c) => {
-      return c.json(await getFlashcard(authedDeps(c), c.req.valid("param").id), 200);
+      const ifNoneMatch = parseEntityTags(c.req.valid("header")["if-none-match"], "If-None-Match");
+      const { flashcard, version } = await getFlashcard(authedDeps(c), c.req.valid("param").id);
+      c.header("ETag", etag(version));
+      if (ifNoneMatch && matchesVersion(ifNoneMatch, version)) return c.body(null, 304);
+      return c.json(flashcard, 200);
     },
   )
   .patch(
     "/:id",
     describeRoute({
       operationId: "updateFlashcard",
-      summary: "Edit a flashcard's front and/or back",
+      summary: "Edit a flashcard's front and/or back, move it to a deck, replace its tags",
+      description:
+        'With `If-Match: "<version>"` (the ETag read earlier) the edit applies only if nobody changed the card since: else 412 `precondition_failed` and nothing is written. Without it the edit applies unconditionally.',
       tag: "flashcards",
       example: { back: "Free Spaced Repetition Scheduler (2022)" },
-      success: { status: 200, description: "The edited card.", schema: flashcardSchema },
-      errors: [404],
+      success: { status: 200, description: "The edited card.", schema: flashcardSchema, headers: ETAG_HEADER_DOC },
+      errors: [404, 412],
     }),
     requireAuth(),
     validate("param", idParamSchema),
+    validate("header", ifMatchHeaderSchema),
     jsonBody(updateFlashcardSchema),
     async (c) => {
-      return c.json(await updateFlashcard(authedDeps(c), c.req.valid("param").id, c.req.valid("json")), 200);
+      const ifMatch = parseEntityTags(c.req.valid("header")["if-match"], "If-Match");
+      const { flashcard, version } = await updateFlashcard(
+        authedDeps(c),
+        c.req.valid("param").id,
+        c.req.valid("json"),
+        ifMatch,
+      );
+      c.header("ETag", etag(version));
+      return c.json(flashcard, 200);
     },
   )
   .delete(
@@ -123,14 +147,17 @@ export const flashcardRoutes = new Hono<AppEnv>()
     describeRoute({
       operationId: "deleteFlashcard",
       summary: "Delete a flashcard and its review history",
+      description: "With `If-Match` only if the card is still at that version (else 412 `precondition_failed`).",
       tag: "flashcards",
       success: { status: 204, description: "Deleted." },
-      errors: [404],
+      errors: [404, 412],
     }),
     requireAuth(),
     validate("param", idParamSchema),
+    validate("header", ifMatchHeaderSchema),
     async (c) => {
-      await deleteFlashcard(authedDeps(c), c.req.valid("param").id);
+      const ifMatch = parseEntityTags(c.req.valid("header")["if-match"], "If-Match");
+      await deleteFlashcard(authedDeps(c), c.req.valid("param").id, ifMatch);
       return c.body(null, 204);
     },
   );
