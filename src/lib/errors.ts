@@ -89,6 +89,16 @@ export const invalidCursor = (detail = "The cursor is invalid; start again witho
     errors: [{ path: "cursor", code: "invalid_cursor", message: detail }],
   });
 
+/** 410: a change-feed cursor older than the tombstones pruned since; the client syncs again from the start. */
+export const cursorExpired = () =>
+  new ApiError({
+    status: 410,
+    code: "cursor_expired",
+    title: "Cursor expired",
+    detail:
+      "Deletions after this cursor were pruned (tombstones are kept 90 days); sync again from the start, without `since`.",
+  });
+
 /** 400 for an uploaded file that is not valid UTF-8. */
 export const invalidEncoding = (detail = "The file is not valid UTF-8; save it as UTF-8 and send it again.") =>
   new ApiError({ status: 400, code: "invalid_encoding", title: "Invalid encoding", detail });

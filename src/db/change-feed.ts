@@ -1,0 +1,77 @@
+/**
+ * Reads of the change feed (issue #14, migrations/0022): one page of a user's changes after a sequence
+ * number and the current state of the entities it names, as statements for one batch, so the page and
+ * its data come from one snapshot. Each entity statement selects its ids from the same page window
+ * (`seq > since ORDER BY seq LIMIT n`) on the primary key `(user_id, seq)`.
+ */
+import { and, asc, eq, gt, type SQL, sql } from "drizzle-orm";
+import type { Db } from "./client";
+import { ofUser } from "./ownership";
+import { flashcardColumns, reviewColumns } from "./projections";
+import { changes, decks, flashcards, reviewLogs, studySessions, syncCounters, tags } from "./schema";
+
+/** A change-feed entity kind. */
+export type ChangeEntity = (typeof changes.$inferSelect)["entity"];
+
+/** The ids of one entity kind's upserts within the page window. */
+function upsertedIn(userId: string, since: number, rows: number, entity: ChangeEntity): SQL {
+  return sql`(SELECT "entity_id" FROM (SELECT "entity", "entity_id", "op" FROM ${changes}
+    WHERE ${changes.userId} = ${userId} AND ${changes.seq} > ${since} ORDER BY ${changes.seq} LIMIT ${rows})
+    WHERE "entity" = ${entity} AND "op" = 'upsert')`;
+}
+
+/** The page of changes: `rows` changes after `since`, in sequence order (exported so a test can EXPLAIN it). */
+export const changePage = (db: Db, userId: string, since: number, rows: number) =>
+  db
+    .select({ seq: changes.seq, entity: changes.entity, entityId: changes.entityId, op: changes.op })
+    .from(changes)
+    .where(and(eq(changes.userId, userId), gt(changes.seq, since)))
+    .orderBy(asc(changes.seq))
+    .limit(rows);
+
+/**
+ * The statements of one feed page, in this order: the counter row (watermark), the page, then the
+ * current rows of flashcards, reviews, decks, tags and study sessions the page names.
+ */
+export function changeFeedStatements(db: Db, userId: string, since: number, rows: number) {
+  const ids = (entity: ChangeEntity) => upsertedIn(userId, since, rows, entity);
+  return [
+    db
+      .select({ seq: syncCounters.seq, prunedSeq: syncCounters.prunedSeq })
+      .from(syncCounters)
+      .where(eq(syncCounters.userId, userId)),
+    changePage(db, userId, since, rows),
+    db
+      .select(flashcardColumns)
+      .from(flashcards)
+      .where(and(ofUser(flashcards, userId), sql`${flashcards.id} IN ${ids("flashcard")}`)),
+    db
+      .select(reviewColumns)
+      .from(reviewLogs)
+      .where(and(ofUser(reviewLogs, userId), sql`${reviewLogs.id} IN ${ids("review")}`)),
+    db
+      .select({
+        id: decks.id,
+        name: decks.name,
+        parentId: decks.parentId,
+        description: decks.description,
+        createdAt: decks.createdAt,
+        updatedAt: decks.updatedAt,
+      })
+      .from(decks)
+      .where(and(ofUser(decks, userId), sql`${decks.id} IN ${ids("deck")}`)),
+    db
+      .select({ id: tags.id, name: tags.name })
+      .from(tags)
+      .where(and(ofUser(tags, userId), sql`${tags.id} IN ${ids("tag")}`)),
+    db
+      .select({
+        id: studySessions.id,
+        cardIds: studySessions.cardIds,
+        startedAt: studySessions.startedAt,
+        finishedAt: studySessions.finishedAt,
+      })
+      .from(studySessions)
+      .where(and(ofUser(studySessions, userId), sql`${studySessions.id} IN ${ids("study_session")}`)),
+  ] as const;
+}

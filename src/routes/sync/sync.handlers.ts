@@ -1,0 +1,82 @@
+/**
+ * The change feed (issue #14): a device follows every change of the caller's collection — flashcards,
+ * decks, tags, reviews, study sessions — by sequence number. Changes are recorded by triggers in the
+ * writes' own transactions (migrations/0022); this handler only reads them. One round trip.
+ */
+import { changeFeedStatements } from "../../db/change-feed";
+import { changes } from "../../db/schema";
+import { authedBatch } from "../../db/session-gate";
+import type { AuthedDeps } from "../../lib/deps";
+import { cursorExpired } from "../../lib/errors";
+import { keyset } from "../../lib/keyset";
+import { toIso } from "../../lib/time";
+import { toFlashcardJson } from "../flashcards/flashcard-view";
+import { toReviewJson } from "../reviews/review-view";
+import type { ChangeFeedJson, ChangeJson, ChangesQuery } from "./sync.schemas";
+
+/** The feed's pager: ascending by seq, a cursor on every page, bound to the user. */
+const feedPages = (userId: string) =>
+  keyset<{ seq: number }>({
+    scope: `sync:changes:${userId}`,
+    key: changes.seq,
+    id: changes.entityId,
+    order: "asc",
+    keyOf: (row) => row.seq,
+    idOf: () => "",
+    always: { start: { v: 0, id: "" } },
+  });
+
+/**
+ * One page of the caller's changes after `since` (from the start without it), each upsert with the
+ * entity as it is now. Page, data and watermark come from one batch (one snapshot).
+ * @throws ApiError 400 `invalid_cursor` for a cursor not issued by this feed to this user;
+ *   410 `cursor_expired` when tombstones after the cursor were pruned.
+ */
+export async function listChanges(deps: AuthedDeps, query: ChangesQuery): Promise<ChangeFeedJson> {
+  const { db, auth, now, config } = deps;
+  const pages = feedPages(auth.userId);
+  const after = await pages.open(query.since, config.jwtSecret);
+  const since = after ? Number(after.v) : 0;
+  const [counter, page, cards, reviews, deckRows, tagRows, sessions] = await authedBatch(
+    db,
+    auth,
+    now,
+    changeFeedStatements(db, auth.userId, since, query.limit + 1),
+  );
+  if (after && since < (counter[0]?.prunedSeq ?? 0)) throw cursorExpired();
+
+  const data = new Map<string, ChangeJson["data"]>();
+  for (const card of cards) data.set(`flashcard:${card.id}`, toFlashcardJson(card));
+  for (const review of reviews) data.set(`review:${review.id}`, toReviewJson(review));
+  for (const deck of deckRows) {
+    data.set(`deck:${deck.id}`, {
+      id: deck.id,
+      name: deck.name,
+      parent_id: deck.parentId,
+      description: deck.description,
+      created_at: toIso(deck.createdAt),
+      updated_at: toIso(deck.updatedAt),
+    });
+  }
+  for (const tag of tagRows) data.set(`tag:${tag.id}`, { id: tag.id, name: tag.name });
+  for (const session of sessions) {
+    data.set(`study_session:${session.id}`, {
+      id: session.id,
+      card_ids: session.cardIds,
+      started_at: toIso(session.startedAt),
+      finished_at: session.finishedAt === null ? null : toIso(session.finishedAt),
+    });
+  }
+
+  const { page: rows, pagination } = await pages.page(page, query.limit, config.jwtSecret, after);
+  return {
+    data: rows.map((change) => {
+      const entry: ChangeJson = { entity: change.entity, op: change.op, id: change.entityId, seq: change.seq };
+      // One snapshot: an upsert's entity exists (a later deletion would have replaced the change).
+      const current = change.op === "upsert" ? data.get(`${change.entity}:${change.entityId}`) : undefined;
+      if (current) entry.data = current;
+      return entry;
+    }),
+    pagination: { ...pagination, next_cursor: pagination.next_cursor as string },
+  };
+}

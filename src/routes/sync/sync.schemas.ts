@@ -1,0 +1,79 @@
+/**
+ * Request and response schemas of the change feed (GET /sync/changes, issue #14).
+ */
+import * as z from "zod";
+import { CHANGE_ENTITIES } from "../../db/schema";
+import { cursorParam } from "../../lib/params";
+import { flashcardSchema } from "../flashcards/flashcards.schemas";
+import { reviewSchema } from "../reviews/reviews.schemas";
+
+/** Default and largest feed page. */
+export const FEED_PAGE_DEFAULT = 100;
+export const FEED_PAGE_MAX = 1000;
+
+export const changesQuerySchema = z.strictObject({
+  since: cursorParam.meta({
+    description:
+      "The `next_cursor` of the previous page or poll; absent: the whole collection from the start (the initial sync).",
+  }),
+  limit: z
+    .string()
+    .regex(/^\d{1,4}$/, `Must be a whole number from 1 to ${FEED_PAGE_MAX}.`)
+    .transform(Number)
+    .pipe(z.number().min(1, "Must be at least 1.").max(FEED_PAGE_MAX, `Must be at most ${FEED_PAGE_MAX}.`))
+    .default(FEED_PAGE_DEFAULT),
+});
+
+/** A deck as the feed carries it: its own fields (a client derives paths from parents; counts are live). */
+export const feedDeckSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    parent_id: z.uuid().nullable(),
+    description: z.string().nullable(),
+    created_at: z.iso.datetime(),
+    updated_at: z.iso.datetime(),
+  })
+  .meta({ id: "FeedDeck" });
+
+export const feedTagSchema = z.object({ id: z.uuid(), name: z.string() }).meta({ id: "FeedTag" });
+
+export const feedStudySessionSchema = z
+  .object({
+    id: z.uuid(),
+    card_ids: z.array(z.uuid()),
+    started_at: z.iso.datetime(),
+    finished_at: z.iso.datetime().nullable(),
+  })
+  .meta({ id: "FeedStudySession" });
+
+export const changeSchema = z
+  .object({
+    entity: z.enum(CHANGE_ENTITIES),
+    op: z.enum(["upsert", "delete"]).meta({
+      description:
+        "`upsert`: store `data` under `id`. `delete`: remove it (a card's deletion also removes its reviews).",
+    }),
+    id: z.uuid(),
+    seq: z.int().meta({ description: "The per-user sequence number; the feed is ordered by it." }),
+    data: z
+      .union([flashcardSchema, reviewSchema, feedDeckSchema, feedTagSchema, feedStudySessionSchema])
+      .optional()
+      .meta({ description: "The entity as it is now (upserts only)." }),
+  })
+  .meta({ id: "Change" });
+
+export const changeFeedSchema = z.object({
+  data: z.array(changeSchema),
+  pagination: z.object({
+    limit: z.int(),
+    next_cursor: z
+      .string()
+      .meta({ description: "Always present: pass as `since` to continue, also after an empty page." }),
+    has_more: z.boolean(),
+  }),
+});
+
+export type ChangesQuery = z.infer<typeof changesQuerySchema>;
+export type ChangeJson = z.infer<typeof changeSchema>;
+export type ChangeFeedJson = z.infer<typeof changeFeedSchema>;
