@@ -47,6 +47,7 @@ import { accountSecurityRoutes } from "./routes/sessions/sessions.routes";
 import { settingsRoutes } from "./routes/settings/settings.routes";
 import { statsRoutes, studyRoutes } from "./routes/study/study.routes";
 import { studySessionRoutes } from "./routes/study-sessions/study-sessions.routes";
+import { syncRoutes } from "./routes/sync/sync.routes";
 import { tagRoutes } from "./routes/tags/tags.routes";
 import { tokenRoutes } from "./routes/tokens/tokens.routes";
 
@@ -133,6 +134,7 @@ export function createApp() {
     .route("/api/v1/reviews", reviewBatchRoutes)
     .route("/api/v1/reviews", reviewExportRoutes)
     .route("/api/v1/flashcards", cardStateRoutes)
+    .route("/api/v1/sync", syncRoutes)
     .route("/api/v1/generations", generationRoutes)
     .route("/api/v1/generation-error-logs", generationErrorLogRoutes)
     .route("/api/v1/study", studyRoutes)

@@ -346,3 +346,66 @@ describe("other races", () => {
     expect(await countFlashcards(user.id)).toBe(200);
   });
 });
+
+describe("change feed and If-Match under concurrency", () => {
+  it("a device paging the feed while others write in parallel ends with exactly the collection", async () => {
+    const user = await registerUser();
+    const cards = await createCards(user, 12);
+    const store = new Map<string, string>();
+    let cursor: string | undefined;
+    const pull = async () => {
+      for (;;) {
+        const res = await api("GET", `/api/v1/sync/changes?limit=3${cursor ? `&since=${cursor}` : ""}`, {
+          token: user.accessToken,
+        });
+        expect(res.status).toBe(200);
+        for (const change of res.body.data) {
+          if (change.entity !== "flashcard") continue;
+          if (change.op === "upsert") store.set(change.id, change.data.back);
+          else store.delete(change.id);
+        }
+        cursor = res.body.pagination.next_cursor;
+        if (!res.body.pagination.has_more) return;
+      }
+    };
+    const writes = parallel(12, (i) =>
+      i % 3 === 0
+        ? api("DELETE", `/api/v1/flashcards/${cards[i].id}`, { token: user.accessToken })
+        : i % 3 === 1
+          ? api("PATCH", `/api/v1/flashcards/${cards[i].id}`, {
+              token: user.accessToken,
+              body: { back: `edited ${i}` },
+            })
+          : api("POST", "/api/v1/flashcards", {
+              token: user.accessToken,
+              body: { flashcards: [{ front: `new ${i}`, back: `new ${i}`, source: "manual" }] },
+            }),
+    );
+    await Promise.all([writes, pull(), pull(), pull()]);
+    await pull();
+    const truth = await env.DB.prepare("SELECT id, back FROM flashcards WHERE user_id = ?").bind(user.id).all<{
+      id: string;
+      back: string;
+    }>();
+    expect(Object.fromEntries([...store].sort())).toEqual(
+      Object.fromEntries(truth.results.map((row) => [row.id, row.back]).sort()),
+    );
+  });
+
+  it("five devices editing one deck from the same ETag: exactly one applies, the others get 412", async () => {
+    const user = await registerUser();
+    const deck = await api("POST", "/api/v1/decks", { token: user.accessToken, body: { name: "Shared" } });
+    const tag = (await api("GET", `/api/v1/decks/${deck.body.id}`, { token: user.accessToken })).headers.get("etag");
+    const results = await parallel(5, () =>
+      api("PATCH", `/api/v1/decks/${deck.body.id}`, {
+        token: user.accessToken,
+        headers: { "if-match": tag ?? "" },
+        body: { description: "mine" },
+      }),
+    );
+    expect(statuses(results)).toEqual([200, 412, 412, 412, 412]);
+    expect(await count("SELECT version AS n FROM decks WHERE id = ?", deck.body.id)).toBe(
+      Number(JSON.parse(tag ?? "0")) + 1,
+    );
+  });
+});

@@ -195,6 +195,8 @@ async function seedUser(prefix: string, extraCards = 0): Promise<Seeded> {
     expect(tagged.status).toBe(200);
   }
   const page = await api("GET", "/api/v1/flashcards?limit=2", { token });
+  // A change-feed cursor too: another user's must be refused like any other cursor.
+  const feed = await api("GET", "/api/v1/sync/changes?limit=2", { token });
   const sessionId = (Jwt.decode(token).payload as { sid: string }).sid;
   const ids = [
     user.id,
@@ -219,7 +221,7 @@ async function seedUser(prefix: string, extraCards = 0): Promise<Seeded> {
     deckIds,
     importIds: [imported.body.import.id],
     tagNames,
-    cursors: [page.body.pagination.next_cursor],
+    cursors: [page.body.pagination.next_cursor, feed.body.pagination.next_cursor],
     secrets: [...ids, user.email, marker],
   };
 }
@@ -775,7 +777,10 @@ const queryString = () => {
     { weight: 2, arbitrary: weirdString },
   );
   const name = fc.oneof(
-    { weight: 6, arbitrary: fc.constantFrom("limit", "cursor", "sort", "order", "source", "generation_id", "q") },
+    {
+      weight: 6,
+      arbitrary: fc.constantFrom("limit", "cursor", "since", "sort", "order", "source", "generation_id", "q"),
+    },
     { weight: 1, arbitrary: fc.constantFrom("page", "__proto__", "constructor", "", "limit[]", "user_id") },
     { weight: 1, arbitrary: weirdString },
   );

@@ -293,6 +293,18 @@ describe("real responses match the document", () => {
       "error",
     );
     await check("listReviews", await api("GET", `/api/v1/flashcards/${cardId}/reviews`, { token }), "success");
+    // The whole collection so far (cards, reviews, sessions, decks, tags): every kind of entity's data.
+    await check("listChanges", await api("GET", "/api/v1/sync/changes?limit=1000", { token }), "success");
+    await check("listChanges", await api("GET", "/api/v1/sync/changes?since=forged", { token }), "error");
+    await check(
+      "updateFlashcard",
+      await api("PATCH", `/api/v1/flashcards/${cardId}`, {
+        token,
+        headers: { "if-match": '"99999"' },
+        body: { back: "x" },
+      }),
+      "error",
+    );
     await check("listReviews", await api("GET", `/api/v1/flashcards/${missing}/reviews`, { token }), "error");
     await check("getStudySession", await api("GET", `/api/v1/study-sessions/${sessionId}`, { token }), "success");
     await check("getStudySession", await api("GET", `/api/v1/study-sessions/${missing}`, { token }), "error");

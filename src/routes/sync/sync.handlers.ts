@@ -14,27 +14,32 @@ import { toFlashcardJson } from "../flashcards/flashcard-view";
 import { toReviewJson } from "../reviews/review-view";
 import type { ChangeFeedJson, ChangeJson, ChangesQuery } from "./sync.schemas";
 
-/** The feed's pager: ascending by seq, a cursor on every page, bound to the user. */
-const feedPages = (userId: string) =>
+/**
+ * The feed's pager: ascending by seq, a cursor on every page, bound to the user. Beside the position
+ * the cursor carries the watermark seen when its chain of pages began without `since` (`floor`): the
+ * tombstones pruned before that initial sync started are of entities the client never saw.
+ */
+const feedPages = (userId: string, floor: () => number) =>
   keyset<{ seq: number }>({
     scope: `sync:changes:${userId}`,
     key: changes.seq,
     id: changes.entityId,
     order: "asc",
     keyOf: (row) => row.seq,
-    idOf: () => "",
-    always: { start: { v: 0, id: "" } },
+    idOf: () => String(floor()),
+    always: { start: { v: 0, id: "0" } },
   });
 
 /**
  * One page of the caller's changes after `since` (from the start without it), each upsert with the
  * entity as it is now. Page, data and watermark come from one batch (one snapshot).
  * @throws ApiError 400 `invalid_cursor` for a cursor not issued by this feed to this user;
- *   410 `cursor_expired` when tombstones after the cursor were pruned.
+ *   410 `cursor_expired` when tombstones after the cursor were pruned since its chain began.
  */
 export async function listChanges(deps: AuthedDeps, query: ChangesQuery): Promise<ChangeFeedJson> {
   const { db, auth, now, config } = deps;
-  const pages = feedPages(auth.userId);
+  let floor = 0;
+  const pages = feedPages(auth.userId, () => floor);
   const after = await pages.open(query.since, config.jwtSecret);
   const since = after ? Number(after.v) : 0;
   const [counter, page, cards, reviews, deckRows, tagRows, sessions] = await authedBatch(
@@ -43,7 +48,10 @@ export async function listChanges(deps: AuthedDeps, query: ChangesQuery): Promis
     now,
     changeFeedStatements(db, auth.userId, since, query.limit + 1),
   );
-  if (after && since < (counter[0]?.prunedSeq ?? 0)) throw cursorExpired();
+  const watermark = counter[0]?.prunedSeq ?? 0;
+  floor = after ? Number(after.id) || 0 : watermark;
+  // A tombstone after `since` went, and the client may have seen its entity: it must start again.
+  if (after && since < watermark && watermark > floor) throw cursorExpired();
 
   const data = new Map<string, ChangeJson["data"]>();
   for (const card of cards) data.set(`flashcard:${card.id}`, toFlashcardJson(card));
@@ -68,7 +76,10 @@ export async function listChanges(deps: AuthedDeps, query: ChangesQuery): Promis
     });
   }
 
-  const { page: rows, pagination } = await pages.page(page, query.limit, config.jwtSecret, after);
+  const { page: rows, pagination } = await pages.page(page, query.limit, config.jwtSecret, {
+    v: since,
+    id: String(floor),
+  });
   return {
     data: rows.map((change) => {
       const entry: ChangeJson = { entity: change.entity, op: change.op, id: change.entityId, seq: change.seq };
