@@ -146,7 +146,7 @@ describe("flashcards: If-Match", () => {
     });
     expect(res.status).toBe(200);
     expect(counter.trips).toBe(1);
-    expect(counter.statements).toBe(3); // session gate, version gate, update
+    expect(counter.statements).toBe(4); // session gate, version gate, the generation's edit count, update
   });
 
   it("DELETE with a stale If-Match is 412 and the card stays; with the current one it goes", async () => {

@@ -77,6 +77,28 @@ const RECIPES: Record<string, Recipe> = {
     },
     records: upsert("review"),
   }),
+  "POST /api/v1/flashcards/:id/suspend": async (user) => ({
+    call: { method: "POST", path: `/api/v1/flashcards/${await card(user)}/suspend` },
+    records: upsert("flashcard"),
+  }),
+  "POST /api/v1/flashcards/:id/unsuspend": async (user) => {
+    const id = await card(user);
+    await ok(user, "POST", `/api/v1/flashcards/${id}/suspend`);
+    return { call: { method: "POST", path: `/api/v1/flashcards/${id}/unsuspend` }, records: upsert("flashcard") };
+  },
+  "POST /api/v1/flashcards/:id/bury": async (user) => ({
+    call: { method: "POST", path: `/api/v1/flashcards/${await card(user)}/bury` },
+    records: upsert("flashcard"),
+  }),
+  "POST /api/v1/flashcards/:id/forget": async (user) => ({
+    call: { method: "POST", path: `/api/v1/flashcards/${await reviewed(user)}/forget`, body: {} },
+    records: upsert("flashcard"),
+  }),
+  "POST /api/v1/flashcards/:id/reschedule": async (user) => ({
+    call: { method: "POST", path: `/api/v1/flashcards/${await card(user)}/reschedule`, body: { due: "2030-01-01" } },
+    // A manual log entry is written too (undoable like a review).
+    records: upsert("review"),
+  }),
   "POST /api/v1/decks": async () => ({
     call: { method: "POST", path: "/api/v1/decks", body: { name: "New deck" } },
     records: upsert("deck"),
