@@ -170,6 +170,7 @@ describe("D1 round trips per endpoint", () => {
     });
     await measure("read", "GET /generation-error-logs", "GET", "/api/v1/generation-error-logs", { token });
     await measure("read", "GET /generation-error-logs/:id", "GET", `/api/v1/generation-error-logs/${logId}`, { token });
+    await measure("read", "GET /sync/changes (a page of 1,000)", "GET", "/api/v1/sync/changes?limit=1000", { token });
   });
 
   it("single writes: one round trip each; a review at most two", async () => {
@@ -209,6 +210,22 @@ describe("D1 round trips per endpoint", () => {
     );
     await measure("write", "POST /study-sessions/:id/finish", "POST", `/api/v1/study-sessions/${sessionId}/finish`, {
       token,
+    });
+    // An offline upload: 500 reviews (20 of each of 25 cards), two round trips whatever the size.
+    const cards = (await api("GET", "/api/v1/flashcards?limit=25", { token })).body.data.map(
+      (c: { id: string }) => c.id,
+    );
+    const base = Date.now();
+    await measure("review", "POST /reviews/batch (500 reviews)", "POST", "/api/v1/reviews/batch", {
+      token,
+      body: {
+        reviews: Array.from({ length: 500 }, (_, i) => ({
+          id: crypto.randomUUID(),
+          flashcard_id: cards[i % 25],
+          rating: "good",
+          reviewed_at: new Date(base + Math.floor(i / 25) * 10).toISOString(),
+        })),
+      },
     });
     // One round trip: the queue read and the session insert share a batch (plannedCardIdsSql).
     await measure("write", "POST /study-sessions", "POST", "/api/v1/study-sessions", { token, body: { limit: 5 } }, 1);

@@ -189,6 +189,7 @@ const SQL_ENDPOINTS = {
   create: "POST /flashcards (1 card)",
   review: "POST /flashcards/:id/reviews",
   queue: "GET /study/queue",
+  feed: "GET /sync/changes (a page of 1,000)",
 };
 
 /**
@@ -223,11 +224,19 @@ async function compareAnswers(app, baseline, scenarios) {
  */
 async function runRounds(servers, scenarios, options, quiet) {
   const runs = [];
-  const targetsOf = (scenario) => (scenario.group === "scale" ? ["app"] : ["app", "baseline"]);
+  const targetsOf = (scenario) =>
+    scenario.group === "scale" || scenario.group === "sync" ? ["app"] : ["app", "baseline"];
   // The large collection's runs are slower (the queue especially): fewer requests keep the run short.
+  // A scenario's `load` scales its count further (an offline upload is 500 reviews).
   const loadOf = (scenario) => ({
     connections: options.connections,
-    amount: scenario.group === "scale" ? options.scaleRequests : options.requests,
+    amount: Math.max(
+      options.connections,
+      Math.round(
+        (scenario.group === "scale" || scenario.key.endsWith("@large") ? options.scaleRequests : options.requests) *
+          (scenario.load ?? 1),
+      ),
+    ),
   });
   for (const phase of ["read", "write"]) {
     const inPhase = scenarios.filter((s) => s.phase === phase);
@@ -237,7 +246,7 @@ async function runRounds(servers, scenarios, options, quiet) {
       for (const target of targetsOf(scenario)) {
         await measureWithRetry(servers[target], forTarget(scenario, target), {
           connections: options.connections,
-          amount: options.warmup,
+          amount: Math.max(options.connections, Math.round(options.warmup * (scenario.load ?? 1))),
         });
       }
     }

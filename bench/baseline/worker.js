@@ -79,6 +79,20 @@ const SQL = {
     'select count(*) from (select 1 from "flashcards" where ("flashcards"."user_id" = ? and "flashcards"."state" = 0) limit ?) "capped"',
   queueIntroducedToday:
     'select count(*) from "review_logs" where ("review_logs"."user_id" = ? and "review_logs"."reviewed_at" >= ? and "review_logs"."state" = 0)',
+  // The change feed (src/db/change-feed.ts): the counter row, the page, then each entity kind's rows.
+  feedCounter: 'select "seq", "pruned_seq" from "sync_counters" where "sync_counters"."user_id" = ?',
+  feedPage:
+    'select "seq", "entity", "entity_id", "op" from "changes" where ("changes"."user_id" = ? and "changes"."seq" > ?) order by "changes"."seq" asc limit ?',
+  feedCards:
+    'select "id", "front", "back", "source", "generation_id", "created_at", "updated_at", "state", "due", "stability", "difficulty", "elapsed_days", "scheduled_days", "learning_steps", "reps", "lapses", "last_review", "deck_id", (SELECT json_group_array(t.name) FROM flashcard_tags AS ft JOIN tags AS t ON t.id = ft.tag_id WHERE ft.flashcard_id = "flashcards"."id"), "suspended", "buried_until", "leech" from "flashcards" where ("flashcards"."user_id" = ? and "flashcards"."id" IN (SELECT "entity_id" FROM (SELECT "entity", "entity_id", "op" FROM "changes"\n    WHERE "changes"."user_id" = ? AND "changes"."seq" > ? ORDER BY "changes"."seq" LIMIT ?)\n    WHERE "entity" = ? AND "op" = \'upsert\'))',
+  feedReviews:
+    'select "id", "flashcard_id", "session_id", "rating", "state", "due", "stability", "difficulty", "elapsed_days", "last_elapsed_days", "scheduled_days", "learning_steps", "next_due", "duration_ms", "reviewed_at" from "review_logs" where ("review_logs"."user_id" = ? and "review_logs"."id" IN (SELECT "entity_id" FROM (SELECT "entity", "entity_id", "op" FROM "changes"\n    WHERE "changes"."user_id" = ? AND "changes"."seq" > ? ORDER BY "changes"."seq" LIMIT ?)\n    WHERE "entity" = ? AND "op" = \'upsert\'))',
+  feedDecks:
+    'select "id", "name", "parent_id", "description", "created_at", "updated_at" from "decks" where ("decks"."user_id" = ? and "decks"."id" IN (SELECT "entity_id" FROM (SELECT "entity", "entity_id", "op" FROM "changes"\n    WHERE "changes"."user_id" = ? AND "changes"."seq" > ? ORDER BY "changes"."seq" LIMIT ?)\n    WHERE "entity" = ? AND "op" = \'upsert\'))',
+  feedTags:
+    'select "id", "name" from "tags" where ("tags"."user_id" = ? and "tags"."id" IN (SELECT "entity_id" FROM (SELECT "entity", "entity_id", "op" FROM "changes"\n    WHERE "changes"."user_id" = ? AND "changes"."seq" > ? ORDER BY "changes"."seq" LIMIT ?)\n    WHERE "entity" = ? AND "op" = \'upsert\'))',
+  feedSessions:
+    'select "id", "card_ids", "started_at", "finished_at" from "study_sessions" where ("study_sessions"."user_id" = ? and "study_sessions"."id" IN (SELECT "entity_id" FROM (SELECT "entity", "entity_id", "op" FROM "changes"\n    WHERE "changes"."user_id" = ? AND "changes"."seq" > ? ORDER BY "changes"."seq" LIMIT ?)\n    WHERE "entity" = ? AND "op" = \'upsert\'))',
 };
 
 /** The app's multi-row card INSERT: 6 bound values per row, its own timestamps inlined. */
@@ -97,6 +111,16 @@ const ENDPOINT_SQL = {
   get: [SQL.readGate, SQL.get],
   create: [SQL.gate, insertSql(1, 1_700_000_000_000)],
   review: [SQL.gate, SQL.reviewRead, SQL.reviewSession, SQL.gate, SQL.reviewInsert, SQL.reviewUpdate],
+  feed: [
+    SQL.readGate,
+    SQL.feedCounter,
+    SQL.feedPage,
+    SQL.feedCards,
+    SQL.feedReviews,
+    SQL.feedDecks,
+    SQL.feedTags,
+    SQL.feedSessions,
+  ],
   queue: [
     SQL.gate,
     SQL.queueDue,
@@ -249,6 +273,104 @@ async function readBatch(env, auth, now, statements) {
 /** An FTS5 phrase for `text`; a LIKE pattern finding it anywhere (LIKE's own characters escaped). */
 const phrase = (text) => `"${text.replaceAll('"', '""')}"`;
 const contains = (text) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** A card of the change feed as the app renders it (deck, tags sorted by key, card states). */
+function feedCardJson(row) {
+  const card = cardJson(row);
+  const key = (name) => name.normalize("NFC").toLowerCase();
+  const tags = JSON.parse(row.tags ?? "[]").sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  return {
+    id: card.id,
+    front: card.front,
+    back: card.back,
+    source: card.source,
+    generation_id: card.generation_id,
+    deck_id: row.deck_id,
+    tags,
+    created_at: card.created_at,
+    updated_at: card.updated_at,
+    study: {
+      ...card.study,
+      suspended: Boolean(row.suspended),
+      buried_until: iso(row.buried_until),
+      leech: Boolean(row.leech),
+    },
+  };
+}
+
+/** A review log as the app renders it. */
+const reviewJson = (row) => ({
+  id: row.id,
+  flashcard_id: row.flashcard_id,
+  session_id: row.session_id,
+  rating: RATING_NAMES[row.rating] ?? "again",
+  state_before: STATES[row.state] ?? "new",
+  due_before: iso(row.due),
+  stability: row.stability,
+  difficulty: row.difficulty,
+  elapsed_days: row.elapsed_days,
+  last_elapsed_days: row.last_elapsed_days,
+  scheduled_days: row.scheduled_days,
+  learning_steps: row.learning_steps,
+  next_due: iso(row.next_due),
+  duration_ms: row.duration_ms,
+  reviewed_at: iso(row.reviewed_at),
+});
+
+/** GET /api/v1/sync/changes?limit=: the first page of the change feed, as the app answers it. */
+async function listChanges(env, auth, now, url) {
+  const limit = Number(url.searchParams.get("limit") ?? 100);
+  const rows = limit + 1;
+  const user = auth.userId;
+  const of = (sql, entity) => env.DB.prepare(sql).bind(user, user, 0, rows, entity);
+  const results = await readBatch(env, auth, now, [
+    env.DB.prepare(SQL.feedCounter).bind(user),
+    env.DB.prepare(SQL.feedPage).bind(user, 0, rows),
+    of(SQL.feedCards, "flashcard"),
+    of(SQL.feedReviews, "review"),
+    of(SQL.feedDecks, "deck"),
+    of(SQL.feedTags, "tag"),
+    of(SQL.feedSessions, "study_session"),
+  ]);
+  if (!results) return problem(401, "session_expired");
+  const [counter, page, cards, reviews, decks, tags, sessions] = results.map((r) => r.results);
+  const data = new Map();
+  for (const row of cards) data.set(`flashcard:${row.id}`, feedCardJson(row));
+  for (const row of reviews) data.set(`review:${row.id}`, reviewJson(row));
+  for (const row of decks) {
+    data.set(`deck:${row.id}`, {
+      id: row.id,
+      name: row.name,
+      parent_id: row.parent_id,
+      description: row.description,
+      created_at: iso(row.created_at),
+      updated_at: iso(row.updated_at),
+    });
+  }
+  for (const row of tags) data.set(`tag:${row.id}`, { id: row.id, name: row.name });
+  for (const row of sessions) {
+    data.set(`study_session:${row.id}`, {
+      id: row.id,
+      card_ids: JSON.parse(row.card_ids),
+      started_at: iso(row.started_at),
+      finished_at: iso(row.finished_at),
+    });
+  }
+  const hasMore = page.length > limit;
+  const changes = hasMore ? page.slice(0, limit) : page;
+  const floor = counter[0]?.pruned_seq ?? 0;
+  const position = changes.at(-1)?.seq ?? 0;
+  const nextCursor = await encodeCursor({ k: `sync:changes:${user}`, v: position, id: String(floor) }, env.JWT_SECRET);
+  return json({
+    data: changes.map((change) => {
+      const entry = { entity: change.entity, op: change.op, id: change.entity_id, seq: change.seq };
+      const current = change.op === "upsert" ? data.get(`${change.entity}:${change.entity_id}`) : undefined;
+      if (current) entry.data = current;
+      return entry;
+    }),
+    pagination: { limit, next_cursor: nextCursor, has_more: hasMore },
+  });
+}
 
 /**
  * GET /api/v1/flashcards[?q=&limit=]: the first page, newest first, with the next cursor. A search runs
@@ -569,6 +691,7 @@ export default {
       if (method === "POST") return createCards(env, auth, now, request);
     }
     if (path === "/api/v1/study/queue" && method === "GET") return studyQueue(env, auth, now, url);
+    if (path === "/api/v1/sync/changes" && method === "GET") return listChanges(env, auth, now, url);
     let match = CARD_PATH.exec(path);
     if (match && method === "GET") return getCard(env, auth, now, match[1]);
     match = REVIEW_PATH.exec(path);

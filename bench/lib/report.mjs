@@ -4,6 +4,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { cpus, totalmem } from "node:os";
+import { REVIEWS_PER_BATCH } from "./scenarios.mjs";
 import { summary } from "./stats.mjs";
 
 /** The issue's targets. */
@@ -193,6 +194,40 @@ function scaleSection({ runs, scenarios, seeded }) {
   return { lines: [...header, ...lines, ""], targets, rows };
 }
 
+/**
+ * Offline uploads (issue #14): the CPU of a 500-review POST /reviews/batch per review, against the
+ * single-review path on the same collection (the app's own `review` / `review@large` rows). The change
+ * feed's page of 1,000 changes is in the hot table (vs the baseline) and the scale table (100,000 cards).
+ */
+function syncSection({ runs, scenarios, seeded }) {
+  const rows = [];
+  const lines = [];
+  for (const s of scenarios.filter((x) => x.group === "sync")) {
+    const batch = aggregate(runs, s.key, "app");
+    const single = aggregate(runs, s.key.endsWith("@large") ? "review@large" : "review", "app");
+    if (!batch || !single) continue;
+    const perReview = batch.cpuMs.median / REVIEWS_PER_BATCH;
+    const ratio = perReview / single.cpuMs.median;
+    const cards = s.key.endsWith("@large") ? seeded.large?.cards : seeded.small.cards;
+    rows.push({ path: s.key, perReview, single: single.cpuMs.median, ratio });
+    lines.push(
+      `| ${s.label} (${cards} cards) | ${spread(batch.cpuMs, f2)} | **${f2(perReview)}** | ${f2(single.cpuMs.median)} | **${f2(ratio)}** | ${f0(batch.p50.median)} / ${f0(batch.p99.median)} |`,
+    );
+  }
+  if (rows.length === 0) return { lines: [], rows };
+  return {
+    lines: [
+      "## Offline upload: CPU per review, batch vs single review",
+      "",
+      `| path | CPU ms per request (${REVIEWS_PER_BATCH} reviews) | CPU ms per review | single review CPU ms/req | per review ÷ single | p50 / p99 ms |`,
+      "|---|---|---|---|---|---|",
+      ...lines,
+      "",
+    ],
+    rows,
+  };
+}
+
 /** D1 round trips per endpoint, and the round-trip targets per kind. */
 function tripsSection(trips) {
   const lines = [
@@ -263,6 +298,7 @@ function contextSection({ tooling, answers, sameSql, sql, seeded }) {
 export function renderReport(data) {
   const hot = hotSection(data);
   const scale = scaleSection(data);
+  const sync = syncSection(data);
   const trips = tripsSection(data.trips);
   const artifacts = artifactsSection(data.bundle, data.startup);
   const targets = [...hot.targets, ...scale.targets, ...trips.targets, ...artifacts.targets];
@@ -279,6 +315,7 @@ export function renderReport(data) {
     ...targetTable,
     ...hot.lines,
     ...scale.lines,
+    ...sync.lines,
     ...trips.lines,
     ...artifacts.lines,
     ...contextSection({ ...data, tooling: hot.tooling }),
@@ -289,6 +326,7 @@ export function renderReport(data) {
       targets,
       cpu: hot.rows,
       scale: scale.rows,
+      offlineUpload: sync.rows,
       bundle: { raw: data.bundle.rawBytes, gzip: data.bundle.gzipBytes },
       startupBusyMs: artifacts.busy,
     },

@@ -51,10 +51,53 @@ const review = (user, ids) => (i) => ({
   body: JSON.stringify({ rating: RATINGS[i % RATINGS.length], duration_ms: 4_000 + (i % 7) * 1_000 }),
 });
 
+/** GET the first page of the change feed without `since`: 1,000 changes (an initial sync's first page). */
+const feed = (user) => () => ({ method: "GET", path: "/api/v1/sync/changes?limit=1000", headers: bearer(user) });
+
+/** Reviews per card and cards per offline upload: 500 reviews in all. */
+const BATCH_CARDS = 25;
+const BATCH_REVIEWS_PER_CARD = 20;
+
+/**
+ * POST /reviews/batch: 500 reviews made offline (20 of each of 25 cards, 10 ms apart, new client ids).
+ * Request i takes the i-th block of 25 cards, so concurrent uploads touch different cards and each
+ * card's reviews come after its previous ones (in order, as a day of study uploads).
+ */
+const reviewBatch = (user, ids) => {
+  const blocks = Math.max(1, Math.floor(ids.length / BATCH_CARDS));
+  return (i) => {
+    const start = (i % blocks) * BATCH_CARDS;
+    const cards = ids.slice(start, start + BATCH_CARDS);
+    const base = Date.now();
+    const reviews = [];
+    for (let r = 0; r < BATCH_REVIEWS_PER_CARD; r++) {
+      for (const [c, card] of cards.entries()) {
+        reviews.push({
+          id: crypto.randomUUID(),
+          flashcard_id: card,
+          rating: RATINGS[(i + r + c) % RATINGS.length],
+          reviewed_at: new Date(base + r * 10).toISOString(),
+          duration_ms: 4_000,
+        });
+      }
+    }
+    return {
+      method: "POST",
+      path: "/api/v1/reviews/batch",
+      headers: jsonHeaders(user),
+      body: JSON.stringify({ reviews }),
+    };
+  };
+};
+
+/** Reviews in one `review-batch` request (the report divides its CPU by this). */
+export const REVIEWS_PER_BATCH = BATCH_CARDS * BATCH_REVIEWS_PER_CARD;
+
 /**
  * All scenarios. `hot` rows are compared app vs baseline; `scale` rows rerun a hot path on the large
  * collection (paired with the hot row of the same `path` on the small one); `health` measures the
- * fixed cost of a request that touches neither auth nor D1.
+ * fixed cost of a request that touches neither auth nor D1; `sync` rows run the app alone (`load`
+ * scales their request count: a batch is 500 reviews).
  * @param ctx { small, large, writer: users {id, token, ids}; texts; searchTerm; missingTerm; shortTerm }
  */
 export function buildScenarios({ small, large, writer, texts, searchTerm, missingTerm, shortTerm }) {
@@ -113,6 +156,23 @@ export function buildScenarios({ small, large, writer, texts, searchTerm, missin
       phase: "write",
       make: review(small, small.ids),
     },
+    {
+      key: "feed",
+      path: "feed",
+      label: "change feed: a page of 1,000 changes",
+      group: "hot",
+      phase: "read",
+      make: feed(small),
+    },
+    {
+      key: "review-batch",
+      path: "review-batch",
+      label: `upload ${REVIEWS_PER_BATCH} offline reviews`,
+      group: "sync",
+      phase: "write",
+      load: 0.1,
+      make: reviewBatch(small, small.ids),
+    },
   ];
   if (large) {
     scenarios.push(
@@ -163,6 +223,23 @@ export function buildScenarios({ small, large, writer, texts, searchTerm, missin
         group: "scale",
         phase: "write",
         make: review(large, large.ids),
+      },
+      {
+        key: "feed@large",
+        path: "feed",
+        label: "change feed: a page of 1,000 changes",
+        group: "scale",
+        phase: "read",
+        make: feed(large),
+      },
+      {
+        key: "review-batch@large",
+        path: "review-batch",
+        label: `upload ${REVIEWS_PER_BATCH} offline reviews`,
+        group: "sync",
+        phase: "write",
+        load: 0.1,
+        make: reviewBatch(large, large.ids),
       },
     );
   }
