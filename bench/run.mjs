@@ -227,9 +227,11 @@ async function runRounds(servers, scenarios, options, quiet) {
   const targetsOf = (scenario) =>
     scenario.group === "scale" || scenario.group === "sync" ? ["app"] : ["app", "baseline"];
   // The large collection's runs are slower (the queue especially): fewer requests keep the run short.
-  // A scenario's `load` scales its count further (an offline upload is 500 reviews).
+  // A scenario's `load` scales its count further (an offline upload is 500 reviews) and its
+  // `connections` replaces the connection count (uploads one after the other: ten 500-review
+  // transactions at once only measure local SQLite's lock waits, answered 503).
   const loadOf = (scenario) => ({
-    connections: options.connections,
+    connections: scenario.connections ?? options.connections,
     amount: Math.max(
       options.connections,
       Math.round(
@@ -245,7 +247,7 @@ async function runRounds(servers, scenarios, options, quiet) {
     for (const scenario of inPhase) {
       for (const target of targetsOf(scenario)) {
         await measureWithRetry(servers[target], forTarget(scenario, target), {
-          connections: options.connections,
+          connections: scenario.connections ?? options.connections,
           amount: Math.max(options.connections, Math.round(options.warmup * (scenario.load ?? 1))),
         });
       }

@@ -171,6 +171,7 @@ export function buildScenarios({ small, large, writer, texts, searchTerm, missin
       group: "sync",
       phase: "write",
       load: 0.1,
+      connections: 1,
       make: reviewBatch(small, small.ids),
     },
   ];
@@ -239,6 +240,7 @@ export function buildScenarios({ small, large, writer, texts, searchTerm, missin
         group: "sync",
         phase: "write",
         load: 0.1,
+        connections: 1,
         make: reviewBatch(large, large.ids),
       },
     );
