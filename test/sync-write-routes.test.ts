@@ -99,6 +99,14 @@ const RECIPES: Record<string, Recipe> = {
     // A manual log entry is written too (undoable like a review).
     records: upsert("review"),
   }),
+  "POST /api/v1/flashcards/bulk": async (user) => ({
+    call: {
+      method: "POST",
+      path: "/api/v1/flashcards/bulk",
+      body: { ids: [await card(user), await card(user)], action: "add_tags", tags: ["bulk"] },
+    },
+    records: upsert("flashcard"),
+  }),
   "POST /api/v1/decks": async () => ({
     call: { method: "POST", path: "/api/v1/decks", body: { name: "New deck" } },
     records: upsert("deck"),

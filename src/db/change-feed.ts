@@ -1,5 +1,5 @@
 /**
- * Reads of the change feed (issue #14, migrations/0025): one page of a user's changes after a sequence
+ * Reads of the change feed (issue #14, migrations/0027): one page of a user's changes after a sequence
  * number and the current state of the entities it names, as statements for one batch, so the page and
  * its data come from one snapshot. Each entity statement selects its ids from the same page window
  * (`seq > since ORDER BY seq LIMIT n`) on the primary key `(user_id, seq)`.

@@ -1,5 +1,5 @@
 /**
- * If-Match for versioned rows (migrations/0025, `version_gate`): inserting `(user, entity, id, versions)`
+ * If-Match for versioned rows (migrations/0027, `version_gate`): inserting `(user, entity, id, versions)`
  * aborts the whole batch with `precondition_failed` when the row exists at another version. Put first
  * in the write's own batch it is atomic with the write (one transaction, one writer: nothing can change
  * the row between the check and the write), and it guards writes of several statements alike. A missing

@@ -1,7 +1,7 @@
 /**
  * The change feed (issue #14): a device follows every change of the caller's collection — flashcards,
  * decks, tags, reviews, study sessions — by sequence number. Changes are recorded by triggers in the
- * writes' own transactions (migrations/0025); this handler only reads them. One round trip.
+ * writes' own transactions (migrations/0027); this handler only reads them. One round trip.
  */
 import { changeFeedStatements } from "../../db/change-feed";
 import { changes } from "../../db/schema";
