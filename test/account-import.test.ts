@@ -9,6 +9,7 @@ import { accountDocumentSchema } from "../src/routes/exports/account.schemas";
 import photosynthesis from "./fixtures/photosynthesis.txt?raw";
 import { type ApiResponse, api, expectProblem, registerUser, type TestUser } from "./helpers/api";
 import { countingD1 } from "./helpers/d1-counter";
+import { racingD1 } from "./helpers/racing-d1";
 
 // biome-ignore lint/suspicious/noExplicitAny: a JSON document walked generically.
 type Json = any;
@@ -470,8 +471,42 @@ describe("POST /imports with application/json: errors", () => {
   });
 });
 
+describe("POST /imports with application/json: a deck deleted meanwhile", () => {
+  it("an account import racing a deck deletion leaves no card in a deleted deck and writes nothing", async () => {
+    const racer = await registerUser("account-race");
+    await api("POST", "/api/v1/imports", {
+      token: racer.accessToken,
+      rawBody: "#deck:Languages\nfirst\tcard\n",
+      headers: { "content-type": "text/plain" },
+    });
+    const deck = (await env.DB.prepare("SELECT id FROM decks WHERE user_id = ?")
+      .bind(racer.id)
+      .first<{ id: string }>())!;
+    const source = await registerUser("account-race-source");
+    await api("POST", "/api/v1/imports", {
+      token: source.accessToken,
+      rawBody: "#deck:Languages::Polish\nkot\tcat\npies\tdog\n",
+      headers: { "content-type": "text/plain" },
+    });
+    const document = await exportAccount(source);
+    // "Languages" exists for the racer: the import merges into it, and it is deleted after the read (a
+    // batch of 4: the session check and 3 reads) and before the write.
+    const racing = racingD1(env.DB, 5, () =>
+      env.DB.batch([
+        env.DB.prepare("DELETE FROM flashcards WHERE deck_id = ?").bind(deck.id),
+        env.DB.prepare("DELETE FROM decks WHERE id = ?").bind(deck.id),
+      ]),
+    );
+    const res = await importAccount(racer, document, "", { ...env, DB: racing.db });
+    expect(racing.raced()).toBe(true);
+    expectProblem(res, 404, "not_found");
+    expect(await count("SELECT count(*) AS n FROM flashcards WHERE user_id = ?", racer.id)).toBe(0);
+    expect(await count("SELECT count(*) AS n FROM decks WHERE user_id = ?", racer.id)).toBe(0);
+  });
+});
+
 describe("POST /imports with application/json: budget", () => {
-  it("5,000 cards and 20,000 reviews in two round trips and at most 50 statements", async () => {
+  it("a document near the 20 MB limit (5,000 cards, 29,000 reviews) in two round trips and at most 50 statements", async () => {
     const user = await registerUser("account-big");
     const base = await exportAccount(user);
     const at = "2026-01-01T00:00:00.000Z";
@@ -508,7 +543,7 @@ describe("POST /imports with application/json: budget", () => {
       ];
     });
     const uniqueDecks = [...new Map(decks.map((d) => [d.path, d])).values()];
-    const reviews = Array.from({ length: 20_000 }, (_, i) => ({
+    const reviews = Array.from({ length: 29_000 }, (_, i) => ({
       id: `review-${i}`,
       flashcard_id: `card-${i % 5_000}`,
       session_id: null,
@@ -527,13 +562,15 @@ describe("POST /imports with application/json: budget", () => {
       card_before: study,
     }));
     const document = { ...base, decks: uniqueDecks, cards, review_logs: reviews };
+    expect(JSON.stringify(document).length).toBeGreaterThan(19_000_000);
     const { db, counter } = countingD1(env.DB);
     const res: ApiResponse = await importAccount(user, document, "", { ...env, DB: db });
     expect(res.status).toBe(201);
     expect(res.body.import).toMatchObject({ created: 5_000, decks_created: 40 });
     expect(counter.trips).toBe(2);
+    // 25 here: the gate, decks, card and review chunks of ≤ 1.5 MB, tags, the record.
     expect(counter.statements).toBeLessThanOrEqual(50);
-    expect(await count("SELECT count(*) AS n FROM review_logs WHERE user_id = ?", user.id)).toBe(20_000);
+    expect(await count("SELECT count(*) AS n FROM review_logs WHERE user_id = ?", user.id)).toBe(29_000);
     expect(await count("SELECT count(*) AS n FROM flashcard_tags WHERE user_id = ?", user.id)).toBe(10_000);
     const stored = await env.DB.prepare("SELECT stability FROM flashcards WHERE user_id = ? LIMIT 1")
       .bind(user.id)

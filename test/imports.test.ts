@@ -10,6 +10,7 @@ import spreadsheet from "./fixtures/anki/spreadsheet-semicolon.csv?raw";
 import { type ApiResponse, api, expectProblem, registerUser, type TestUser } from "./helpers/api";
 import { countingD1 } from "./helpers/d1-counter";
 import { count } from "./helpers/fixtures";
+import { racingD1 } from "./helpers/racing-d1";
 
 /** Sends a file to POST /imports. */
 function importFile(user: TestUser, body: string | Uint8Array, type = "text/plain", query = ""): Promise<ApiResponse> {
@@ -342,37 +343,19 @@ describe("POST /imports: errors", () => {
       .bind(racer.id)
       .first<{ id: string }>())!;
     // The deletion lands between the import's read and its write: the write batch's deck gate sees it.
-    let deleted = false;
-    const race = <D extends D1Database | D1DatabaseSession>(real: D): D =>
-      new Proxy(real, {
-        get(target, property) {
-          if (property === "withSession") {
-            return (constraint?: string) => race((target as D1Database).withSession(constraint));
-          }
-          if (property === "batch") {
-            return async (statements: D1PreparedStatement[]) => {
-              if (statements.length > 3 && !deleted) {
-                deleted = true;
-                await env.DB.batch([
-                  env.DB.prepare("DELETE FROM flashcards WHERE deck_id = ?").bind(deck.id),
-                  env.DB.prepare("DELETE FROM decks WHERE id = ?").bind(deck.id),
-                ]);
-              }
-              return target.batch(statements);
-            };
-          }
-          const value = Reflect.get(target, property, target);
-          return typeof value === "function" ? value.bind(target) : value;
-        },
-      });
-    const racingDb = race(env.DB);
+    const racing = racingD1(env.DB, 4, () =>
+      env.DB.batch([
+        env.DB.prepare("DELETE FROM flashcards WHERE deck_id = ?").bind(deck.id),
+        env.DB.prepare("DELETE FROM decks WHERE id = ?").bind(deck.id),
+      ]),
+    );
     const res = await api("POST", `/api/v1/imports?deck_id=${deck.id}`, {
       token: racer.accessToken,
       rawBody: "second\tcard\nthird\tcard\n",
       headers: { "content-type": "text/plain" },
-      env: { ...env, DB: racingDb },
+      env: { ...env, DB: racing.db },
     });
-    expect(deleted).toBe(true);
+    expect(racing.raced()).toBe(true);
     expectProblem(res, 404, "not_found");
     expect(await count("SELECT count(*) AS n FROM flashcards WHERE user_id = ?", racer.id)).toBe(0);
     expect(await count("SELECT count(*) AS n FROM imports WHERE user_id = ?", racer.id)).toBe(1);
