@@ -540,13 +540,13 @@ const sourceText = fc.oneof(
  */
 const bulkActionBody = () => {
   const cardIds = fc.array(ids("card"), { minLength: 1, maxLength: 3 });
-  const tagNames = fc.array(
-    fc.oneof(
-      { weight: 3, arbitrary: fc.constantFrom(...mallory.tagNames, ...alice.tagNames, "lang::pl", "100%_x") },
-      { weight: 1, arbitrary: text(30) },
-    ),
-    { minLength: 0, maxLength: 22 },
-  );
+  // remove_tags never names the fuzzer's seeded tags or the ones DELETE /tags/:name aims at (a removal
+  // from every card deletes the tag, and that route must still find one); add_tags may add them.
+  const tagNames = (names: string[]) =>
+    fc.array(fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...names) }, { weight: 1, arbitrary: text(30) }), {
+      minLength: 0,
+      maxLength: 22,
+    });
   const deletable = fc.oneof(
     fc.constant(mallory.cardIds.at(-1)!),
     fc.constantFrom(...alice.cardIds, ...bob.cardIds),
@@ -565,8 +565,16 @@ const bulkActionBody = () => {
       weight: 3,
       arbitrary: fc.record({
         ids: cardIds,
-        action: fc.constantFrom("add_tags", "remove_tags"),
-        tags: mostly(tagNames),
+        action: fc.constant("add_tags"),
+        tags: mostly(tagNames([...mallory.tagNames, ...alice.tagNames, "lang::pl", "100%_x"])),
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        ids: cardIds,
+        action: fc.constant("remove_tags"),
+        tags: mostly(tagNames([...alice.tagNames, "100%_x", "a_b"])),
       }),
     },
     {
@@ -774,6 +782,12 @@ const queryString = () => {
     },
     { weight: 1, arbitrary: fc.constantFrom(...cursors, ...[alice, bob].flatMap((v) => v.secrets.slice(-2))) },
     { weight: 1, arbitrary: ids().map(String) },
+    // Deck and tag scopes (list, queue, stats): the fuzzer's own, the victims', hostile names.
+    { weight: 1, arbitrary: ids("deck").map(String) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(...mallory.tagNames, ...alice.tagNames, "lang", "100%", "a_b", '"x"*', "true"),
+    },
     { weight: 2, arbitrary: weirdString },
   );
   const name = fc.oneof(
@@ -781,6 +795,7 @@ const queryString = () => {
       weight: 6,
       arbitrary: fc.constantFrom("limit", "cursor", "since", "sort", "order", "source", "generation_id", "q"),
     },
+    { weight: 3, arbitrary: fc.constantFrom("deck_id", "tag", "subdecks", "no_deck") },
     { weight: 1, arbitrary: fc.constantFrom("page", "__proto__", "constructor", "", "limit[]", "user_id") },
     { weight: 1, arbitrary: weirdString },
   );

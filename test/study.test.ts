@@ -457,6 +457,7 @@ describe("query plans", () => {
     const db = createDb(env.DB);
     const plans: string[] = [];
     for (const statement of buildQueueStatements(db, "user-1", {
+      scope: {},
       now: T0,
       limit: 20,
       dayStart: T0 - 5 * 3_600_000,

@@ -35,24 +35,37 @@ export function cardScopeConditions(userId: string, scope: CardScope): SQL[] {
 /** True when the scope names a deck or tags that must be checked. */
 export const scopeNamesSomething = (scope: CardScope) => Boolean(scope.deckId || scope.tags?.length);
 
+/** True when no deck is named or the named deck is the caller's. */
+const deckOwned = (userId: string, scope: CardScope) =>
+  scope.deckId ? sql`EXISTS (SELECT 1 FROM decks WHERE id = ${scope.deckId} AND user_id = ${userId})` : sql`1`;
+
+/** The tag filters' keys as one JSON parameter, read as `json_each(…) AS j`. */
+const tagFilterKeys = (scope: CardScope) => JSON.stringify((scope.tags ?? []).map((tag) => tagKeyRange(tag).key));
+
+/** True for a tag filter `j.value` that matches none of the caller's tags (exactly or as a parent). */
+const tagFilterUnmatched = (userId: string) => sql`NOT EXISTS (
+  SELECT 1 FROM tags AS t WHERE t.user_id = ${userId}
+    AND (t.name_key = j.value OR (t.name_key >= j.value || '::' AND t.name_key < j.value || ':;')))`;
+
 /**
  * One statement: `deck_found` (1 when no deck is named) and `missing_tag`, the index of the first tag
  * filter that matches none of the caller's tags (exactly or as a parent), or null.
  */
 export function cardScopeCheck(db: Db, userId: string, scope: CardScope) {
-  const keys = JSON.stringify((scope.tags ?? []).map((tag) => tagKeyRange(tag).key));
-  const deckFound = scope.deckId
-    ? sql`EXISTS (SELECT 1 FROM decks WHERE id = ${scope.deckId} AND user_id = ${userId})`
-    : sql`1`;
   return selectFromSql<{ deck_found: number; missing_tag: number | null }>(
     db,
-    sql`SELECT ${deckFound} AS deck_found,
-      (SELECT min(j.key) FROM json_each(${keys}) AS j WHERE NOT EXISTS (
-        SELECT 1 FROM tags AS t WHERE t.user_id = ${userId}
-          AND (t.name_key = j.value OR (t.name_key >= j.value || '::' AND t.name_key < j.value || ':;')))) AS missing_tag`,
+    sql`SELECT ${deckOwned(userId, scope)} AS deck_found,
+      (SELECT min(j.key) FROM json_each(${tagFilterKeys(scope)}) AS j WHERE ${tagFilterUnmatched(userId)}) AS missing_tag`,
     ["deck_found", "missing_tag"],
   );
 }
+
+/**
+ * SQL that is true exactly when `cardScopeCheck` passes: a write built for a scope (a study session)
+ * carries it in its WHERE, so a foreign deck or tag writes nothing.
+ */
+export const cardScopeFound = (userId: string, scope: CardScope): SQL =>
+  sql`(${deckOwned(userId, scope)} AND NOT EXISTS (SELECT 1 FROM json_each(${tagFilterKeys(scope)}) AS j WHERE ${tagFilterUnmatched(userId)}))`;
 
 /**
  * Throws the 404 a failed scope check means.

@@ -33,8 +33,15 @@ export const cardScopeQuery = {
 
 /** The scope fields of a body (`POST /study-sessions`): `deck_id` and `tags`. */
 export const cardScopeBody = {
-  deck_id: z.uuid("Must be a UUID.").optional(),
-  tags: z.array(tagNameSchema).min(1, "Must contain at least 1 tag.").max(MAX_TAG_FILTERS).optional(),
+  deck_id: z.uuid("Must be a UUID.").optional().meta({ description: "Only cards in this deck and its subdecks." }),
+  tags: z
+    .array(tagNameSchema)
+    .min(1, "Must contain at least 1 tag.")
+    .max(MAX_TAG_FILTERS, `Must contain at most ${MAX_TAG_FILTERS} tags.`)
+    .optional()
+    .meta({
+      description: "Only cards carrying every tag given; a tag also matches its children (`lang` → `lang::pl`).",
+    }),
 };
 
 /** Where cards are looked for: a deck (with or without its subdecks), no deck, and tags all carried. */

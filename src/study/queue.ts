@@ -4,9 +4,11 @@
  */
 import { and, asc, count, eq, gte, lte, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import { assertScopeFound, cardScopeCheck, cardScopeConditions, scopeNamesSomething } from "../db/card-scope";
 import type { Db } from "../db/client";
 import { type FlashcardView, flashcardColumns } from "../db/projections";
 import { flashcards, reviewLogs } from "../db/schema";
+import type { CardScope } from "../lib/card-scope-params";
 import type { AuthedDeps } from "../lib/deps";
 import { learnerDay } from "../lib/zoned-days";
 import { dayClockOf, type StudySettings } from "./settings";
@@ -26,15 +28,26 @@ export type QueueParams = {
   dayStart: number;
   newCardsPerDay: number;
   reviewsPerDay: number;
+  /**
+   * Only cards of this deck (with its subdecks) and/or carrying these tags. The daily limits stay the
+   * user's: what was introduced and reviewed today counts whatever the deck (decks plan §8).
+   */
+  scope: CardScope;
 };
 
 /** The queue's parameters for a learner's settings at `now`. */
-export const queueParams = (settings: StudySettings, now: number, limit: number): QueueParams => ({
+export const queueParams = (
+  settings: StudySettings,
+  now: number,
+  limit: number,
+  scope: CardScope = {},
+): QueueParams => ({
   now,
   limit,
   dayStart: learnerDay(now, dayClockOf(settings)).start,
   newCardsPerDay: settings.newCardsPerDay,
   reviewsPerDay: settings.reviewsPerDay,
+  scope,
 });
 
 /**
@@ -51,16 +64,34 @@ export const offeredAt = (now: number) =>
 const newCardDueBy = (now: number) => sql`+${flashcards.due} <= ${now}`;
 
 /**
+ * The card conditions of a queue: the user, the scope, and the state. In a deck the due cards are
+ * `state IN (1, 2, 3)` (the same cards as `<> 0`, the CHECK allows 0–3): an IN list lets the deck
+ * index `(deck_id, state, due)` seek each state's due range, where `<> 0` could use only `deck_id`.
+ * Without a deck the literal `<> 0` must stay, written as in the partial index's WHERE clause.
+ */
+export function queueConditions(userId: string, scope: CardScope) {
+  const scoped = cardScopeConditions(userId, scope);
+  // Unscoped, the SQL stays exactly what it was (the benchmark's baseline runs the same text). Scoped,
+  // the unary `+` keeps SQLite off the user's indexes: walking every due card of the user in due order
+  // until 20 of the deck turn up reads the whole collection for a small deck, while the deck's (or the
+  // tag's) own cards are bounded by the scope (test/deck-plans.test.ts, 100,000 cards).
+  const user =
+    scoped.length > 0 ? and(sql`+${flashcards.userId} = ${userId}`, ...scoped) : eq(flashcards.userId, userId);
+  const due = scope.deckId ? sql`${flashcards.state} IN (1, 2, 3)` : sql`${flashcards.state} <> 0`;
+  return { user, due, fresh: sql`${flashcards.state} = 0` };
+}
+
+/**
  * The queue's statements for one user at one instant (exported so a test can EXPLAIN them).
  * `state <> 0` and `state = 0` are SQL literals written exactly as in the partial indexes' WHERE
  * clauses: SQLite matches a partial index on the text, and a bound parameter would not match.
  */
 export function buildQueueStatements(db: Db, userId: string, params: QueueParams) {
   const { now, limit, dayStart, newCardsPerDay } = params;
-  const user = eq(flashcards.userId, userId);
+  const { user, due, fresh } = queueConditions(userId, params.scope);
   const offered = offeredAt(now);
-  const isDue = and(user, sql`${flashcards.state} <> 0`, lte(flashcards.due, now), offered);
-  const isNew = and(user, sql`${flashcards.state} = 0`, offered, newCardDueBy(now));
+  const isDue = and(user, due, lte(flashcards.due, now), offered);
+  const isNew = and(user, fresh, offered, newCardDueBy(now));
   return [
     db
       .select(flashcardColumns)
@@ -102,15 +133,21 @@ export function buildQueueStatements(db: Db, userId: string, params: QueueParams
  */
 export async function readStudyQueue(
   deps: AuthedDeps,
-  limit: number,
+  { limit, scope = {} }: { limit: number; scope?: CardScope },
   alongside: (params: QueueParams, settings: StudySettings) => BatchItem<"sqlite">[] = () => [],
 ): Promise<StudyQueue & { extra: unknown[]; settings: StudySettings }> {
   const { db, auth, now } = deps;
+  // A named deck or tag is checked in the same batch (404 when it is not the caller's).
+  const checked = scopeNamesSomething(scope);
   const { settings, results } = await batchWithSettings(deps, (guess) => {
-    const params = queueParams(guess, now, limit);
-    return [...buildQueueStatements(db, auth.userId, params), ...alongside(params, guess)];
+    const params = queueParams(guess, now, limit, scope);
+    return [
+      ...buildQueueStatements(db, auth.userId, params),
+      ...(checked ? [cardScopeCheck(db, auth.userId, scope)] : []),
+      ...alongside(params, guess),
+    ];
   });
-  const [dueCards, newCards, [dueCount], [learningCount], [newCount], [introducedToday], [reviewedToday], ...extra] =
+  const [dueCards, newCards, [dueCount], [learningCount], [newCount], [introducedToday], [reviewedToday], ...rest] =
     results as unknown as [
       FlashcardView[],
       FlashcardView[],
@@ -121,6 +158,8 @@ export async function readStudyQueue(
       { n: number }[],
       ...unknown[],
     ];
+  if (checked) assertScopeFound((rest.shift() as { deck_found: number; missing_tag: number | null }[])[0], scope);
+  const extra = rest;
 
   const introduced = introducedToday?.n ?? 0;
   const reviewsAllowed = Math.max(0, settings.reviewsPerDay - ((reviewedToday?.n ?? 0) - introduced));
@@ -147,9 +186,10 @@ export function plannedCardIdsSql(userId: string, params: QueueParams) {
   const introducedToday = sql`SELECT count(*) FROM ${reviewLogs} WHERE ${reviewLogs.userId} = ${userId} AND ${reviewLogs.reviewedAt} >= ${dayStart} AND ${reviewLogs.state} = 0`;
   const reviewedToday = sql`SELECT count(*) FROM ${reviewLogs} WHERE ${reviewLogs.userId} = ${userId} AND ${reviewLogs.reviewedAt} >= ${dayStart}`;
   const dueRoom = sql`max(0, min(${limit}, ${reviewsPerDay} - ((${reviewedToday}) - (${introducedToday}))))`;
+  const { user, due, fresh } = queueConditions(userId, params.scope);
   const offered = offeredAt(now);
-  const dueIds = sql`SELECT ${flashcards.id} FROM ${flashcards} WHERE ${flashcards.userId} = ${userId} AND ${flashcards.state} <> 0 AND ${flashcards.due} <= ${now} AND ${offered} ORDER BY ${flashcards.due}, ${flashcards.id} LIMIT ${dueRoom}`;
+  const dueIds = sql`SELECT ${flashcards.id} FROM ${flashcards} WHERE ${user} AND ${due} AND ${flashcards.due} <= ${now} AND ${offered} ORDER BY ${flashcards.due}, ${flashcards.id} LIMIT ${dueRoom}`;
   const newRoom = sql`max(0, min(${limit} - (SELECT count(*) FROM (${dueIds})), ${newCardsPerDay} - (${introducedToday})))`;
-  const newIds = sql`SELECT ${flashcards.id} FROM ${flashcards} WHERE ${flashcards.userId} = ${userId} AND ${flashcards.state} = 0 AND ${offered} AND ${newCardDueBy(now)} ORDER BY ${flashcards.createdAt}, ${flashcards.id} LIMIT ${newRoom}`;
+  const newIds = sql`SELECT ${flashcards.id} FROM ${flashcards} WHERE ${user} AND ${fresh} AND ${offered} AND ${newCardDueBy(now)} ORDER BY ${flashcards.createdAt}, ${flashcards.id} LIMIT ${newRoom}`;
   return sql<string>`(SELECT json_group_array(id) FROM (SELECT id FROM (${dueIds}) UNION ALL SELECT id FROM (${newIds})))`;
 }

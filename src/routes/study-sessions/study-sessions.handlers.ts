@@ -3,9 +3,11 @@
  */
 import { and, count, eq, isNull, min, sql, sum } from "drizzle-orm";
 import type * as z from "zod";
+import { cardScopeFound } from "../../db/card-scope";
 import { ownedBy } from "../../db/ownership";
 import { flashcards, reviewLogs, studySessions, users } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
+import type { CardScope } from "../../lib/card-scope-params";
 import type { AuthedDeps } from "../../lib/deps";
 import { notFound, sessionFinished } from "../../lib/errors";
 import { toIso } from "../../lib/time";
@@ -32,6 +34,7 @@ export async function startSession(
 ): Promise<z.infer<typeof startedSessionSchema>> {
   const { db, auth, now } = deps;
   const id = crypto.randomUUID();
+  const scope: CardScope = { deckId: input.deck_id, tags: input.tags };
   // Built for the same (possibly guessed) settings as the queue read, and written only if they held.
   const insertSession = (params: QueueParams, settings: StudySettings) => [
     db.insert(studySessions).select(
@@ -44,10 +47,17 @@ export async function startSession(
           finishedAt: sql<null>`NULL`.as("finished_at"),
         })
         .from(users)
-        .where(and(eq(users.id, auth.userId), settingsVersionIs(auth.userId, settings.version))),
+        // A foreign deck or tag inserts nothing (the queue's scope check answers 404).
+        .where(
+          and(
+            eq(users.id, auth.userId),
+            settingsVersionIs(auth.userId, settings.version),
+            cardScopeFound(auth.userId, scope),
+          ),
+        ),
     ),
   ];
-  const queue = await readStudyQueue(deps, input.limit, insertSession);
+  const queue = await readStudyQueue(deps, { limit: input.limit, scope }, insertSession);
   return { session: { id, started_at: toIso(now), finished_at: null, cards: queue.cards.map(toFlashcardJson) } };
 }
 

@@ -2,6 +2,7 @@
  * Request schemas of the study-session endpoints.
  */
 import * as z from "zod";
+import { cardScopeBody } from "../../lib/card-scope-params";
 import { PAGE_DEFAULT, PAGE_MAX } from "../../lib/params";
 import { flashcardSchema } from "../flashcards/flashcards.schemas";
 
@@ -12,6 +13,7 @@ export const createSessionSchema = z.strictObject({
     .min(1, "Must be at least 1.")
     .max(PAGE_MAX, `Must be at most ${PAGE_MAX}.`)
     .default(PAGE_DEFAULT),
+  ...cardScopeBody,
 });
 
 export const startedSessionSchema = z.object({

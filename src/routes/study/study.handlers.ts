@@ -3,20 +3,22 @@
  */
 import { and, count, eq, gt, gte, lt, sql, sum } from "drizzle-orm";
 import type * as z from "zod";
+import { assertScopeFound, cardScopeCheck, scopeNamesSomething } from "../../db/card-scope";
 import { flashcards, reviewLogs } from "../../db/schema";
+import type { CardScope } from "../../lib/card-scope-params";
 import { DAY_MS } from "../../lib/days";
 import type { AuthedDeps } from "../../lib/deps";
 import { addDays, learnerDay, learnerDayWindows } from "../../lib/zoned-days";
-import { readStudyQueue } from "../../study/queue";
+import { queueConditions, readStudyQueue } from "../../study/queue";
 import { dayClockOf } from "../../study/settings";
 import { batchWithSettings } from "../../study/user-settings";
 import { toFlashcardJson } from "../flashcards/flashcard-view";
 import { STUDY_STATES } from "../flashcards/flashcards.schemas";
-import type { queueSchema, statsSchema } from "./study.schemas";
+import type { QueueQuery, queueSchema, StatsQuery, statsSchema } from "./study.schemas";
 
 /** The queue as JSON: cards to study now and the counts. One round trip. */
-export async function getStudyQueue(deps: AuthedDeps, limit: number): Promise<z.infer<typeof queueSchema>> {
-  const queue = await readStudyQueue(deps, limit);
+export async function getStudyQueue(deps: AuthedDeps, query: QueueQuery): Promise<z.infer<typeof queueSchema>> {
+  const queue = await readStudyQueue(deps, { limit: query.limit, scope: { deckId: query.deck_id, tags: query.tag } });
   return { data: queue.cards.map(toFlashcardJson), counts: queue.counts };
 }
 
@@ -45,25 +47,29 @@ const share = (remembered: unknown, total: number) => (total > 0 ? Number(rememb
  * by state, due before the day ends, reviews today, 30-day true retention (overall, young, mature),
  * and the streak of learner days with reviews (one index probe per day over the last year).
  */
-export async function getStats(deps: AuthedDeps): Promise<z.infer<typeof statsSchema>> {
+export async function getStats(deps: AuthedDeps, query: StatsQuery = {}): Promise<z.infer<typeof statsSchema>> {
   const { db, auth, now } = deps;
-  const userReviews = eq(reviewLogs.userId, auth.userId);
+  const scope: CardScope = { deckId: query.deck_id, tags: query.tag };
+  const checked = scopeNamesSomething(scope);
+  const { user: userCards, due } = queueConditions(auth.userId, scope);
+  // Scoped, a review counts when its card is in the scope now (a PK probe per review, not a deck-sized list).
+  const reviewInScope = sql`EXISTS (SELECT 1 FROM ${flashcards} WHERE ${flashcards.id} = ${reviewLogs.flashcardId} AND ${userCards})`;
+  const userReviews = checked
+    ? and(eq(reviewLogs.userId, auth.userId), reviewInScope)
+    : eq(reviewLogs.userId, auth.userId);
+  const streakScope = checked ? sql` AND ${reviewInScope}` : sql``;
   const mature = sql.raw(String(MATURE_INTERVAL_DAYS));
   const { results } = await batchWithSettings(deps, (guess) => {
     const clock = dayClockOf(guess);
     const today = learnerDay(now, clock);
     const windows = learnerDayWindows(addDays(today.date, -STREAK_WINDOW_DAYS), today.date, clock);
     return [
-      db
-        .select({ state: flashcards.state, n: count() })
-        .from(flashcards)
-        .where(eq(flashcards.userId, auth.userId))
-        .groupBy(flashcards.state),
+      db.select({ state: flashcards.state, n: count() }).from(flashcards).where(userCards).groupBy(flashcards.state),
       db
         .select({ n: count() })
         .from(flashcards)
-        // A literal `state <> 0` so the partial queue index serves it (see src/study/queue.ts).
-        .where(and(eq(flashcards.userId, auth.userId), sql`${flashcards.state} <> 0`, lt(flashcards.due, today.end))),
+        // The queue's due-state condition, so the partial queue index (or the deck index) serves it.
+        .where(and(userCards, due, lt(flashcards.due, today.end))),
       db
         .select({ n: count() })
         .from(reviewLogs)
@@ -90,12 +96,14 @@ export async function getStats(deps: AuthedDeps): Promise<z.infer<typeof statsSc
         .select({ day: sql<number>`CAST(d.key AS INTEGER)` })
         .from(sql`json_each(${JSON.stringify(windows.map(([, start, end]) => [start, end]))}) AS d`)
         .where(
-          sql`EXISTS (SELECT 1 FROM ${reviewLogs} WHERE ${reviewLogs.userId} = ${auth.userId} AND ${reviewLogs.reviewedAt} >= d.value ->> 0 AND ${reviewLogs.reviewedAt} < d.value ->> 1 AND ${reviewLogs.rating} > 0)`,
+          sql`EXISTS (SELECT 1 FROM ${reviewLogs} WHERE ${reviewLogs.userId} = ${auth.userId} AND ${reviewLogs.reviewedAt} >= d.value ->> 0 AND ${reviewLogs.reviewedAt} < d.value ->> 1 AND ${reviewLogs.rating} > 0${streakScope})`,
         )
         .orderBy(sql`d.key DESC`),
+      ...(checked ? [cardScopeCheck(db, auth.userId, scope)] : []),
     ] as const;
   });
-  const [byState, [dueToday], [reviewsToday], [retention], days] = results;
+  const [byState, [dueToday], [reviewsToday], [retention], days, check] = results;
+  if (checked) assertScopeFound(check?.[0], scope);
 
   const states = Object.fromEntries(STUDY_STATES.map((name) => [name, 0])) as Record<
     (typeof STUDY_STATES)[number],

@@ -2,6 +2,7 @@
  * Request schemas of the queue and statistics endpoints.
  */
 import * as z from "zod";
+import { cardScopeQuery } from "../../lib/card-scope-params";
 import { limitParam } from "../../lib/params";
 import { flashcardSchema } from "../flashcards/flashcards.schemas";
 
@@ -29,5 +30,8 @@ export const statsSchema = z.object({
   streak_days: z.int(),
 });
 
-export const queueQuerySchema = z.strictObject({ limit: limitParam });
-export const statsQuerySchema = z.strictObject({});
+export const queueQuerySchema = z.strictObject({ limit: limitParam, ...cardScopeQuery });
+export const statsQuerySchema = z.strictObject({ ...cardScopeQuery });
+
+export type QueueQuery = z.infer<typeof queueQuerySchema>;
+export type StatsQuery = z.infer<typeof statsQuerySchema>;
