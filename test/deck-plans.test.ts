@@ -16,7 +16,7 @@ import { flashcards } from "../src/db/schema";
 import { buildListQuery } from "../src/routes/flashcards/flashcards.handlers";
 import { listFlashcardsQuerySchema } from "../src/routes/flashcards/flashcards.schemas";
 import { buildQueueStatements, queueConditions } from "../src/study/queue";
-import { registerUser, type TestUser } from "./helpers/api";
+import { api, registerUser, type TestUser } from "./helpers/api";
 
 const CARDS = 100_000;
 const ROOTS = 50;
@@ -95,8 +95,8 @@ const FULL_SCAN = /SCAN (flashcards|flashcard_tags|tags|deck_tree|decks)\b(?! US
 /** The plans of every hot deck and tag query, by name. */
 async function hotPlans() {
   const db = createDb(env.DB);
-  const list = (raw: Record<string, unknown>) =>
-    planOf(buildListQuery(db, user.id, listFlashcardsQuerySchema.parse(raw)));
+  const list = (raw: Record<string, unknown>, plan: "walk" | "scope" = "walk") =>
+    planOf(buildListQuery(db, user.id, listFlashcardsQuerySchema.parse(raw), undefined, plan));
   const queue = (scope: { deckId?: string; tags?: string[] }) =>
     buildQueueStatements(db, user.id, {
       now: Date.now(),
@@ -111,6 +111,8 @@ async function hotPlans() {
     "list: deck with subdecks": await list({ deck_id: rootDeck }),
     "list: tag": await list({ tag: "topic12" }),
     "list: parent tag": await list({ tag: "lang" }),
+    "list: small deck with subdecks": await list({ deck_id: rootDeck }, "scope"),
+    "list: small tag": await list({ tag: "topic12" }, "scope"),
     "deck counts": await planOf(deckViewSql(user.id, Date.now())),
   };
   const [due, fresh, dueCount, learningCount, newCount] = queue({ deckId: rootDeck });
@@ -149,6 +151,37 @@ beforeAll(async () => {
 }, 120_000);
 
 describe("query plans at 100,000 cards and 2,000 decks", () => {
+  it("lists a small and a large deck subtree and a tag, each page exactly as sorted in SQL", async () => {
+    const expected = async (where: string, ...params: unknown[]) =>
+      (
+        await env.DB.prepare(
+          `SELECT id FROM flashcards WHERE user_id = ?1 AND ${where} ORDER BY created_at DESC, id DESC LIMIT 5`,
+        )
+          .bind(user.id, ...params)
+          .all<{ id: string }>()
+      ).results.map((r) => r.id);
+    const subtree = "deck_id IN (SELECT descendant_id FROM deck_tree WHERE ancestor_id = ?2)";
+    const small = "00000000-0000-4000-8000-000000000007"; // about 1,000 cards: the scope plan
+    const large = "00000000-0000-4000-8000-000000000008"; // about 3,000 cards: the walk
+    for (const [query, where, param] of [
+      [`deck_id=${small}`, subtree, small],
+      [`deck_id=${large}`, subtree, large],
+      ["tag=topic12", "id IN (SELECT flashcard_id FROM flashcard_tags WHERE tag_id = ?2)", "tag-12"],
+      ["tag=lang", "id IN (SELECT flashcard_id FROM flashcard_tags WHERE tag_id < ?2)", "tag-10"],
+    ] as const) {
+      const res = await api("GET", `/api/v1/flashcards?limit=5&${query}`, { token: user.accessToken });
+      expect(res.status, res.text).toBe(200);
+      expect(
+        res.body.data.map((c: { id: string }) => c.id),
+        query,
+      ).toEqual(await expected(where, param));
+      const next = await api("GET", `/api/v1/flashcards?limit=5&${query}&cursor=${res.body.pagination.next_cursor}`, {
+        token: user.accessToken,
+      });
+      expect(next.body.data).toHaveLength(5);
+    }
+  });
+
   it("the collection is seeded", async () => {
     const counts = await env.DB.prepare(
       `SELECT (SELECT count(*) FROM flashcards WHERE user_id = ?1) AS cards, (SELECT count(*) FROM decks WHERE user_id = ?1) AS decks,
@@ -176,6 +209,12 @@ describe("query plans at 100,000 cards and 2,000 decks", () => {
       expect(plans["list: tag"]).toContain("tags_user_key_unique");
       expect(plans["list: tag"]).toContain("flashcard_tags_tag_idx");
       expect(plans["deck counts"]).toContain("flashcards_deck_state_due_idx");
+      // A small scope is read from its own cards, never by walking the user's index.
+      expect(plans["list: small deck with subdecks"]).toMatch(/flashcards_deck_(created|state_due)_idx/);
+      expect(plans["list: small tag"]).toContain("flashcard_tags_tag_idx");
+      for (const name of ["list: small deck with subdecks", "list: small tag"]) {
+        expect(plans[name], name).not.toContain("flashcards_user_");
+      }
       expect(plans["deck queue: due cards"]).toContain("flashcards_deck_state_due_idx");
       // The deck's own cards (not the user's whole due list walked in order): suspended and buried_until
       // (#15) are read from the row, so these are index seeks, not covering.

@@ -330,13 +330,47 @@ function listFilters(userId: string, query: ListFlashcardsQuery): SQL[] {
   return conditions;
 }
 
-/** Builds the list query without a search term (exported so a test can EXPLAIN it). */
-export function buildListQuery(db: Db, userId: string, query: ListFlashcardsQuery, after?: KeysetPosition) {
+/**
+ * Cards a deck subtree or tag filter may hold for its list to be read from the scope's own cards and
+ * sorted (plan "scope"); a larger scope is read by walking the user's sort index until a page of its
+ * cards turns up (plan "walk", about N × 21 / 2,000 rows when the scope is spread through the order).
+ * Neither plan alone is bounded: the walk reads the whole collection for a small deck, the sort reads a
+ * whole large deck. Both run in the batch, each behind its half of the same capped count (at most 2,000
+ * index entries), so exactly one returns rows.
+ */
+export const NARROW_SCOPE_CARDS = 2000;
+
+/** True when a list's scope can be small and unordered: a deck with its subdecks, or tags. */
+const hasWideScope = (scope: CardScope) => Boolean((scope.deckId && scope.subdecks !== false) || scope.tags?.length);
+
+/** SQL: the scope holds fewer than NARROW_SCOPE_CARDS cards (counting stops there). */
+function narrowScope(userId: string, scope: CardScope) {
+  const conditions = and(sql`+${flashcards.userId} = ${userId}`, ...cardScopeConditions(userId, scope));
+  return sql`(SELECT count(*) FROM (SELECT 1 FROM ${flashcards} WHERE ${conditions} LIMIT ${NARROW_SCOPE_CARDS})) < ${NARROW_SCOPE_CARDS}`;
+}
+
+/**
+ * Builds the list query without a search term (exported so a test can EXPLAIN it). `plan` matters only
+ * for a deck subtree or tags (see NARROW_SCOPE_CARDS): "walk" keeps the user's sort index and runs only
+ * for a large scope; "scope" hides the user's indexes (`+user_id`) so SQLite reads the scope's own
+ * cards, and runs only for a small one.
+ */
+export function buildListQuery(
+  db: Db,
+  userId: string,
+  query: ListFlashcardsQuery,
+  after?: KeysetPosition,
+  plan: "walk" | "scope" = "walk",
+) {
   const pages = flashcardPages(query.sort, query.order);
+  const scope = listScope(query);
+  const wide = hasWideScope(scope);
+  const user = wide && plan === "scope" ? sql`+${flashcards.userId} = ${userId}` : ofUser(flashcards, userId);
+  const guard = wide ? [plan === "scope" ? narrowScope(userId, scope) : sql`NOT ${narrowScope(userId, scope)}`] : [];
   return db
     .select(flashcardColumns)
     .from(flashcards)
-    .where(and(ofUser(flashcards, userId), ...listFilters(userId, query), pages.after(after)))
+    .where(and(user, ...listFilters(userId, query), ...guard, pages.after(after)))
     .orderBy(...pages.orderBy)
     .limit(query.limit + 1);
 }
@@ -379,12 +413,14 @@ export async function listFlashcards(
   let rows: FlashcardView[];
   let resumeAt: KeysetPosition | undefined;
   if (query.q === undefined) {
-    const [listed, checked] = await authedBatch(db, auth, deps.now, [
+    // A deck subtree or tags: both plans of NARROW_SCOPE_CARDS, one of them returns the page.
+    const [listed, checked, scoped] = await authedBatch(db, auth, deps.now, [
       buildListQuery(db, auth.userId, query, after),
       check,
+      ...(hasWideScope(scope) ? [buildListQuery(db, auth.userId, query, after, "scope")] : []),
     ]);
     assertScopeFound(checked[0], scope);
-    rows = listed;
+    rows = scoped && scoped.length > 0 ? scoped : listed;
   } else {
     const search = buildSearchStatements(db, auth.userId, { ...query, q: query.q }, after);
     const [checked, walked, windowEnd, found = []] = await authedBatch(db, auth, deps.now, [
