@@ -213,6 +213,33 @@ describe("POST /flashcards/bulk", () => {
     expect((await card(a!)).id).toBe(a);
   });
 
+  it("a bulk move racing a cascade delete of its deck leaves no card in a deleted deck", async () => {
+    const owner = await registerUser("bulk-race");
+    for (let round = 0; round < 5; round++) {
+      const ids = await cards(20, owner);
+      const target = await deck(`Race ${round}`, owner);
+      const [move, remove] = await Promise.all([
+        bulk({ ids, action: "move", deck_id: target }, owner),
+        api("DELETE", `/api/v1/decks/${target}?cascade=true`, { token: owner.accessToken }),
+      ]);
+      expect([200, 404], move.text).toContain(move.status);
+      expect(remove.status, remove.text).toBe(204);
+      const orphans = await env.DB.prepare(
+        "SELECT count(*) AS n FROM flashcards f WHERE f.user_id = ? AND f.deck_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM decks d WHERE d.id = f.deck_id)",
+      )
+        .bind(owner.id)
+        .first<{ n: number }>();
+      expect(orphans?.n).toBe(0);
+      // Either the move came first (the cascade then deleted the cards) or the deck was gone (nothing moved).
+      const left = await env.DB.prepare(
+        "SELECT count(*) AS n FROM flashcards WHERE user_id = ? AND id IN (SELECT value FROM json_each(?))",
+      )
+        .bind(owner.id, JSON.stringify(ids))
+        .first<{ n: number }>();
+      expect(left?.n).toBe(move.status === 200 ? 0 : 20);
+    }
+  });
+
   it("treats %, _, quotes and FTS syntax in tag names as plain characters", async () => {
     const [a, b] = await cards(2);
     const odd = ["100%", "a_b", 'quo"te', "NEAR(x*)", "x::%"];

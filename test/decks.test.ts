@@ -67,6 +67,20 @@ describe("POST /decks", () => {
     expect((await createDeck({ name: "σοφία::x" })).status).toBe(400);
   });
 
+  it("keeps names with %, _, quotes and FTS syntax literal: no false clash, stored and listed as sent", async () => {
+    const owner = await registerUser("deck-names");
+    const names = ["100%", "1000", "a_b", "axb", '"quoted" NEAR(x*)', "quoted NEAR x", "O'Brien; DROP TABLE decks"];
+    for (const name of names) {
+      const res = await createDeck({ name }, owner);
+      expect(res.status, `${name}: ${res.text}`).toBe(201);
+      expect(res.body.path).toBe(name);
+    }
+    const listed = await api("GET", "/api/v1/decks", { token: owner.accessToken });
+    expect(listed.body.data.map((d: { name: string }) => d.name).sort()).toEqual([...names].sort());
+    // The same name with another case is the clash the rule is about, nothing wider.
+    expectProblem(await createDeck({ name: "A_B" }, owner), 409, "deck_name_taken");
+  });
+
   it("validates name, parent and description", async () => {
     for (const body of [
       {},
