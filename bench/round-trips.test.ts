@@ -103,6 +103,9 @@ describe("D1 round trips per endpoint", () => {
   let sessionId: string;
   /** A card planned in that session (a review naming the session must be of one of its cards). */
   let sessionCardId: string;
+  /** A deck whose subdeck holds ten cards, and those cards. */
+  let deckId: string;
+  let movedIds: string[];
 
   it("reads: one round trip each, session check included", async () => {
     user = await registerUser("trips");
@@ -124,6 +127,15 @@ describe("D1 round trips per endpoint", () => {
     sessionId = session.body.session.id;
     sessionCardId = session.body.session.cards[0].id;
     const page = await api("GET", "/api/v1/flashcards", { token });
+    // A deck with a subdeck holding ten of the cards (the deck rows below).
+    const deck = await api("POST", "/api/v1/decks", { token, body: { name: "Biology" } });
+    const subdeck = await api("POST", "/api/v1/decks", { token, body: { name: "Cells", parent_id: deck.body.id } });
+    deckId = deck.body.id;
+    movedIds = created.body.data.slice(2, 12).map((c: { id: string }) => c.id);
+    await api("POST", "/api/v1/flashcards/bulk", {
+      token,
+      body: { ids: movedIds, action: "move", deck_id: subdeck.body.id },
+    });
 
     await measure("read", "GET /health", "GET", "/api/v1/health");
     await measure("read", "GET /auth/me", "GET", "/api/v1/auth/me", { token });
@@ -171,6 +183,13 @@ describe("D1 round trips per endpoint", () => {
     await measure("read", "GET /generation-error-logs", "GET", "/api/v1/generation-error-logs", { token });
     await measure("read", "GET /generation-error-logs/:id", "GET", `/api/v1/generation-error-logs/${logId}`, { token });
     await measure("read", "GET /sync/changes (a page of 1,000)", "GET", "/api/v1/sync/changes?limit=1000", { token });
+    await measure("read", "GET /decks", "GET", "/api/v1/decks", { token });
+    await measure("read", "GET /flashcards?deck_id= (deck)", "GET", `/api/v1/flashcards?deck_id=${deckId}`, { token });
+    await measure("read", "GET /study/queue?deck_id= (deck)", "GET", `/api/v1/study/queue?deck_id=${deckId}`, {
+      token,
+    });
+    await measure("read", "GET /stats?deck_id= (deck)", "GET", `/api/v1/stats?deck_id=${deckId}`, { token });
+    await measure("read", "GET /tags", "GET", "/api/v1/tags", { token });
   });
 
   it("single writes: one round trip each; a review at most two", async () => {
@@ -230,6 +249,14 @@ describe("D1 round trips per endpoint", () => {
     // One round trip: the queue read and the session insert share a batch (plannedCardIdsSql).
     await measure("write", "POST /study-sessions", "POST", "/api/v1/study-sessions", { token, body: { limit: 5 } }, 1);
     await measure("write", "DELETE /flashcards/:id", "DELETE", `/api/v1/flashcards/${otherCardId}`, { token });
+    await measure("write", "POST /flashcards/bulk (move 10 cards)", "POST", "/api/v1/flashcards/bulk", {
+      token,
+      body: { ids: movedIds, action: "move", deck_id: deckId },
+    });
+    await measure("write", "POST /flashcards/bulk (tag 10 cards)", "POST", "/api/v1/flashcards/bulk", {
+      token,
+      body: { ids: movedIds, action: "add_tags", tags: ["biology", "cells"] },
+    });
   });
 
   it("flows with a password hash or an AI call between D1 steps: their documented counts", async () => {

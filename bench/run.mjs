@@ -22,7 +22,7 @@ import { killAllGroupsNow, ROOT, runWrangler, startServers, stopAllGroups } from
 import { renderReport } from "./lib/report.mjs";
 import { countRoundTrips } from "./lib/round-trips.mjs";
 import { buildScenarios, forTarget } from "./lib/scenarios.mjs";
-import { generateCollection, seedStatements } from "./lib/seed.mjs";
+import { deckLayout, deckStatements, generateCollection, seedStatements } from "./lib/seed.mjs";
 import { cardText, MISSING_TERM, prng, SEARCH_TERM, SHORT_TERM } from "./lib/text.mjs";
 
 /** This runner's state (local D1, builds, logs); bench/.state/ also holds other tools' state. */
@@ -149,7 +149,13 @@ async function seedUser(baseline, secret, user, cards, seed) {
     if (statements.length > 0)
       await call(baseline, "POST", "/__bench/seed", { body: { statements }, headers: { "x-bench-secret": secret } });
   };
-  for (const statement of seedStatements(generateCollection(user.id, cards, Date.now(), seed), (card) =>
+  // Decks first (the cards point at them): 50 cards per deck, the benchmarked deck subtree first.
+  const decks = deckLayout(user.id, user.decks, Date.now());
+  user.deckId = decks[0].id;
+  for (const statement of deckStatements(decks)) pending.push(statement);
+  await flush();
+  const deckIds = decks.map((deck) => deck.id);
+  for (const statement of seedStatements(generateCollection(user.id, cards, Date.now(), seed, deckIds), (card) =>
     ids.push(card.id),
   )) {
     pending.push(statement);
@@ -190,6 +196,9 @@ const SQL_ENDPOINTS = {
   review: "POST /flashcards/:id/reviews",
   queue: "GET /study/queue",
   feed: "GET /sync/changes (a page of 1,000)",
+  decks: "GET /decks",
+  "deck-list": "GET /flashcards?deck_id= (deck)",
+  "deck-queue": "GET /study/queue?deck_id= (deck)",
 };
 
 /**
@@ -284,9 +293,14 @@ async function runRounds(servers, scenarios, options, quiet) {
  * (the small collection alone in the database, then both collections).
  */
 async function seedCollections(app, baseline, secret, options) {
-  const small = { ...(await register(app, "small")), cards: options.small };
+  // 50 cards per deck at both sizes: 20 decks for the small collection, 2,000 (the per-user maximum) for the large.
+  const decksFor = (cards) => Math.max(5, Math.min(2000, Math.round(cards / 50)));
+  const small = { ...(await register(app, "small")), cards: options.small, decks: decksFor(options.small) };
   const writer = await register(app, "writer");
-  const large = options.large > 0 ? { ...(await register(app, "large")), cards: options.large } : null;
+  const large =
+    options.large > 0
+      ? { ...(await register(app, "large")), cards: options.large, decks: decksFor(options.large) }
+      : null;
   log(`seeding ${options.small} cards${large ? ` and ${options.large} cards` : ""}`);
   small.ids = await seedUser(baseline, secret, small, small.cards, 1);
   const seeded = { small: await verifySeed(app, baseline, secret, small, small.cards) };

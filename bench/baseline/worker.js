@@ -95,6 +95,44 @@ const SQL = {
     'select "id", "card_ids", "started_at", "finished_at" from "study_sessions" where ("study_sessions"."user_id" = ? and "study_sessions"."id" IN (SELECT "entity_id" FROM (SELECT "entity", "entity_id", "op" FROM "changes"\n    WHERE "changes"."user_id" = ? AND "changes"."seq" > ? ORDER BY "changes"."seq" LIMIT ?)\n    WHERE "entity" = ? AND "op" = \'upsert\'))',
 };
 
+/**
+ * The app's SQL for the deck rows (#13), copied from what the app prepares (bench/round-trips.test.ts
+ * prints it): the deck list with path and counts, a deck
+ * subtree's card list (both plans of src/routes/flashcards, behind the 2,000-card count) and the
+ * per-deck queue (src/study/queue.ts, `+user_id` so the deck's own cards are read).
+ */
+const DECK_SQL = {
+  settings:
+    'select "user_id", "version", "updated_at", "timezone", "day_starts_at", "desired_retention", "maximum_interval_days", "new_cards_per_day", "reviews_per_day", "learning_steps", "relearning_steps", "enable_fuzz", "leech_threshold", "leech_action", "fsrs_parameters" from "user_settings" where "user_settings"."user_id" = ?',
+  scopeCheck:
+    "select \"deck_found\", \"missing_tag\" from (SELECT EXISTS (SELECT 1 FROM decks WHERE id = ? AND user_id = ?) AS deck_found,\n      (SELECT min(j.key) FROM json_each(?) AS j WHERE NOT EXISTS (\n        SELECT 1 FROM tags AS t WHERE t.user_id = ?\n          AND (t.name_key = j.value OR (t.name_key >= j.value || '::' AND t.name_key < j.value || ':;')))) AS missing_tag)",
+  deckListWalk:
+    'select "id", "front", "back", "source", "generation_id", "created_at", "updated_at", "state", "due", "stability", "difficulty", "elapsed_days", "scheduled_days", "learning_steps", "reps", "lapses", "last_review", "deck_id", (SELECT json_group_array(t.name) FROM flashcard_tags AS ft JOIN tags AS t ON t.id = ft.tag_id WHERE ft.flashcard_id = "flashcards"."id"), "suspended", "buried_until", "leech" from "flashcards" where ("flashcards"."user_id" = ? and "flashcards"."deck_id" IN (SELECT descendant_id FROM deck_tree WHERE ancestor_id = ? AND user_id = ?) and NOT (SELECT count(*) FROM (SELECT 1 FROM "flashcards" WHERE (+"flashcards"."user_id" = ? and "flashcards"."deck_id" IN (SELECT descendant_id FROM deck_tree WHERE ancestor_id = ? AND user_id = ?)) LIMIT ?)) < ?) order by "flashcards"."created_at" desc, "flashcards"."id" desc limit ?',
+  deckListScope:
+    'select "id", "front", "back", "source", "generation_id", "created_at", "updated_at", "state", "due", "stability", "difficulty", "elapsed_days", "scheduled_days", "learning_steps", "reps", "lapses", "last_review", "deck_id", (SELECT json_group_array(t.name) FROM flashcard_tags AS ft JOIN tags AS t ON t.id = ft.tag_id WHERE ft.flashcard_id = "flashcards"."id"), "suspended", "buried_until", "leech" from "flashcards" where (+"flashcards"."user_id" = ? and "flashcards"."deck_id" IN (SELECT descendant_id FROM deck_tree WHERE ancestor_id = ? AND user_id = ?) and (SELECT count(*) FROM (SELECT 1 FROM "flashcards" WHERE (+"flashcards"."user_id" = ? and "flashcards"."deck_id" IN (SELECT descendant_id FROM deck_tree WHERE ancestor_id = ? AND user_id = ?)) LIMIT ?)) < ?) order by "flashcards"."created_at" desc, "flashcards"."id" desc limit ?',
+  deckQueueDue:
+    'select "id", "front", "back", "source", "generation_id", "created_at", "updated_at", "state", "due", "stability", "difficulty", "elapsed_days", "scheduled_days", "learning_steps", "reps", "lapses", "last_review", "deck_id", (SELECT json_group_array(t.name) FROM flashcard_tags AS ft JOIN tags AS t ON t.id = ft.tag_id WHERE ft.flashcard_id = "flashcards"."id"), "suspended", "buried_until", "leech" from "flashcards" where ((+"flashcards"."user_id" = ? and "flashcards"."deck_id" IN (SELECT descendant_id FROM deck_tree WHERE ancestor_id = ? AND user_id = ?)) and "flashcards"."state" IN (1, 2, 3) and "flashcards"."due" <= ? and "flashcards"."suspended" = 0 AND ("flashcards"."buried_until" IS NULL OR "flashcards"."buried_until" <= ?)) order by "flashcards"."due" asc, "flashcards"."id" asc limit ?',
+  deckQueueNew:
+    'select "id", "front", "back", "source", "generation_id", "created_at", "updated_at", "state", "due", "stability", "difficulty", "elapsed_days", "scheduled_days", "learning_steps", "reps", "lapses", "last_review", "deck_id", (SELECT json_group_array(t.name) FROM flashcard_tags AS ft JOIN tags AS t ON t.id = ft.tag_id WHERE ft.flashcard_id = "flashcards"."id"), "suspended", "buried_until", "leech" from "flashcards" where ((+"flashcards"."user_id" = ? and "flashcards"."deck_id" IN (SELECT descendant_id FROM deck_tree WHERE ancestor_id = ? AND user_id = ?)) and "flashcards"."state" = 0 and "flashcards"."suspended" = 0 AND ("flashcards"."buried_until" IS NULL OR "flashcards"."buried_until" <= ?) and +"flashcards"."due" <= ?) order by "flashcards"."created_at" asc, "flashcards"."id" asc limit ?',
+  deckQueueDueCount:
+    'select count(*) from "flashcards" where ((+"flashcards"."user_id" = ? and "flashcards"."deck_id" IN (SELECT descendant_id FROM deck_tree WHERE ancestor_id = ? AND user_id = ?)) and "flashcards"."state" IN (1, 2, 3) and "flashcards"."due" <= ? and "flashcards"."suspended" = 0 AND ("flashcards"."buried_until" IS NULL OR "flashcards"."buried_until" <= ?))',
+  deckQueueLearningCount:
+    'select count(*) from "flashcards" where ((+"flashcards"."user_id" = ? and "flashcards"."deck_id" IN (SELECT descendant_id FROM deck_tree WHERE ancestor_id = ? AND user_id = ?)) and "flashcards"."state" IN (1, 3) and "flashcards"."due" <= ? and "flashcards"."suspended" = 0 AND ("flashcards"."buried_until" IS NULL OR "flashcards"."buried_until" <= ?))',
+  deckQueueNewCount:
+    'select count(*) from (select 1 from "flashcards" where ((+"flashcards"."user_id" = ? and "flashcards"."deck_id" IN (SELECT descendant_id FROM deck_tree WHERE ancestor_id = ? AND user_id = ?)) and "flashcards"."state" = 0 and "flashcards"."suspended" = 0 AND ("flashcards"."buried_until" IS NULL OR "flashcards"."buried_until" <= ?) and +"flashcards"."due" <= ?) limit ?) "capped"',
+  queueIntroducedToday:
+    'select count(*) from "review_logs" where ("review_logs"."user_id" = ? and "review_logs"."reviewed_at" >= ? and "review_logs"."state" = 0)',
+  queueReviewedToday:
+    'select count(*) from "review_logs" where ("review_logs"."user_id" = ? and "review_logs"."reviewed_at" >= ?)',
+  decks:
+    'select "id", "name", "parent_id", "description", "path", "created_at", "updated_at", "cards", "new", "due" from (\n    WITH per_deck AS (\n      -- "+user_id": scope without letting SQLite walk the user\'s whole card index instead of the decks\'.\n      SELECT deck_id, count(*) AS cards, sum(state = 0) AS new, sum(state <> 0 AND due <= ?) AS due\n      FROM flashcards\n      WHERE deck_id IN (SELECT id FROM decks WHERE user_id = ?) AND +user_id = ?\n      GROUP BY deck_id\n    ),\n    rolled AS (\n      SELECT t.ancestor_id AS id, sum(p.cards) AS cards, sum(p.new) AS new, sum(p.due) AS due\n      FROM per_deck AS p JOIN deck_tree AS t ON t.descendant_id = p.deck_id\n      GROUP BY t.ancestor_id\n    ),\n    paths AS (\n      SELECT d.id AS id,\n        group_concat(a.name, \'::\' ORDER BY t.distance DESC) AS path,\n        group_concat(a.name_key, char(1) ORDER BY t.distance DESC) AS path_key\n      FROM decks AS d\n      JOIN deck_tree AS t ON t.descendant_id = d.id\n      JOIN decks AS a ON a.id = t.ancestor_id\n      WHERE d.user_id = ?\n      GROUP BY d.id\n    )\n    SELECT d.id, d.name, d.parent_id, d.description, p.path, p.path_key, d.created_at, d.updated_at,\n      coalesce(r.cards, 0) AS cards, coalesce(r.new, 0) AS new, coalesce(r.due, 0) AS due\n    FROM decks AS d\n    JOIN paths AS p ON p.id = d.id\n    LEFT JOIN rolled AS r ON r.id = d.id\n    WHERE d.user_id = ?) order by "path_key"',
+};
+/** A deck subtree below this many cards is read from its own cards (the app's NARROW_SCOPE_CARDS). */
+const NARROW_SCOPE_CARDS = 2000;
+/** The app's default day start (hours after midnight, UTC) and reviews per day. */
+const DAY_STARTS_AT = 4;
+const REVIEWS_PER_DAY = 9999;
+
 /** The app's multi-row card INSERT: 6 bound values per row, its own timestamps inlined. */
 const insertSql = (rows, now) =>
   SQL.insertPrefix +
@@ -120,6 +158,20 @@ const ENDPOINT_SQL = {
     SQL.feedDecks,
     SQL.feedTags,
     SQL.feedSessions,
+  ],
+  decks: [SQL.readGate, DECK_SQL.decks],
+  "deck-list": [SQL.readGate, DECK_SQL.deckListWalk, DECK_SQL.scopeCheck, DECK_SQL.deckListScope],
+  "deck-queue": [
+    SQL.readGate,
+    DECK_SQL.settings,
+    DECK_SQL.deckQueueDue,
+    DECK_SQL.deckQueueNew,
+    DECK_SQL.deckQueueDueCount,
+    DECK_SQL.deckQueueLearningCount,
+    DECK_SQL.deckQueueNewCount,
+    DECK_SQL.queueIntroducedToday,
+    DECK_SQL.queueReviewedToday,
+    DECK_SQL.scopeCheck,
   ],
   queue: [
     SQL.gate,
@@ -603,6 +655,83 @@ async function studyQueue(env, auth, now, url) {
   });
 }
 
+/** The scope check of a deck (no tags): 404 when the deck is not the caller's. */
+const deckCheck = (env, u, deckId) => env.DB.prepare(DECK_SQL.scopeCheck).bind(deckId, u, "[]", u);
+
+/** GET /api/v1/decks: every deck with path and counts, by path. */
+async function listDecks(env, auth, now) {
+  const u = auth.userId;
+  const results = await readBatch(env, auth, now, [env.DB.prepare(DECK_SQL.decks).bind(now, u, u, u, u)]);
+  if (!results) return problem(401, "session_expired");
+  return json({
+    data: results[0].results.map((row) => ({
+      id: row.id,
+      name: row.name,
+      parent_id: row.parent_id,
+      path: row.path,
+      description: row.description,
+      counts: { cards: row.cards, new: row.new, due: row.due },
+      created_at: iso(row.created_at),
+      updated_at: iso(row.updated_at),
+    })),
+  });
+}
+
+/** GET /api/v1/flashcards?deck_id=: the first page of a deck and its subdecks, newest first. */
+async function listDeckCards(env, auth, now, url, deckId) {
+  const limit = Number(url.searchParams.get("limit") ?? PAGE_DEFAULT);
+  const u = auth.userId;
+  const page = (sql) =>
+    env.DB.prepare(sql).bind(u, deckId, u, u, deckId, u, NARROW_SCOPE_CARDS, NARROW_SCOPE_CARDS, limit + 1);
+  const results = await readBatch(env, auth, now, [
+    page(DECK_SQL.deckListWalk),
+    deckCheck(env, u, deckId),
+    page(DECK_SQL.deckListScope),
+  ]);
+  if (!results) return problem(401, "session_expired");
+  if (!results[1].results[0]?.deck_found) return problem(404, "not_found");
+  const rows = results[2].results.length > 0 ? results[2].results : results[0].results;
+  const hasMore = rows.length > limit;
+  const shown = hasMore ? rows.slice(0, limit) : rows;
+  const last = shown.at(-1);
+  const nextCursor =
+    hasMore && last
+      ? await encodeCursor({ k: "flashcards:created_at:desc", v: last.created_at, id: last.id }, env.JWT_SECRET)
+      : null;
+  return json({ data: shown.map(cardJson), pagination: { limit, next_cursor: nextCursor, has_more: hasMore } });
+}
+
+/** GET /api/v1/study/queue?deck_id=: the queue of a deck and its subdecks within the user's daily limits. */
+async function deckQueue(env, auth, now, url, deckId) {
+  const limit = Number(url.searchParams.get("limit") ?? PAGE_DEFAULT);
+  const u = auth.userId;
+  const hour = 3_600_000;
+  const dayStart = Math.floor((now - DAY_STARTS_AT * hour) / DAY_MS) * DAY_MS + DAY_STARTS_AT * hour;
+  const results = await readBatch(env, auth, now, [
+    env.DB.prepare(DECK_SQL.settings).bind(u),
+    env.DB.prepare(DECK_SQL.deckQueueDue).bind(u, deckId, u, now, now, limit),
+    env.DB.prepare(DECK_SQL.deckQueueNew).bind(u, deckId, u, now, now, Math.min(limit, NEW_CARDS_PER_DAY)),
+    env.DB.prepare(DECK_SQL.deckQueueDueCount).bind(u, deckId, u, now, now),
+    env.DB.prepare(DECK_SQL.deckQueueLearningCount).bind(u, deckId, u, now, now),
+    env.DB.prepare(DECK_SQL.deckQueueNewCount).bind(u, deckId, u, now, now, NEW_CARDS_PER_DAY),
+    env.DB.prepare(DECK_SQL.queueIntroducedToday).bind(u, dayStart),
+    env.DB.prepare(DECK_SQL.queueReviewedToday).bind(u, dayStart),
+    deckCheck(env, u, deckId),
+  ]);
+  if (!results) return problem(401, "session_expired");
+  const [, due, fresh, dueCount, learningCount, newCount, introduced, reviewed, check] = results.map((r) => r.results);
+  if (!check[0]?.deck_found) return problem(404, "not_found");
+  const count = (rows) => Object.values(rows[0] ?? {})[0] ?? 0;
+  const reviewsAllowed = Math.max(0, REVIEWS_PER_DAY - (count(reviewed) - count(introduced)));
+  const offeredDue = due.slice(0, reviewsAllowed);
+  const availableNew = Math.min(count(newCount), Math.max(0, NEW_CARDS_PER_DAY - count(introduced)));
+  const room = Math.max(0, limit - offeredDue.length);
+  return json({
+    data: [...offeredDue, ...fresh.slice(0, Math.min(room, availableNew))].map(cardJson),
+    counts: { due: count(dueCount), new: availableNew, learning: count(learningCount) },
+  });
+}
+
 /** Bench-only: seed statements, row counts and query plans through this worker's D1 binding. */
 async function benchRoute(request, env, url) {
   if (request.headers.get("x-bench-secret") !== env.JWT_SECRET) return problem(403, "forbidden");
@@ -686,6 +815,10 @@ export default {
     if (!auth) return problem(401, "unauthorized");
     const now = Date.now();
     const method = request.method;
+    const deckId = url.searchParams.get("deck_id");
+    if (path === "/api/v1/decks" && method === "GET") return listDecks(env, auth, now);
+    if (path === "/api/v1/flashcards" && method === "GET" && deckId) return listDeckCards(env, auth, now, url, deckId);
+    if (path === "/api/v1/study/queue" && method === "GET" && deckId) return deckQueue(env, auth, now, url, deckId);
     if (path === "/api/v1/flashcards") {
       if (method === "GET") return listCards(env, auth, now, url);
       if (method === "POST") return createCards(env, auth, now, request);

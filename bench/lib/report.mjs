@@ -16,7 +16,16 @@ export const TARGETS = {
   trips: { read: 1, write: 1, review: 2 },
 };
 const CPU_TARGET_PATHS = ["list", "get", "search", "create", "review", "queue"];
-const SCALE_TARGET_PATHS = ["list", "search", "search-none", "search-short", "queue", "review"];
+const SCALE_TARGET_PATHS = [
+  "list",
+  "search",
+  "search-none",
+  "search-short",
+  "queue",
+  "review",
+  "deck-list",
+  "deck-queue",
+];
 
 const f2 = (n) => n.toFixed(2);
 const f0 = (n) => n.toFixed(0);

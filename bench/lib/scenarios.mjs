@@ -22,6 +22,23 @@ const search = (user, term) => () => ({
 /** GET the study queue (20 cards and the counts). */
 const queue = (user) => () => ({ method: "GET", path: "/api/v1/study/queue", headers: bearer(user) });
 
+/** GET every deck of the user with paths and counts. */
+const decks = (user) => () => ({ method: "GET", path: "/api/v1/decks", headers: bearer(user) });
+
+/** GET the first page of the benchmarked deck with its subdecks (250 cards at every collection size). */
+const deckList = (user) => () => ({
+  method: "GET",
+  path: `/api/v1/flashcards?deck_id=${user.deckId}`,
+  headers: bearer(user),
+});
+
+/** GET the study queue of the benchmarked deck with its subdecks. */
+const deckQueue = (user) => () => ({
+  method: "GET",
+  path: `/api/v1/study/queue?deck_id=${user.deckId}`,
+  headers: bearer(user),
+});
+
 /** GET one card, a different one each request (cycling through `ids`). */
 const read = (user, ids) => (i) => ({
   method: "GET",
@@ -141,6 +158,30 @@ export function buildScenarios({ small, large, writer, texts, searchTerm, missin
     },
     { key: "queue", path: "queue", label: "read the study queue", group: "hot", phase: "read", make: queue(small) },
     {
+      key: "decks",
+      path: "decks",
+      label: `list the decks (${small.decks} decks)`,
+      group: "hot",
+      phase: "read",
+      make: decks(small),
+    },
+    {
+      key: "deck-list",
+      path: "deck-list",
+      label: "list a deck with its subdecks (250 cards)",
+      group: "hot",
+      phase: "read",
+      make: deckList(small),
+    },
+    {
+      key: "deck-queue",
+      path: "deck-queue",
+      label: "read a deck's study queue (250 cards)",
+      group: "hot",
+      phase: "read",
+      make: deckQueue(small),
+    },
+    {
       key: "create",
       path: "create",
       label: "create a card",
@@ -216,6 +257,30 @@ export function buildScenarios({ small, large, writer, texts, searchTerm, missin
         group: "scale",
         phase: "read",
         make: queue(large),
+      },
+      {
+        key: "decks@large",
+        path: "decks",
+        label: `list the decks (${small.decks} → ${large.decks} decks)`,
+        group: "scale",
+        phase: "read",
+        make: decks(large),
+      },
+      {
+        key: "deck-list@large",
+        path: "deck-list",
+        label: "list a deck with its subdecks (250 cards)",
+        group: "scale",
+        phase: "read",
+        make: deckList(large),
+      },
+      {
+        key: "deck-queue@large",
+        path: "deck-queue",
+        label: "read a deck's study queue (250 cards)",
+        group: "scale",
+        phase: "read",
+        make: deckQueue(large),
       },
       {
         key: "review@large",

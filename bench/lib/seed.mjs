@@ -42,6 +42,7 @@ const CARD_COLUMNS = [
   "lapses",
   "last_review",
   "version",
+  "deck_id",
 ];
 const LOG_COLUMNS = [
   "id",
@@ -174,8 +175,44 @@ function reviewLogs(rand, userId, card) {
   return logs;
 }
 
-/** Generates `n` cards (oldest first) and their logs for `userId`, as row objects keyed by column. */
-export function* generateCollection(userId, n, now, seed) {
+/** The benchmarked deck and its subdecks: the first 5 decks of every layout (250 cards at 50 per deck). */
+export const BENCH_DECK_SUBTREE = 5;
+
+/**
+ * A deck layout of `count` decks for `userId`, in insertion order (parents first): deck 0 is the
+ * benchmarked root "Bench" with decks 1–4 under it; the rest are roots each followed by up to 39
+ * subdecks. Ids are UUIDs made from the user id's first 8 hex digits and the deck's index.
+ */
+export function deckLayout(userId, count, now) {
+  const id = (j) => `${userId.slice(0, 8)}-0000-4000-8000-${String(j).padStart(12, "0")}`;
+  const decks = [];
+  for (let j = 0; j < count; j++) {
+    const k = j - BENCH_DECK_SUBTREE;
+    const parent = j === 0 ? null : j < BENCH_DECK_SUBTREE ? id(0) : k % 40 === 0 ? null : id(j - (k % 40));
+    const name = j === 0 ? "Bench" : parent === null ? `Deck ${j}` : `Sub ${j}`;
+    decks.push({
+      id: id(j),
+      user_id: userId,
+      parent_id: parent,
+      name,
+      name_key: name.toLowerCase(),
+      created_at: now,
+      updated_at: now,
+    });
+  }
+  return decks;
+}
+
+/** Literal INSERTs of a deck layout (the closure table fills itself through the decks' triggers). */
+export const deckStatements = (decks) =>
+  insertStatements("decks", ["id", "user_id", "parent_id", "name", "name_key", "created_at", "updated_at"], decks);
+
+/**
+ * Generates `n` cards (oldest first) and their logs for `userId`, as row objects keyed by column.
+ * Card `i` goes to deck `i % deckIds.length` (none without decks), so every deck holds n / decks cards
+ * spread over the whole history.
+ */
+export function* generateCollection(userId, n, now, seed, deckIds = []) {
   const rand = prng(seed);
   const start = now - HISTORY_DAYS * DAY;
   const step = (HISTORY_DAYS * DAY - HOUR) / Math.max(1, n);
@@ -204,6 +241,7 @@ export function* generateCollection(userId, n, now, seed) {
       lapses: s.lapses,
       last_review: s.lastReview,
       version: s.reps,
+      deck_id: deckIds.length > 0 ? deckIds[i % deckIds.length] : null,
     };
     yield { card, logs: reviewLogs(rand, userId, card) };
   }
