@@ -42,10 +42,13 @@ const deckOwned = (userId: string, scope: CardScope) =>
 /** The tag filters' keys as one JSON parameter, read as `json_each(…) AS j`. */
 const tagFilterKeys = (scope: CardScope) => JSON.stringify((scope.tags ?? []).map((tag) => tagKeyRange(tag).key));
 
-/** True for a tag filter `j.value` that matches none of the caller's tags (exactly or as a parent). */
+/**
+ * True for a tag filter `j.value` that matches none of the caller's tags (exactly or as a parent). The
+ * indentation inside is part of the SQL text the benchmark's baseline compares (bench/baseline/worker.js).
+ */
 const tagFilterUnmatched = (userId: string) => sql`NOT EXISTS (
-  SELECT 1 FROM tags AS t WHERE t.user_id = ${userId}
-    AND (t.name_key = j.value OR (t.name_key >= j.value || '::' AND t.name_key < j.value || ':;')))`;
+        SELECT 1 FROM tags AS t WHERE t.user_id = ${userId}
+          AND (t.name_key = j.value OR (t.name_key >= j.value || '::' AND t.name_key < j.value || ':;')))`;
 
 /**
  * One statement: `deck_found` (1 when no deck is named) and `missing_tag`, the index of the first tag
