@@ -314,7 +314,9 @@ describe("GET /sync/changes: tombstones, pruning and cursors", () => {
     const bob = await registerUser("feed-bob");
     await createCards(alice, [{ front: "a", back: "1" }]);
     const cursor = (await feedPage(alice, undefined, 1)).body.pagination.next_cursor;
-    expectProblem(await feedPage(bob, cursor, 10), 400, "invalid_cursor");
+    const foreign = await feedPage(bob, cursor, 10);
+    expectProblem(foreign, 400, "invalid_cursor");
+    expect(foreign.body.errors[0].path).toBe("since");
     expectProblem(await feedPage(bob, "forged", 10), 400, "invalid_cursor");
     expectProblem(await feedPage(alice, undefined, 0), 400, "validation_failed");
     expectProblem(await feedPage(alice, undefined, 1001), 400, "validation_failed");
@@ -335,6 +337,26 @@ describe("GET /sync/changes: tombstones, pruning and cursors", () => {
 });
 
 describe("GET /sync/changes: query plans", () => {
+  it("records changes and prunes tombstones through indexes (what the triggers and the hourly prune run)", async () => {
+    const statements = [
+      "DELETE FROM changes WHERE user_id = 'u' AND entity = 'flashcard' AND entity_id = 'x'",
+      "UPDATE sync_counters SET seq = seq + 1 WHERE user_id = 'u'",
+      "SELECT 1 FROM users WHERE id = 'u'",
+      "SELECT 1 FROM flashcards WHERE id = 'x'",
+      "UPDATE flashcards SET version = version + 1 WHERE id IN (SELECT flashcard_id FROM flashcard_tags WHERE tag_id = 't')",
+      "UPDATE decks SET version = version + 1 WHERE id IN (SELECT descendant_id FROM deck_tree WHERE ancestor_id = 'd' AND distance > 0)",
+      "SELECT user_id, seq FROM changes WHERE op = 'delete' AND changed_at < 1 ORDER BY changed_at, user_id, seq LIMIT 500",
+    ];
+    for (const statement of statements) {
+      const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${statement}`).all<{ detail: string }>();
+      const plan = results.map((r) => r.detail).join("\n");
+      expect(plan, statement).not.toMatch(
+        /SCAN (changes|sync_counters|users|flashcards|flashcard_tags|decks|deck_tree)\b/,
+      );
+      if (statement.includes("op = 'delete'")) expect(plan).toContain("changes_tombstones_idx");
+    }
+  });
+
   it("reads the page on the primary key and each entity by its key, scanning no table", async () => {
     const user = await registerUser("feed-plan");
     const dialect = new SQLiteSyncDialect();

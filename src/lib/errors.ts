@@ -79,14 +79,17 @@ export const invalidBookmark = () =>
       "X-D1-Bookmark must be a bookmark this API returned (e.g. 0000007b-0000b26e-00001538-0c3e87bb37b3db5cc52eedb93cd3b96b).",
   });
 
-/** 400 for a cursor we did not issue, or one issued for another collection, ordering or scope. */
-export const invalidCursor = (detail = "The cursor is invalid; start again without one.") =>
+/**
+ * 400 for a cursor we did not issue, or one issued for another collection, ordering or scope. `path` is
+ * the query parameter that carried it (`since` on the change feed).
+ */
+export const invalidCursor = (detail = "The cursor is invalid; start again without one.", path = "cursor") =>
   new ApiError({
     status: 400,
     code: "invalid_cursor",
     title: "Invalid cursor",
     detail,
-    errors: [{ path: "cursor", code: "invalid_cursor", message: detail }],
+    errors: [{ path, code: "invalid_cursor", message: detail }],
   });
 
 /** 410: a change-feed cursor older than the tombstones pruned since; the client syncs again from the start. */

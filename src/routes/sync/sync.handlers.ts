@@ -7,7 +7,7 @@ import { changeFeedStatements } from "../../db/change-feed";
 import { changes } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
 import type { AuthedDeps } from "../../lib/deps";
-import { cursorExpired } from "../../lib/errors";
+import { ApiError, cursorExpired, invalidCursor } from "../../lib/errors";
 import { keyset } from "../../lib/keyset";
 import { toIso } from "../../lib/time";
 import { toFlashcardJson } from "../flashcards/flashcard-view";
@@ -40,7 +40,12 @@ export async function listChanges(deps: AuthedDeps, query: ChangesQuery): Promis
   const { db, auth, now, config } = deps;
   let floor = 0;
   const pages = feedPages(auth.userId, () => floor);
-  const after = await pages.open(query.since, config.jwtSecret);
+  const after = await pages.open(query.since, config.jwtSecret).catch((error: unknown) => {
+    // The feed's cursor travels as `since`: the problem names that parameter.
+    if (error instanceof ApiError && error.code === "invalid_cursor")
+      throw invalidCursor("The cursor is invalid; sync again from the start, without `since`.", "since");
+    throw error;
+  });
   const since = after ? Number(after.v) : 0;
   const [counter, page, cards, reviews, deckRows, tagRows, sessions] = await authedBatch(
     db,
