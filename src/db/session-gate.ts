@@ -20,6 +20,7 @@ import { unauthorized } from "../lib/errors";
 import type { Db } from "./client";
 import { causeMessages } from "./d1-errors";
 import { personalAccessTokens, sessions } from "./schema";
+import { slot, statementTemplate } from "./statement-template";
 
 /** The messages the gates' triggers raise; matched to turn the abort into a 401. */
 const SESSION_INVALID = "session_invalid";
@@ -43,9 +44,27 @@ const tokenGateView = sqliteTable("token_gate", {
 type SessionAuth = Extract<AuthContext, { kind: "session" }>;
 type TokenAuth = Extract<AuthContext, { kind: "token" }>;
 
+// Every authenticated request runs one of the two session statements: their SQL is built once (#19).
+const sessionGateTemplate = statementTemplate((db: Db) =>
+  db.insert(sessionGateView).values({ sessionId: slot("sessionId"), userId: slot("userId"), at: slot<number>("at") }),
+);
+const sessionCheckTemplate = statementTemplate((db: Db) =>
+  db
+    .select({ live: sql<number>`1` })
+    .from(sessions)
+    .where(
+      and(
+        eq(sessions.id, slot("sessionId")),
+        eq(sessions.userId, slot("userId")),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, slot<number>("at")),
+      ),
+    ),
+);
+
 /** The write gate for a session at one instant (aborts the batch when the session is dead). */
 export function sessionGate(db: Db, auth: SessionAuth, nowMs: number) {
-  return db.insert(sessionGateView).values({ sessionId: auth.sessionId, userId: auth.userId, at: nowMs });
+  return sessionGateTemplate(db, { sessionId: auth.sessionId, userId: auth.userId, at: nowMs });
 }
 
 /** The write gate for a personal access token (migrations/0019: aborts when deleted or expired). */
@@ -55,17 +74,7 @@ export function tokenGate(db: Db, auth: TokenAuth, nowMs: number) {
 
 /** The read-only session check for one caller at one instant: one row when the session is alive. */
 export function sessionCheck(db: Db, auth: SessionAuth, nowMs: number) {
-  return db
-    .select({ live: sql<number>`1` })
-    .from(sessions)
-    .where(
-      and(
-        eq(sessions.id, auth.sessionId),
-        eq(sessions.userId, auth.userId),
-        isNull(sessions.revokedAt),
-        gt(sessions.expiresAt, nowMs),
-      ),
-    );
+  return sessionCheckTemplate(db, { sessionId: auth.sessionId, userId: auth.userId, at: nowMs });
 }
 
 /** The read-only token check: one row when the token still exists, is the user's and has not expired. */

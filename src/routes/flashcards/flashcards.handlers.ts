@@ -23,6 +23,7 @@ import {
 } from "../../db/proposal-gate";
 import { flashcards, generations } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
+import { slot, statementTemplate } from "../../db/statement-template";
 import { isPreconditionFailed, versionGate } from "../../db/version-gate";
 import type { CardScope } from "../../lib/card-scope-params";
 import type { AuthedDeps } from "../../lib/deps";
@@ -375,6 +376,31 @@ export function buildListQuery(
     .limit(query.limit + 1);
 }
 
+/**
+ * True when a list query has no filter: the plain page of a sort, the hot path. Asked of `listFilters`
+ * itself, so a new filter can never be baked into a cached statement.
+ */
+const isPlainList = (query: ListFlashcardsQuery) => listFilters("", query).length === 0 && query.q === undefined;
+
+/** The plain list page's templates, one per sort, order, page size and first/next page (at most 1,200). */
+const plainPages = new Map<string, (db: Db, values: Record<string, unknown>) => ReturnType<typeof buildListQuery>>();
+
+/**
+ * The list statement: for a plain page (no filter) the SQL of `buildListQuery` built once per isolate
+ * and bound per request (src/db/statement-template.ts); with filters, `buildListQuery` itself.
+ */
+function listPage(db: Db, userId: string, query: ListFlashcardsQuery, after?: KeysetPosition) {
+  if (!isPlainList(query)) return buildListQuery(db, userId, query, after);
+  const key = `${query.sort}:${query.order}:${query.limit}:${after ? "next" : "first"}`;
+  let page = plainPages.get(key);
+  if (!page) {
+    const position = after ? { v: slot<number>("v"), id: slot("afterId") } : undefined;
+    page = statementTemplate((template: Db) => buildListQuery(template, slot("userId"), query, position));
+    plainPages.set(key, page);
+  }
+  return page(db, { userId, v: after?.v, afterId: after?.id });
+}
+
 /** Builds the search statements of a list query with `q` (exported so a test can EXPLAIN them). */
 export function buildSearchStatements(
   db: Db,
@@ -415,7 +441,7 @@ export async function listFlashcards(
   if (query.q === undefined) {
     // A deck subtree or tags: both plans of NARROW_SCOPE_CARDS, one of them returns the page.
     const [listed, checked, scoped] = await authedBatch(db, auth, deps.now, [
-      buildListQuery(db, auth.userId, query, after),
+      listPage(db, auth.userId, query, after),
       check,
       ...(hasWideScope(scope) ? [buildListQuery(db, auth.userId, query, after, "scope")] : []),
     ]);
@@ -438,6 +464,14 @@ export async function listFlashcards(
   return { data: page.map(toFlashcardJson), pagination };
 }
 
+/** Reading one card: SQL built once per isolate (src/db/statement-template.ts). */
+const readCard = statementTemplate((db: Db) =>
+  db
+    .select({ ...flashcardColumns, version: flashcards.version })
+    .from(flashcards)
+    .where(ownedBy(flashcards, slot("id"), slot("userId"))),
+);
+
 /**
  * Reads one of the caller's flashcards with its version (the ETag). One round trip.
  * @throws ApiError 404 when it does not exist or is not the caller's.
@@ -446,12 +480,7 @@ export async function getFlashcard(
   deps: AuthedDeps,
   id: string,
 ): Promise<{ flashcard: FlashcardJson; version: number }> {
-  const [rows] = await authedBatch(deps.db, deps.auth, deps.now, [
-    deps.db
-      .select({ ...flashcardColumns, version: flashcards.version })
-      .from(flashcards)
-      .where(ownedBy(flashcards, id, deps.auth.userId)),
-  ]);
+  const [rows] = await authedBatch(deps.db, deps.auth, deps.now, [readCard(deps.db, { id, userId: deps.auth.userId })]);
   const card = rows[0];
   if (!card) throw notFound("flashcard", id);
   return { flashcard: toFlashcardJson(card), version: card.version };
