@@ -46,12 +46,13 @@ export function statementTemplate<Q extends BatchItem<"sqlite">, Values extends 
     const { sql, prepared } = template;
     // drizzle's own filling (a placeholder in a column's Param goes through the column's encoder).
     const params = fillPlaceholders(template.params, values);
-    const item = {
+    // Prepared when the batch asks (like drizzle's own items), so statements are prepared in batch order.
+    const item = () => ({
       getQuery: () => ({ sql, params }),
       stmt: db.$client.prepare(sql),
       mapResult: (response: unknown, isFromBatch?: boolean) => prepared.mapResult(response, isFromBatch),
-    };
-    return { _prepare: () => item } as unknown as Q;
+    });
+    return { _prepare: item } as unknown as Q;
   };
 }
 
