@@ -62,7 +62,7 @@ const SQL = {
   shortWindowEnd: `select "key", "id" from (SELECT "flashcards"."created_at" AS "key", "flashcards"."id" AS "id" FROM "flashcards" WHERE "flashcards"."user_id" = ? ${NEWEST_FIRST} LIMIT (?) > 0 OFFSET ?)`,
   get: `select ${READ_COLUMNS} from "flashcards" where ("flashcards"."id" = ? and "flashcards"."user_id" = ?)`,
   insertPrefix:
-    'insert into "flashcards" ("id", "user_id", "generation_id", "front", "back", "source", "created_at", "updated_at", "state", "due", "stability", "difficulty", "elapsed_days", "scheduled_days", "learning_steps", "reps", "lapses", "last_review", "version") values ',
+    'insert into "flashcards" ("id", "user_id", "generation_id", "front", "back", "front_key", "source", "created_at", "updated_at", "state", "due", "stability", "difficulty", "elapsed_days", "scheduled_days", "learning_steps", "reps", "lapses", "last_review", "version", "deck_id", "suspended", "buried_until", "leech") values ',
   reviewRead: `select ${CARD_COLUMNS}, "version" from "flashcards" where ("flashcards"."id" = ? and "flashcards"."user_id" = ?)`,
   reviewSession:
     'select "id", "finished_at" from "study_sessions" where ("study_sessions"."id" = ? and "study_sessions"."user_id" = ?)',
@@ -133,13 +133,23 @@ const NARROW_SCOPE_CARDS = 2000;
 const DAY_STARTS_AT = 4;
 const REVIEWS_PER_DAY = 9999;
 
-/** The app's multi-row card INSERT: 6 bound values per row, its own timestamps inlined. */
+/** The app's multi-row card INSERT: 8 bound values per row, its own timestamps inlined. */
 const insertSql = (rows, now) =>
   SQL.insertPrefix +
   Array.from(
     { length: rows },
-    () => `(?, ?, ?, ?, ?, ?, ${now}, ${now}, 0, ${now}, 0, 0, 0, 0, 0, 0, 0, NULL, 0)`,
+    () => `(?, ?, ?, ?, ?, ?, ?, ${now}, ${now}, 0, ${now}, 0, 0, 0, 0, 0, 0, 0, NULL, 0, ?, 0, NULL, 0)`,
   ).join(", ");
+
+/** The app's duplicate key of a front (src/lib/front-key.ts): case-folded, punctuation and spaces squeezed. */
+function frontKey(front) {
+  const folded = front.normalize("NFC").toUpperCase().toLowerCase().replaceAll("ς", "σ").normalize("NFC");
+  const stripped = folded
+    .replace(/[\p{P}\p{S}]+/gu, "")
+    .replace(/\s+/gu, " ")
+    .trim();
+  return stripped !== "" ? stripped : folded.replace(/\s+/gu, " ").trim();
+}
 
 /** The statements each benchmarked endpoint prepares, in order (the runner compares them with the app's). */
 const ENDPOINT_SQL = {
@@ -491,11 +501,12 @@ async function createCards(env, auth, now, request) {
     source: card.source,
   }));
   const statements = [];
-  for (let start = 0; start < rows.length; start += 16) {
-    const chunk = rows.slice(start, start + 16);
+  // floor(100 bound parameters / 8 per row) rows per statement, as the app chunks them.
+  for (let start = 0; start < rows.length; start += 12) {
+    const chunk = rows.slice(start, start + 12);
     statements.push(
       env.DB.prepare(insertSql(chunk.length, now)).bind(
-        ...chunk.flatMap((r) => [r.id, auth.userId, null, r.front, r.back, r.source]),
+        ...chunk.flatMap((r) => [r.id, auth.userId, null, r.front, r.back, frontKey(r.front), r.source, null]),
       ),
     );
   }
