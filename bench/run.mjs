@@ -44,6 +44,8 @@ const MODES = {
     large: 100_000,
     startupRuns: 3,
     health: 1,
+    // Offline uploads of 500 reviews per run (each takes 1–2 s): `sync` rows use this count.
+    syncRequests: 60,
   },
   quick: {
     rounds: 1,
@@ -55,6 +57,7 @@ const MODES = {
     large: 0,
     startupRuns: 1,
     health: 0,
+    syncRequests: 3,
   },
 };
 
@@ -239,16 +242,17 @@ async function runRounds(servers, scenarios, options, quiet) {
   // A scenario's `load` scales its count further (an offline upload is 500 reviews) and its
   // `connections` replaces the connection count (uploads one after the other: ten 500-review
   // transactions at once only measure local SQLite's lock waits, answered 503).
-  const loadOf = (scenario) => ({
-    connections: scenario.connections ?? options.connections,
-    amount: Math.max(
-      options.connections,
-      Math.round(
-        (scenario.group === "scale" || scenario.key.endsWith("@large") ? options.scaleRequests : options.requests) *
-          (scenario.load ?? 1),
-      ),
-    ),
-  });
+  // A `sync` row (500-review uploads) sends `syncRequests` per run: quick mode stays under a minute.
+  const loadOf = (scenario) => {
+    const connections = scenario.connections ?? options.connections;
+    const base =
+      scenario.group === "scale" || scenario.key.endsWith("@large") ? options.scaleRequests : options.requests;
+    const amount =
+      scenario.group === "sync"
+        ? Math.round((options.syncRequests * base) / options.requests)
+        : Math.round(base * (scenario.load ?? 1));
+    return { connections, amount: Math.max(connections, amount) };
+  };
   for (const phase of ["read", "write"]) {
     const inPhase = scenarios.filter((s) => s.phase === phase);
     log(`warm-up (${phase}s): ${options.warmup} requests per scenario and target`);
@@ -257,7 +261,10 @@ async function runRounds(servers, scenarios, options, quiet) {
       for (const target of targetsOf(scenario)) {
         await measureWithRetry(servers[target], forTarget(scenario, target), {
           connections: scenario.connections ?? options.connections,
-          amount: Math.max(options.connections, Math.round(options.warmup * (scenario.load ?? 1))),
+          amount: Math.max(
+            scenario.connections ?? options.connections,
+            Math.round(options.warmup * (scenario.load ?? 1)),
+          ),
         });
       }
     }

@@ -60,7 +60,8 @@ const SQL = {
   // Search, 1–2 code points: the bounded walk with LIKE and its window end.
   shortWalk: `select ${QUALIFIED_READ_COLUMNS} from (SELECT "flashcards".rowid AS r, "flashcards"."created_at" AS k, "flashcards"."id" AS i FROM "flashcards" WHERE "flashcards"."user_id" = ? ${NEWEST_FIRST} LIMIT ?) AS w inner join "flashcards" on "flashcards".rowid = w.r where ("flashcards"."front" LIKE ? ESCAPE '\\' OR "flashcards"."back" LIKE ? ESCAPE '\\') order by w.k desc, w.i desc limit ?`,
   shortWindowEnd: `select "key", "id" from (SELECT "flashcards"."created_at" AS "key", "flashcards"."id" AS "id" FROM "flashcards" WHERE "flashcards"."user_id" = ? ${NEWEST_FIRST} LIMIT (?) > 0 OFFSET ?)`,
-  get: `select ${READ_COLUMNS} from "flashcards" where ("flashcards"."id" = ? and "flashcards"."user_id" = ?)`,
+  // With the version: the app answers it as the ETag (#18).
+  get: `select ${READ_COLUMNS}, "version" from "flashcards" where ("flashcards"."id" = ? and "flashcards"."user_id" = ?)`,
   insertPrefix:
     'insert into "flashcards" ("id", "user_id", "generation_id", "front", "back", "front_key", "source", "created_at", "updated_at", "state", "due", "stability", "difficulty", "elapsed_days", "scheduled_days", "learning_steps", "reps", "lapses", "last_review", "version", "deck_id", "suspended", "buried_until", "leech") values ',
   reviewRead: `select ${CARD_COLUMNS}, "version" from "flashcards" where ("flashcards"."id" = ? and "flashcards"."user_id" = ?)`,
@@ -488,7 +489,10 @@ async function getCard(env, auth, now, id) {
   const results = await readBatch(env, auth, now, [env.DB.prepare(SQL.get).bind(id, auth.userId)]);
   if (!results) return problem(401, "session_expired");
   const row = results[0].results[0];
-  return row ? json(cardJson(row)) : problem(404, "not_found");
+  if (!row) return problem(404, "not_found");
+  const response = json(cardJson(row));
+  response.headers.set("ETag", `"${row.version}"`);
+  return response;
 }
 
 /** POST /api/v1/flashcards {flashcards: [{front, back, source}]}: manual cards, as the app inserts them. */
