@@ -15,7 +15,19 @@ export const TARGETS = {
   gzipKiB: 130,
   trips: { read: 1, write: 1, review: 2 },
 };
-const CPU_TARGET_PATHS = ["list", "get", "search", "create", "review", "queue"];
+// #19: every hot path, the feature issues' included (deck list, deck-filtered list and queue, change feed).
+const CPU_TARGET_PATHS = [
+  "list",
+  "get",
+  "search",
+  "create",
+  "review",
+  "queue",
+  "decks",
+  "deck-list",
+  "deck-queue",
+  "feed",
+];
 const SCALE_TARGET_PATHS = [
   "list",
   "search",
@@ -23,8 +35,10 @@ const SCALE_TARGET_PATHS = [
   "search-short",
   "queue",
   "review",
+  "decks",
   "deck-list",
   "deck-queue",
+  "feed",
 ];
 
 const f2 = (n) => n.toFixed(2);
