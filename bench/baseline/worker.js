@@ -47,11 +47,6 @@ const SQL = {
   readGate:
     'select 1 from "sessions" where ("sessions"."id" = ? and "sessions"."user_id" = ? and "sessions"."revoked_at" is null and "sessions"."expires_at" > ?)',
   list: `select ${READ_COLUMNS} from "flashcards" where "flashcards"."user_id" = ? order by "flashcards"."created_at" desc, "flashcards"."id" desc limit ?`,
-  // The deck/tag scope check the list runs in its batch (no deck, no tags here: binds '[]' and the user).
-  scopeCheck: `select "deck_found", "missing_tag" from (SELECT 1 AS deck_found,
-      (SELECT min(j.key) FROM json_each(?) AS j WHERE NOT EXISTS (
-        SELECT 1 FROM tags AS t WHERE t.user_id = ?
-          AND (t.name_key = j.value OR (t.name_key >= j.value || '::' AND t.name_key < j.value || ':;')))) AS missing_tag)`,
   // Search, 3+ code points: the bounded walk (runs when the term is common), its window end, and the
   // FTS-driven read (runs when it is rare); see src/db/card-search.ts.
   searchWalk: `select ${QUALIFIED_READ_COLUMNS} from (SELECT "flashcards".rowid AS r, "flashcards"."created_at" AS k, "flashcards"."id" AS i FROM "flashcards" WHERE "flashcards"."user_id" = ? ${NEWEST_FIRST} LIMIT ? * (1 - ${FTS_DRIVES})) AS w inner join "flashcards" on "flashcards".rowid = w.r where EXISTS (SELECT 1 FROM flashcards_fts WHERE flashcards_fts MATCH ? AND rowid = "flashcards".rowid) order by w.k desc, w.i desc limit ?`,
@@ -154,9 +149,9 @@ function frontKey(front) {
 
 /** The statements each benchmarked endpoint prepares, in order (the runner compares them with the app's). */
 const ENDPOINT_SQL = {
-  list: [SQL.readGate, SQL.list, SQL.scopeCheck],
-  search: [SQL.readGate, SQL.scopeCheck, SQL.searchWalk, SQL.searchWindowEnd, SQL.searchFts],
-  "search-short": [SQL.readGate, SQL.scopeCheck, SQL.shortWalk, SQL.shortWindowEnd],
+  list: [SQL.readGate, SQL.list],
+  search: [SQL.readGate, SQL.searchWalk, SQL.searchWindowEnd, SQL.searchFts],
+  "search-short": [SQL.readGate, SQL.shortWalk, SQL.shortWindowEnd],
   get: [SQL.readGate, SQL.get],
   create: [SQL.gate, insertSql(1, 1_700_000_000_000)],
   review: [SQL.gate, SQL.reviewRead, SQL.reviewSession, SQL.gate, SQL.reviewInsert, SQL.reviewUpdate],
@@ -443,13 +438,11 @@ async function listCards(env, auth, now, url) {
   const limit = Number(url.searchParams.get("limit") ?? PAGE_DEFAULT);
   const q = url.searchParams.get("q")?.trim();
   const u = auth.userId;
-  const scope = env.DB.prepare(SQL.scopeCheck).bind("[]", u);
   let statements;
-  if (!q) statements = [env.DB.prepare(SQL.list).bind(u, limit + 1), scope];
+  if (!q) statements = [env.DB.prepare(SQL.list).bind(u, limit + 1)];
   else if ([...q].length < 3) {
     const like = contains(q);
     statements = [
-      scope,
       env.DB.prepare(SQL.shortWalk).bind(u, SEARCH_WINDOW, like, like, limit + 1),
       env.DB.prepare(SQL.shortWindowEnd).bind(u, SEARCH_WINDOW, SEARCH_WINDOW - 1),
     ];
@@ -457,7 +450,6 @@ async function listCards(env, auth, now, url) {
     const term = phrase(q);
     const gate = [SEARCH_FTS_CAP, term, SEARCH_FTS_CAP + 1];
     statements = [
-      scope,
       env.DB.prepare(SQL.searchWalk).bind(u, SEARCH_WINDOW, ...gate, term, limit + 1),
       env.DB.prepare(SQL.searchWindowEnd).bind(u, SEARCH_WINDOW, ...gate, SEARCH_WINDOW - 1),
       env.DB.prepare(SQL.searchFts).bind(term, SEARCH_FTS_CAP, ...gate, u, limit + 1),
@@ -469,9 +461,9 @@ async function listCards(env, auth, now, url) {
   let windowEnd;
   if (!q) rows = results[0].results;
   else {
-    const found = results[3]?.results ?? [];
-    rows = found.length > 0 ? found : results[1].results;
-    windowEnd = results[2].results[0];
+    const found = results[2]?.results ?? [];
+    rows = found.length > 0 ? found : results[0].results;
+    windowEnd = results[1].results[0];
   }
   const full = rows.length > limit;
   const hasMore = full || windowEnd !== undefined;

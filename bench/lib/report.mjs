@@ -35,7 +35,6 @@ const SCALE_TARGET_PATHS = [
   "search-short",
   "queue",
   "review",
-  "decks",
   "deck-list",
   "deck-queue",
   "feed",

@@ -4,7 +4,7 @@
  */
 import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { assertScopeFound, cardScopeCheck, cardScopeConditions } from "../../db/card-scope";
+import { assertScopeFound, cardScopeCheck, cardScopeConditions, scopeNamesSomething } from "../../db/card-scope";
 import { searchStatements } from "../../db/card-search";
 import { distinctTags, linkTags, unlinkTags, upsertTags } from "../../db/card-tags";
 import type { Db } from "../../db/client";
@@ -435,27 +435,33 @@ export async function listFlashcards(
   const pages = flashcardPages(query.sort, query.order);
   const after = await pages.open(query.cursor, deps.config.jwtSecret);
   const scope = listScope(query);
-  const check = cardScopeCheck(db, auth.userId, scope);
+  // The deck/tag check only when the query names one (a plain page or search has nothing to check).
+  const checks = scopeNamesSomething(scope) ? [cardScopeCheck(db, auth.userId, scope)] : [];
+  type ScopeRow = Parameters<typeof assertScopeFound>[0];
   let rows: FlashcardView[];
   let resumeAt: KeysetPosition | undefined;
   if (query.q === undefined) {
-    // A deck subtree or tags: both plans of NARROW_SCOPE_CARDS, one of them returns the page.
+    // A deck subtree or tags: both plans of NARROW_SCOPE_CARDS, one of them returns the page (a wide
+    // scope names a deck or tags, so the check is there and the scope plan comes third).
     const [listed, checked, scoped] = await authedBatch(db, auth, deps.now, [
       listPage(db, auth.userId, query, after),
-      check,
+      ...checks,
       ...(hasWideScope(scope) ? [buildListQuery(db, auth.userId, query, after, "scope")] : []),
     ]);
-    assertScopeFound(checked[0], scope);
-    rows = scoped && scoped.length > 0 ? scoped : listed;
+    assertScopeFound(checked?.[0] as ScopeRow, scope);
+    const scopedRows = scoped as FlashcardView[] | undefined;
+    rows = scopedRows && scopedRows.length > 0 ? scopedRows : listed;
   } else {
     const search = buildSearchStatements(db, auth.userId, { ...query, q: query.q }, after);
-    const [checked, walked, windowEnd, found = []] = await authedBatch(db, auth, deps.now, [
-      check,
+    const fts = search.fts ? [search.fts] : [];
+    const [walked, windowEnd, ...rest] = await authedBatch(db, auth, deps.now, [
       search.walk,
       search.windowEnd,
-      ...(search.fts ? [search.fts] : []),
+      ...fts,
+      ...checks,
     ]);
-    assertScopeFound(checked[0], scope);
+    const found = (fts.length > 0 ? rest[0] : []) as FlashcardView[];
+    assertScopeFound((checks.length > 0 ? rest.at(-1)?.[0] : undefined) as ScopeRow, scope);
     rows = found.length > 0 ? found : walked;
     const end = windowEnd[0];
     if (end) resumeAt = { v: end.key, id: end.id };
