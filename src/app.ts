@@ -46,6 +46,7 @@ import { reviewRoutes } from "./routes/reviews/reviews.routes";
 import { accountSecurityRoutes } from "./routes/sessions/sessions.routes";
 import { settingsRoutes } from "./routes/settings/settings.routes";
 import { statsRoutes, studyRoutes } from "./routes/study/study.routes";
+import { studyHistoryRoutes } from "./routes/study-history/study-history.routes";
 import { studySessionRoutes } from "./routes/study-sessions/study-sessions.routes";
 import { syncRoutes } from "./routes/sync/sync.routes";
 import { tagRoutes } from "./routes/tags/tags.routes";
@@ -140,6 +141,7 @@ export function createApp() {
     .route("/api/v1/study", studyRoutes)
     .route("/api/v1/study-sessions", studySessionRoutes)
     .route("/api/v1/stats", statsRoutes)
+    .route("/api/v1/stats", studyHistoryRoutes)
     .route("/api/v1/exports", exportRoutes)
     .route("/api/v1/settings", settingsRoutes)
     .route("/api/v1/imports", importRoutes);

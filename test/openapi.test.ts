@@ -411,6 +411,14 @@ describe("real responses match the document", () => {
       await check(operationId, await api("GET", `/api/v1/exports/${path}`), "error");
     }
     await check("exportReviewsCsv", await api("GET", "/api/v1/reviews/export.csv", { token }), "success");
+    await check(
+      "getDailyStats",
+      await api("GET", "/api/v1/stats/daily?from=2026-01-01&to=2026-01-31", { token }),
+      "success",
+    );
+    await check("getDailyStats", await api("GET", "/api/v1/stats/daily?from=2026-01-01", { token }), "error");
+    await check("getForecast", await api("GET", "/api/v1/stats/forecast?days=7", { token }), "success");
+    await check("getForecast", await api("GET", "/api/v1/stats/forecast?days=0", { token }), "error");
     await check("exportReviewsCsv", await api("GET", "/api/v1/reviews/export.csv?x=1", { token }), "error");
     // Personal access tokens and account security.
     const pat = await api("POST", "/api/v1/auth/tokens", {

@@ -41,3 +41,12 @@ export const paginationSchema = z.object({
 
 /** A collection response's `pagination`. */
 export type Pagination = z.infer<typeof paginationSchema>;
+
+/** A calendar date `YYYY-MM-DD` that exists (no 2026-02-30), years 2000–2199. */
+export const learnerDateParam = z
+  .string("Must be a date (YYYY-MM-DD).")
+  .regex(/^(20\d\d|21\d\d)-\d\d-\d\d$/, "Must be a date YYYY-MM-DD between 2000-01-01 and 2199-12-31.")
+  .refine((date) => {
+    const ms = Date.parse(`${date}T00:00:00Z`);
+    return Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 10) === date;
+  }, "Must be a real calendar date.");
