@@ -1,6 +1,7 @@
 /**
- * The export benchmark (issue #16): CPU and peak memory of streaming a 100,000-card account (with its
- * review history) out of `GET /exports/account.json` and `GET /exports/cards.csv`, under `wrangler
+ * The export benchmark (issues #16, #15): CPU and peak memory of streaming a 100,000-card account (with
+ * its review history) out of `GET /exports/account.json`, `GET /exports/cards.csv`, `GET /exports/anki.txt`
+ * and the review log `GET /reviews/export.csv` (≈160,000 reviews), under `wrangler
  * dev` on the production bundle. Run with `npm run bench:export` (minutes: it seeds 100,000 cards);
  * `CARDS=10000 npm run bench:export` for a quick look. Writes bench/.state/export/report.json.
  *
@@ -29,7 +30,14 @@ import { generateCollection, seedStatements } from "./lib/seed.mjs";
 
 const STATE = join(ROOT, "bench", ".state", "export");
 const CARDS = Number(process.env.CARDS ?? 100_000);
-const EXPORTS = ["/api/v1/exports/account.json", "/api/v1/exports/cards.csv", "/api/v1/exports/anki.txt"];
+// reviews.csv (issue #15): the review log in the FSRS optimizer's layout; 100,000 cards carry about
+// 160,000 review logs (1–3 per reviewed card), so this row exports more than 100,000 reviews.
+const EXPORTS = [
+  "/api/v1/exports/account.json",
+  "/api/v1/exports/cards.csv",
+  "/api/v1/exports/anki.txt",
+  "/api/v1/reviews/export.csv",
+];
 
 /** Resident set size of a process in KiB (VmRSS), or null when it is gone. */
 function rssKiB(pid) {

@@ -1,8 +1,9 @@
 /**
  * Reads of decks with their path and card counts, each one SQL statement (so one round trip with the
- * session check). Counts include subdecks: cards are counted once per deck from the covering index
- * `flashcards_deck_state_due_idx (deck_id, state, due, user_id)`, then rolled up to every ancestor through
- * the closure table `deck_tree` (<= 8 rows per deck). Exported builders so tests can EXPLAIN them.
+ * session check). Counts include subdecks: per deck, cards/new/suspended come from the maintained
+ * `card_counts` rows and due cards from the covering index `flashcards_deck_state_due_idx (deck_id,
+ * state, due, user_id)`, then they are rolled up to every ancestor through the closure table
+ * `deck_tree` (<= 8 rows per deck). Exported builders so tests can EXPLAIN them.
  */
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "./client";
@@ -18,6 +19,7 @@ export type DeckViewRow = {
   updated_at: number;
   cards: number;
   new: number;
+  suspended: number;
   due: number;
   /** The deck's own version (the ETag of GET /decks/:id; the counts do not move it). */
   version: number;
@@ -36,14 +38,23 @@ export function deckViewSql(userId: string, now: number, deckId?: string): SQL {
   const which = deckId ? sql`d.user_id = ${userId} AND d.id = ${deckId}` : sql`d.user_id = ${userId}`;
   return sql`
     WITH per_deck AS (
+      -- Cards, new and suspended from the maintained counters (a few rows per deck, whatever the cards).
+      SELECT deck_key AS deck_id, sum(n) AS cards, sum(CASE WHEN state = 0 THEN n ELSE 0 END) AS new,
+        sum(CASE WHEN suspended THEN n ELSE 0 END) AS suspended, 0 AS due
+      FROM card_counts
+      WHERE user_id = ${userId} AND deck_key IN (${counted})
+      GROUP BY deck_key
+      UNION ALL
+      -- Due cards from the covering index (grows with the due cards, not the collection).
       -- "+user_id": scope without letting SQLite walk the user's whole card index instead of the decks'.
-      SELECT deck_id, count(*) AS cards, sum(state = 0) AS new, sum(state <> 0 AND due <= ${now}) AS due
+      SELECT deck_id, 0, 0, 0, count(*)
       FROM flashcards
-      WHERE deck_id IN (${counted}) AND +user_id = ${userId}
+      WHERE deck_id IN (${counted}) AND state IN (1, 2, 3) AND due <= ${now} AND +user_id = ${userId}
       GROUP BY deck_id
     ),
     rolled AS (
-      SELECT t.ancestor_id AS id, sum(p.cards) AS cards, sum(p.new) AS new, sum(p.due) AS due
+      SELECT t.ancestor_id AS id, sum(p.cards) AS cards, sum(p.new) AS new, sum(p.suspended) AS suspended,
+        sum(p.due) AS due
       FROM per_deck AS p JOIN deck_tree AS t ON t.descendant_id = p.deck_id
       GROUP BY t.ancestor_id
     ),
@@ -58,7 +69,8 @@ export function deckViewSql(userId: string, now: number, deckId?: string): SQL {
       GROUP BY d.id
     )
     SELECT d.id, d.name, d.parent_id, d.description, p.path, p.path_key, d.created_at, d.updated_at, d.version,
-      coalesce(r.cards, 0) AS cards, coalesce(r.new, 0) AS new, coalesce(r.due, 0) AS due
+      coalesce(r.cards, 0) AS cards, coalesce(r.new, 0) AS new, coalesce(r.suspended, 0) AS suspended,
+      coalesce(r.due, 0) AS due
     FROM decks AS d
     JOIN paths AS p ON p.id = d.id
     LEFT JOIN rolled AS r ON r.id = d.id
@@ -86,6 +98,7 @@ const DECK_VIEW_COLUMNS: (keyof DeckViewRow)[] = [
   "updated_at",
   "cards",
   "new",
+  "suspended",
   "due",
   "version",
 ];

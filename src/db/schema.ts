@@ -633,3 +633,24 @@ export type FlashcardRow = typeof flashcards.$inferSelect;
 export type GenerationRow = typeof generations.$inferSelect;
 export type UserSettingsRow = typeof userSettings.$inferSelect;
 export type GenerationErrorLogRow = typeof generationErrorLogs.$inferSelect;
+
+/**
+ * Maintained card counts (issue #15): how many of a user's cards sit in each deck (`deck_key`: the deck
+ * id, or '' for no deck, since a NULL would not be unique), state and suspension. Triggers on
+ * `flashcards` keep them in the transaction of every write (migrations/…_card_counts_triggers), so
+ * `GET /stats` and deck counts read a few rows instead of counting cards. `deck_key` has no foreign key
+ * (it is '' for no deck); a deck's deletion removes its rows through a trigger.
+ */
+export const cardCounts = sqliteTable(
+  "card_counts",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    deckKey: text("deck_key").notNull(),
+    state: integer("state").notNull(),
+    suspended: integer("suspended", { mode: "boolean" }).notNull(),
+    n: integer("n").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.deckKey, t.state, t.suspended] })],
+);

@@ -27,7 +27,12 @@ export function toDeckJson(row: DeckViewRow): DeckJson {
     parent_id: row.parent_id,
     path: row.path,
     description: row.description,
-    counts: { cards: Number(row.cards), new: Number(row.new), due: Number(row.due) },
+    counts: {
+      cards: Number(row.cards),
+      new: Number(row.new),
+      due: Number(row.due),
+      suspended: Number(row.suspended),
+    },
     created_at: toIso(row.created_at),
     updated_at: toIso(row.updated_at),
   };

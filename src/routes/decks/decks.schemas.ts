@@ -45,6 +45,7 @@ export const deckSchema = z
         cards: z.int(),
         new: z.int().meta({ description: "Cards never studied (not capped by the daily limit)." }),
         due: z.int().meta({ description: "Studied cards due now." }),
+        suspended: z.int().meta({ description: "Suspended cards (never offered until unsuspended)." }),
       })
       .meta({ description: "Counts include the subdecks." }),
     created_at: z.iso.datetime(),

@@ -4,7 +4,7 @@
 import { and, count, eq, gt, gte, lt, sql, sum } from "drizzle-orm";
 import type * as z from "zod";
 import { assertScopeFound, cardScopeCheck, scopeNamesSomething } from "../../db/card-scope";
-import { flashcards, reviewLogs } from "../../db/schema";
+import { cardCounts, flashcards, reviewLogs } from "../../db/schema";
 import type { CardScope } from "../../lib/card-scope-params";
 import { DAY_MS } from "../../lib/days";
 import type { AuthedDeps } from "../../lib/deps";
@@ -64,7 +64,15 @@ export async function getStats(deps: AuthedDeps, query: StatsQuery = {}): Promis
     const today = learnerDay(now, clock);
     const windows = learnerDayWindows(addDays(today.date, -STREAK_WINDOW_DAYS), today.date, clock);
     return [
-      db.select({ state: flashcards.state, n: count() }).from(flashcards).where(userCards).groupBy(flashcards.state),
+      // Unscoped: the maintained counters (a few rows per deck), flat in the collection's size. Scoped by
+      // deck or tag: the cards in scope (the counters are per deck and state, not per tag).
+      checked
+        ? db.select({ state: flashcards.state, n: count() }).from(flashcards).where(userCards).groupBy(flashcards.state)
+        : db
+            .select({ state: cardCounts.state, n: sql<number>`sum(${cardCounts.n})` })
+            .from(cardCounts)
+            .where(eq(cardCounts.userId, auth.userId))
+            .groupBy(cardCounts.state),
       db
         .select({ n: count() })
         .from(flashcards)
@@ -111,7 +119,7 @@ export async function getStats(deps: AuthedDeps, query: StatsQuery = {}): Promis
   >;
   for (const row of byState) {
     const name = STUDY_STATES[row.state];
-    if (name) states[name] = row.n;
+    if (name) states[name] = Number(row.n);
   }
   const total = retention?.total ?? 0;
   const young = Number(retention?.young ?? 0);
