@@ -12,16 +12,13 @@ import { flashcards } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
 import type { AuthedDeps } from "../../lib/deps";
 import { notFound, reviewConflict } from "../../lib/errors";
-import { daysBetween, learnerDate, learnerDay, startOfLearnerDate } from "../../lib/zoned-days";
+import { learnerDay } from "../../lib/zoned-days";
 import { type CardChange, type LogEntry, logEntryStatements } from "../../study/log-entry";
-import { snapshotOf } from "../../study/pre-review-snapshot";
-import { fromFsrsCard, getScheduler, toFsrsCard } from "../../study/scheduler";
+import { forgetEntry, rescheduleEntry } from "../../study/manual-entries";
 import { dayClockOf, resolveSettings, type StudySettings } from "../../study/settings";
 import { batchWithSettings, selectSettingsRow, settingsVersionIs } from "../../study/user-settings";
 import { type FlashcardJson, toFlashcardJson } from "../flashcards/flashcard-view";
 import type { ForgetInput, RescheduleInput } from "./card-states.schemas";
-
-const DAY_MS = 86_400_000;
 
 /**
  * Suspends or unsuspends one of the caller's cards. One round trip (UPDATE … RETURNING).
@@ -96,30 +93,7 @@ async function writeManualEntry(
  */
 export async function forgetCard(deps: AuthedDeps, id: string, input: ForgetInput): Promise<FlashcardJson> {
   const { card, settings } = await readCardAndSettings(deps, id);
-  const { card: next, log } = getScheduler(settings).forget(
-    toFsrsCard(card),
-    new Date(deps.now),
-    input.reset_counts ?? false,
-  );
-  const after = fromFsrsCard(next);
-  const entry: LogEntry = {
-    id: crypto.randomUUID(),
-    flashcardId: id,
-    sessionId: null,
-    rating: log.rating,
-    state: log.state,
-    due: log.due.getTime(),
-    stability: log.stability,
-    difficulty: log.difficulty,
-    elapsedDays: log.elapsed_days,
-    lastElapsedDays: log.last_elapsed_days,
-    scheduledDays: log.scheduled_days,
-    learningSteps: log.learning_steps,
-    nextDue: after.due,
-    durationMs: null,
-    reviewedAt: deps.now,
-    ...snapshotOf(card),
-  };
+  const { entry, after } = forgetEntry(card, settings, deps.now, input.reset_counts ?? false);
   return writeManualEntry(deps, card.version, entry, after);
 }
 
@@ -129,28 +103,7 @@ export async function forgetCard(deps: AuthedDeps, id: string, input: ForgetInpu
  * @throws ApiError 404 when the card is not the caller's; 409 `review_conflict` on a concurrent write.
  */
 export async function rescheduleCard(deps: AuthedDeps, id: string, input: RescheduleInput): Promise<FlashcardJson> {
-  const { now } = deps;
   const { card, settings } = await readCardAndSettings(deps, id);
-  const clock = dayClockOf(settings);
-  const due = startOfLearnerDate(input.due, clock);
-  const scheduledDays = Math.max(0, daysBetween(learnerDate(now, clock), input.due));
-  const entry: LogEntry = {
-    id: crypto.randomUUID(),
-    flashcardId: id,
-    sessionId: null,
-    rating: 0,
-    state: card.state,
-    due: card.due,
-    stability: card.stability,
-    difficulty: card.difficulty,
-    elapsedDays: card.lastReview === null ? 0 : Math.max(0, Math.floor((now - card.lastReview) / DAY_MS)),
-    lastElapsedDays: card.elapsedDays,
-    scheduledDays: card.scheduledDays,
-    learningSteps: card.learningSteps,
-    nextDue: due,
-    durationMs: null,
-    reviewedAt: now,
-    ...snapshotOf(card),
-  };
-  return writeManualEntry(deps, card.version, entry, { due, scheduledDays });
+  const { entry, after } = rescheduleEntry(card, settings, deps.now, input.due);
+  return writeManualEntry(deps, card.version, entry, after);
 }
