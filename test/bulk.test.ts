@@ -105,14 +105,21 @@ describe("POST /flashcards/bulk", () => {
       { ids, action: "add_tags", tags: Array.from({ length: 20 }, (_, i) => `t${i}`) },
       { ids, action: "remove_tags", tags: ["t0", "t1"] },
       { ids, action: "move", deck_id: null },
+      { ids, action: "suspend" },
+      { ids, action: "unsuspend" },
+      { ids, action: "bury" },
+      { ids, action: "reschedule", due: "2030-01-01" },
+      { ids, action: "forget", reset_counts: true },
       { ids, action: "delete" },
     ];
+    // bury, forget and reschedule read the learner's settings and the cards first.
+    const readFirst = new Set(["bury", "forget", "reschedule"]);
     for (const body of bodies) {
       const { db, counter } = countingD1(env.DB);
       const res = await bulk(body, owner, { DB: db });
       expect(res.status, `${body.action} ${res.text}`).toBe(200);
       expect(res.body).toEqual({ updated: 500 });
-      expect(counter.trips, body.action).toBe(1);
+      expect(counter.trips, body.action).toBe(readFirst.has(body.action) ? 2 : 1);
       expect(counter.statements, body.action).toBeLessThanOrEqual(50);
     }
     const left = await env.DB.prepare("SELECT count(*) AS n FROM flashcards WHERE user_id = ?")
@@ -250,5 +257,83 @@ describe("POST /flashcards/bulk", () => {
     expect((await bulk({ ids: [a, b], action: "remove_tags", tags: ["100%", "a_b"] })).status).toBe(200);
     expect((await card(b!)).tags).toEqual(["100x", "aXb", "xyz"]);
     expect((await card(a!)).tags.sort()).toEqual(["NEAR(x*)", 'quo"te', "x::%"].sort());
+  });
+});
+
+describe("POST /flashcards/bulk card states (#15)", () => {
+  it("suspends, unsuspends and buries many cards; the queue skips them", async () => {
+    const owner = await registerUser("bulk-states");
+    const [a, b, c] = await cards(3, owner);
+    const queue = async () =>
+      (await api("GET", "/api/v1/study/queue?limit=100", { token: owner.accessToken })).body.data.map(
+        (x: { id: string }) => x.id,
+      );
+    expect(await bulk({ ids: [a, b], action: "suspend" }, owner)).toMatchObject({ status: 200, body: { updated: 2 } });
+    expect(await queue()).toEqual([c]);
+    expect((await card(a!, owner)).study.suspended).toBe(true);
+    await bulk({ ids: [a], action: "unsuspend" }, owner);
+    expect((await card(a!, owner)).study.suspended).toBe(false);
+    const buried = await bulk({ ids: [a, c], action: "bury" }, owner);
+    expect(buried.body).toEqual({ updated: 2 });
+    const until = (await card(c!, owner)).study.buried_until;
+    expect(Date.parse(until)).toBeGreaterThan(Date.now());
+    expect(await queue()).toEqual([]);
+  });
+
+  it("forgets and reschedules many cards exactly as the single routes do, as manual entries undo takes back", async () => {
+    const owner = await registerUser("bulk-manual");
+    const ids = await cards(3, owner);
+    for (const id of ids) {
+      expect(
+        (await api("POST", `/api/v1/flashcards/${id}/reviews`, { token: owner.accessToken, body: { rating: "easy" } }))
+          .status,
+      ).toBe(200);
+    }
+    const before = await Promise.all(ids.map((id) => card(id, owner)));
+    const res = await bulk({ ids, action: "forget" }, owner);
+    expect(res.body).toEqual({ updated: 3 });
+    for (const [i, id] of ids.entries()) {
+      const now = (await card(id, owner)).study;
+      expect(now).toMatchObject({ state: "new", stability: 0, difficulty: 0, reps: before[i].study.reps });
+      const history = await api("GET", `/api/v1/flashcards/${id}/reviews`, { token: owner.accessToken });
+      expect(history.body.data[0].rating).toBe("manual");
+    }
+    const undo = await api("DELETE", `/api/v1/flashcards/${ids[0]}/reviews/latest`, { token: owner.accessToken });
+    expect(undo.body.flashcard.study).toEqual(before[0].study);
+    const moved = await bulk({ ids, action: "reschedule", due: "2030-06-01" }, owner);
+    expect(moved.body).toEqual({ updated: 3 });
+    const single = await api("POST", `/api/v1/flashcards/${ids[0]}/reschedule`, {
+      token: owner.accessToken,
+      body: { due: "2030-06-01" },
+    });
+    for (const id of ids) expect((await card(id, owner)).study.due).toBe(single.body.study.due);
+  });
+
+  it("answers 404 for another user's card and 400 for a bad due, changing nothing", async () => {
+    const owner = await registerUser("bulk-states-404");
+    const [mine] = await cards(1, owner);
+    const [theirs] = await cards(1, other);
+    for (const body of [
+      { ids: [mine, theirs], action: "suspend" },
+      { ids: [mine, theirs], action: "bury" },
+      { ids: [mine, theirs], action: "forget" },
+      { ids: [mine, theirs], action: "reschedule", due: "2030-01-01" },
+    ]) {
+      expectProblem(await bulk(body, owner), 404, "not_found");
+    }
+    for (const body of [
+      { ids: [mine], action: "reschedule" },
+      { ids: [mine], action: "reschedule", due: "2030-02-30" },
+      { ids: [mine], action: "forget", reset_counts: "yes" },
+      { ids: [mine], action: "suspend", due: "2030-01-01" },
+    ]) {
+      expectProblem(await bulk(body, owner), 400, "validation_failed");
+    }
+    const after = await card(mine!, owner);
+    expect(after.study).toMatchObject({ suspended: false, buried_until: null, state: "new" });
+    const logs = await env.DB.prepare("SELECT count(*) AS n FROM review_logs WHERE flashcard_id = ?")
+      .bind(mine)
+      .first<{ n: number }>();
+    expect(logs?.n).toBe(0);
   });
 });

@@ -134,6 +134,45 @@ const WRITES: WriteOp[] = [
     },
   },
   {
+    name: "bulk suspend",
+    ok: 200,
+    arrange: async (user) => {
+      const cards = await createCards(user, 3);
+      return {
+        method: "POST",
+        path: "/api/v1/flashcards/bulk",
+        token: user.accessToken,
+        body: { ids: cards.map((card) => card.id), action: "suspend" },
+      };
+    },
+  },
+  {
+    name: "bulk forget (read, then manual entries and updates)",
+    ok: 200,
+    arrange: async (user) => {
+      const cards = await createCards(user, 3);
+      return {
+        method: "POST",
+        path: "/api/v1/flashcards/bulk",
+        token: user.accessToken,
+        body: { ids: cards.map((card) => card.id), action: "forget" },
+      };
+    },
+  },
+  {
+    name: "bulk reschedule",
+    ok: 200,
+    arrange: async (user) => {
+      const cards = await createCards(user, 3);
+      return {
+        method: "POST",
+        path: "/api/v1/flashcards/bulk",
+        token: user.accessToken,
+        body: { ids: cards.map((card) => card.id), action: "reschedule", due: "2030-01-01" },
+      };
+    },
+  },
+  {
     name: "bulk delete",
     ok: 200,
     arrange: async (user) => {
@@ -732,6 +771,9 @@ describe("an acknowledgement lost after commit (connection lost after D1 applied
   });
 });
 
+/** Reads whose query has required parameters: a valid query for each. */
+const REQUIRED_QUERY: Record<string, string> = { "/api/v1/stats/daily": "?from=2026-01-01&to=2026-01-31" };
+
 describe("every route that reads D1", () => {
   it("answers 503 with Retry-After when its first round trip fails", async () => {
     const user = await registerUser();
@@ -765,12 +807,13 @@ describe("every route that reads D1", () => {
     };
     const reads = declaredRoutes(worker)
       .filter((doc) => doc.method === "get" && doc.auth)
-      .map((doc) =>
-        doc.path.replace(/\/([^/]+)\/:id/, (_, collection: string) => {
-          const id = ids[collection];
-          if (!id) throw new Error(`faults.test.ts: add an id of '${collection}' for ${doc.path}`);
-          return `/${collection}/${id}`;
-        }),
+      .map(
+        (doc) =>
+          doc.path.replace(/\/([^/]+)\/:id/, (_, collection: string) => {
+            const id = ids[collection];
+            if (!id) throw new Error(`faults.test.ts: add an id of '${collection}' for ${doc.path}`);
+            return `/${collection}/${id}`;
+          }) + (REQUIRED_QUERY[doc.path] ?? ""),
       );
     expect(reads.length).toBeGreaterThanOrEqual(12);
     for (const path of reads) {

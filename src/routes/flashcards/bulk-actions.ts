@@ -3,8 +3,9 @@
  * and the card gate (every id is the caller's), in one batch: all or nothing. Each action's **last
  * statement returns the ids of the cards it changed** (`RETURNING id`); `updated` is their count.
  *
- * Adding an action (#15: suspend, bury, forget, ...): a strict schema in `bulkActionSchemas`
- * (flashcards.schemas.ts) and an entry here; `BulkActions` makes the entry mandatory.
+ * Adding an action: a strict schema in `bulkActionSchemas` (flashcards.schemas.ts) and an entry here;
+ * `BulkActions` makes the entry mandatory. The card-state actions of #15 that need the learner's day or
+ * each card's state (`NEEDS_STUDY_STATE`) get them in `ctx.study`, read by the handler first.
  */
 import { and, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
@@ -13,10 +14,42 @@ import type { Db } from "../../db/client";
 import { deckGate, tagGate } from "../../db/id-list-gates";
 import { flashcards } from "../../db/schema";
 import { nameKey } from "../../lib/name-key";
+import { learnerDay } from "../../lib/zoned-days";
+import { manualEntryStatements } from "../../study/bulk-manual-entries";
+import { forgetEntry, type ManualEntryCard, rescheduleEntry } from "../../study/manual-entries";
+import { dayClockOf, type StudySettings } from "../../study/settings";
 import type { BulkFlashcardsInput } from "./flashcards.schemas";
 
 /** What every action works with: the caller, the instant, and the distinct card ids (also as one JSON parameter). */
-export type BulkContext = { db: Db; userId: string; now: number; ids: readonly string[]; idsJson: string };
+export type BulkContext = {
+  db: Db;
+  userId: string;
+  now: number;
+  ids: readonly string[];
+  idsJson: string;
+  /** For the actions in `NEEDS_STUDY_STATE`: the learner's settings and the cards as read first. */
+  study?: BulkStudyState;
+};
+
+/** The learner's settings and the request's cards (study state and version), read in a first round trip. */
+export type BulkStudyState = { settings: StudySettings; cards: Array<ManualEntryCard & { version: number }> };
+
+/** Actions that need the learner's day (zone, day start) or each card's state before their statements. */
+export const NEEDS_STUDY_STATE: ReadonlySet<BulkAction> = new Set(["bury", "forget", "reschedule"]);
+
+/** The study state read first (the handler provides it for `NEEDS_STUDY_STATE`). */
+const studyOf = (ctx: BulkContext): BulkStudyState => {
+  if (!ctx.study) throw new Error("bulk action needs the study state read first");
+  return ctx.study;
+};
+
+/** Sets the request's cards' `suspended` (a card-state change: the version grows) and returns their ids. */
+const setSuspended = (ctx: BulkContext, suspended: boolean) =>
+  ctx.db
+    .update(flashcards)
+    .set({ suspended, version: sql`${flashcards.version} + 1` })
+    .where(inRequest(ctx))
+    .returning({ id: flashcards.id });
 
 type BulkAction = BulkFlashcardsInput["action"];
 type BulkActions = {
@@ -64,4 +97,34 @@ export const bulkActions: BulkActions = {
   },
   // Review logs and tag links go by their foreign keys; tags left without cards by the prune trigger.
   delete: (ctx) => [ctx.db.delete(flashcards).where(inRequest(ctx)).returning({ id: flashcards.id })],
+  suspend: (ctx) => [setSuspended(ctx, true)],
+  unsuspend: (ctx) => [setSuspended(ctx, false)],
+  // Hidden until the learner's next day starts, as POST /flashcards/:id/bury.
+  bury: (ctx) => [
+    ctx.db
+      .update(flashcards)
+      .set({
+        buriedUntil: learnerDay(ctx.now, dayClockOf(studyOf(ctx).settings)).end,
+        version: sql`${flashcards.version} + 1`,
+      })
+      .where(inRequest(ctx))
+      .returning({ id: flashcards.id }),
+  ],
+  // Manual entries per card through ts-fsrs, written set-based (all or nothing on a concurrent review).
+  forget: (ctx, input) => {
+    const { settings, cards } = studyOf(ctx);
+    const entries = cards.map((card) => ({
+      ...forgetEntry(card, settings, ctx.now, input.reset_counts ?? false),
+      version: card.version,
+    }));
+    return manualEntryStatements(ctx.db, ctx.userId, entries);
+  },
+  reschedule: (ctx, input) => {
+    const { settings, cards } = studyOf(ctx);
+    const entries = cards.map((card) => ({
+      ...rescheduleEntry(card, settings, ctx.now, input.due),
+      version: card.version,
+    }));
+    return manualEntryStatements(ctx.db, ctx.userId, entries);
+  },
 };

@@ -5,7 +5,7 @@ import * as z from "zod";
 import { MAX_PROPOSALS } from "../../ai/proposals";
 import { cardScopeQuery, cardTagsSchema } from "../../lib/card-scope-params";
 import { cardBack, cardFront } from "../../lib/card-text";
-import { cursorParam, limitParam, paginationSchema } from "../../lib/params";
+import { cursorParam, learnerDateParam, limitParam, paginationSchema } from "../../lib/params";
 
 /** The sources a client may send when creating cards (`imported` is written only by POST /imports). */
 export const FLASHCARD_SOURCES = ["manual", "ai-full", "ai-edited"] as const;
@@ -180,6 +180,23 @@ export const bulkActionSchemas = [
   z.strictObject({ ids: bulkIds, action: z.literal("add_tags"), tags: bulkTags }),
   z.strictObject({ ids: bulkIds, action: z.literal("remove_tags"), tags: bulkTags }),
   z.strictObject({ ids: bulkIds, action: z.literal("delete") }),
+  // Card states (#15): as POST /flashcards/:id/suspend, /unsuspend, /bury, /forget, /reschedule.
+  z.strictObject({ ids: bulkIds, action: z.literal("suspend") }),
+  z.strictObject({ ids: bulkIds, action: z.literal("unsuspend") }),
+  z.strictObject({ ids: bulkIds, action: z.literal("bury") }),
+  z.strictObject({
+    ids: bulkIds,
+    action: z.literal("forget"),
+    reset_counts: z
+      .boolean("Must be true or false.")
+      .optional()
+      .meta({ description: "Also set reps and lapses back to 0 (default false)." }),
+  }),
+  z.strictObject({
+    ids: bulkIds,
+    action: z.literal("reschedule"),
+    due: learnerDateParam.meta({ description: "The learner's date the cards become due, at their day start." }),
+  }),
 ] as const;
 
 export const BULK_ACTIONS = bulkActionSchemas.map((schema) => schema.shape.action.value);
