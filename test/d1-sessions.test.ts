@@ -74,6 +74,9 @@ describe("X-D1-Bookmark", () => {
 });
 
 describe("the read-only session check", () => {
+  /** Reads whose query has required parameters: a valid query for each. */
+  const REQUIRED_QUERY: Record<string, string> = { "/api/v1/stats/daily": "?from=2026-01-01&to=2026-01-31" };
+
   it("a read request of any authenticated GET route issues no write statement", async () => {
     const user = await registerUser("readonly");
     const created = await api("POST", "/api/v1/flashcards", { token: user.accessToken, body: { flashcards: [card] } });
@@ -90,7 +93,7 @@ describe("the read-only session check", () => {
     );
     expect(reads.length).toBeGreaterThan(5);
     for (const op of reads) {
-      const path = op.path.replace("{id}", ids[op.path] ?? crypto.randomUUID());
+      const path = op.path.replace("{id}", ids[op.path] ?? crypto.randomUUID()) + (REQUIRED_QUERY[op.path] ?? "");
       const d1 = faultyD1(env.DB);
       const res = await api("GET", path, { token: user.accessToken, env: { ...env, DB: d1.db } });
       expect(res.status, `${op.operationId}: ${res.text.slice(0, 200)}`).toBeLessThan(500);
