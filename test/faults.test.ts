@@ -58,6 +58,21 @@ async function startSession(user: TestUser): Promise<string> {
 /** A write the API offers, arranged on a fresh user; `ok` is its success status. */
 type WriteOp = { name: string; ok: number; arrange: (user: TestUser) => Promise<Call> };
 
+/** A POST /flashcards/bulk write on three fresh cards of the user. */
+const bulkOp = (name: string, fields: Record<string, unknown>): WriteOp => ({
+  name,
+  ok: 200,
+  arrange: async (user) => {
+    const cards = await createCards(user, 3);
+    return {
+      method: "POST",
+      path: "/api/v1/flashcards/bulk",
+      token: user.accessToken,
+      body: { ids: cards.map((card) => card.id), ...fields },
+    };
+  },
+});
+
 const WRITES: WriteOp[] = [
   {
     name: "login",
@@ -120,71 +135,11 @@ const WRITES: WriteOp[] = [
       };
     },
   },
-  {
-    name: "bulk add tags",
-    ok: 200,
-    arrange: async (user) => {
-      const cards = await createCards(user, 3);
-      return {
-        method: "POST",
-        path: "/api/v1/flashcards/bulk",
-        token: user.accessToken,
-        body: { ids: cards.map((card) => card.id), action: "add_tags", tags: ["fault", "lang::pl"] },
-      };
-    },
-  },
-  {
-    name: "bulk suspend",
-    ok: 200,
-    arrange: async (user) => {
-      const cards = await createCards(user, 3);
-      return {
-        method: "POST",
-        path: "/api/v1/flashcards/bulk",
-        token: user.accessToken,
-        body: { ids: cards.map((card) => card.id), action: "suspend" },
-      };
-    },
-  },
-  {
-    name: "bulk forget (read, then manual entries and updates)",
-    ok: 200,
-    arrange: async (user) => {
-      const cards = await createCards(user, 3);
-      return {
-        method: "POST",
-        path: "/api/v1/flashcards/bulk",
-        token: user.accessToken,
-        body: { ids: cards.map((card) => card.id), action: "forget" },
-      };
-    },
-  },
-  {
-    name: "bulk reschedule",
-    ok: 200,
-    arrange: async (user) => {
-      const cards = await createCards(user, 3);
-      return {
-        method: "POST",
-        path: "/api/v1/flashcards/bulk",
-        token: user.accessToken,
-        body: { ids: cards.map((card) => card.id), action: "reschedule", due: "2030-01-01" },
-      };
-    },
-  },
-  {
-    name: "bulk delete",
-    ok: 200,
-    arrange: async (user) => {
-      const cards = await createCards(user, 3);
-      return {
-        method: "POST",
-        path: "/api/v1/flashcards/bulk",
-        token: user.accessToken,
-        body: { ids: cards.map((card) => card.id), action: "delete" },
-      };
-    },
-  },
+  bulkOp("bulk add tags", { action: "add_tags", tags: ["fault", "lang::pl"] }),
+  bulkOp("bulk suspend", { action: "suspend" }),
+  bulkOp("bulk forget (read, then manual entries and updates)", { action: "forget" }),
+  bulkOp("bulk reschedule", { action: "reschedule", due: "2030-01-01" }),
+  bulkOp("bulk delete", { action: "delete" }),
   {
     name: "edit a card",
     ok: 200,

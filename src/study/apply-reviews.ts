@@ -27,7 +27,16 @@ import type { AuthedDeps } from "../lib/deps";
 import { nameKey } from "../lib/name-key";
 import { LEECH_TAG, leechTagStatements } from "./leech-tag";
 import { restoredCard, SNAPSHOT_FIELDS, type StudySnapshot, snapshotOf } from "./pre-review-snapshot";
-import { type FsrsColumns, fromFsrsCard, GRADE, getScheduler, RATINGS, type RatingName, toFsrsCard } from "./scheduler";
+import {
+  type FsrsColumns,
+  fromFsrsCard,
+  fromFsrsLog,
+  GRADE,
+  getScheduler,
+  RATINGS,
+  type RatingName,
+  toFsrsCard,
+} from "./scheduler";
 import { resolveSettings, type StudySettings } from "./settings";
 import { selectSettingsRow } from "./user-settings";
 
@@ -228,15 +237,7 @@ export async function applyReviews(deps: AuthedDeps, items: ReviewSubmission[]):
       const { card: next, log } = scheduler.next(toFsrsCard(state), new Date(at), grade);
       const after = reviewedState(state, fromFsrsCard(next), settings);
       const logFields = {
-        rating: log.rating as number,
-        state: log.state as number,
-        due: log.due.getTime(),
-        stability: log.stability,
-        difficulty: log.difficulty,
-        elapsedDays: log.elapsed_days,
-        lastElapsedDays: log.last_elapsed_days,
-        scheduledDays: log.scheduled_days,
-        learningSteps: log.learning_steps,
+        ...fromFsrsLog(log),
         nextDue: after.due,
         ...snapshotOf(state),
       };

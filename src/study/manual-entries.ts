@@ -7,7 +7,7 @@ import type { FlashcardRow } from "../db/schema";
 import { daysBetween, learnerDate, startOfLearnerDate } from "../lib/zoned-days";
 import type { LogEntry } from "./log-entry";
 import { type StudySnapshot, snapshotOf } from "./pre-review-snapshot";
-import { fromFsrsCard, getScheduler, toFsrsCard } from "./scheduler";
+import { fromFsrsCard, fromFsrsLog, getScheduler, toFsrsCard } from "./scheduler";
 import { dayClockOf, type StudySettings } from "./settings";
 
 const DAY_MS = 86_400_000;
@@ -35,15 +35,7 @@ export function forgetEntry(
       id: crypto.randomUUID(),
       flashcardId: card.id,
       sessionId: null,
-      rating: log.rating,
-      state: log.state,
-      due: log.due.getTime(),
-      stability: log.stability,
-      difficulty: log.difficulty,
-      elapsedDays: log.elapsed_days,
-      lastElapsedDays: log.last_elapsed_days,
-      scheduledDays: log.scheduled_days,
-      learningSteps: log.learning_steps,
+      ...fromFsrsLog(log),
       nextDue: after.due,
       durationMs: null,
       reviewedAt: now,

@@ -2,7 +2,16 @@
  * FSRS through ts-fsrs: parameters from the learner's settings, and conversion between our rows and ts-fsrs cards.
  * We never compute intervals ourselves.
  */
-import { type Card, type FSRS, fsrs, type Grade, generatorParameters, Rating, type State } from "ts-fsrs";
+import {
+  type Card,
+  type FSRS,
+  fsrs,
+  type Grade,
+  generatorParameters,
+  Rating,
+  type ReviewLog,
+  type State,
+} from "ts-fsrs";
 import type { FlashcardRow } from "../db/schema";
 import type { StudySettings } from "./settings";
 
@@ -99,5 +108,20 @@ export function fromFsrsCard(card: Card): FsrsColumns {
     reps: card.reps,
     lapses: card.lapses,
     lastReview: card.last_review ? card.last_review.getTime() : null,
+  };
+}
+
+/** The review-log columns of a ts-fsrs `ReviewLog` (the card's FSRS state before the entry). */
+export function fromFsrsLog(log: ReviewLog) {
+  return {
+    rating: log.rating as number,
+    state: log.state as number,
+    due: log.due.getTime(),
+    stability: log.stability,
+    difficulty: log.difficulty,
+    elapsedDays: log.elapsed_days,
+    lastElapsedDays: log.last_elapsed_days,
+    scheduledDays: log.scheduled_days,
+    learningSteps: log.learning_steps,
   };
 }
