@@ -309,6 +309,38 @@ describe("POST /flashcards/bulk card states (#15)", () => {
     for (const id of ids) expect((await card(id, owner)).study.due).toBe(single.body.study.due);
   });
 
+  it("a forget racing a review of one card changes no card and answers 409", async () => {
+    const owner = await registerUser("bulk-race");
+    const ids = await cards(3, owner);
+    // Between the read and the write round trip, another request changes the second card.
+    let batches = 0;
+    const race = () => env.DB.prepare("UPDATE flashcards SET version = version + 1 WHERE id = ?").bind(ids[1]).run();
+    const wrap = <D extends object>(target: D): D =>
+      new Proxy(target, {
+        get(t, property) {
+          const value = Reflect.get(t, property, t);
+          if (property === "withSession")
+            return (...args: unknown[]) => wrap((value as (...a: unknown[]) => object).apply(t, args));
+          if (property === "batch")
+            return async (statements: unknown[]) => {
+              if (++batches === 2) await race();
+              return (value as (s: unknown[]) => Promise<unknown>).call(t, statements);
+            };
+          return typeof value === "function" ? value.bind(t) : value;
+        },
+      });
+    const before = await Promise.all(ids.map((id) => card(id, owner)));
+    expectProblem(await bulk({ ids, action: "forget" }, owner, { DB: wrap(env.DB) }), 409, "review_conflict");
+    expect(batches).toBe(2);
+    for (const [i, id] of ids.entries()) expect((await card(id, owner)).study).toEqual(before[i].study);
+    const logs = await env.DB.prepare(
+      "SELECT count(*) AS n FROM review_logs WHERE flashcard_id IN (SELECT value FROM json_each(?))",
+    )
+      .bind(JSON.stringify(ids))
+      .first<{ n: number }>();
+    expect(logs?.n).toBe(0);
+  });
+
   it("answers 404 for another user's card and 400 for a bad due, changing nothing", async () => {
     const owner = await registerUser("bulk-states-404");
     const [mine] = await cards(1, owner);
