@@ -101,6 +101,19 @@ describe("card_counts", () => {
       .first<{ cards: number; suspended: number }>();
     expect(languages.counts).toMatchObject({ cards: inLanguages?.cards, suspended: inLanguages?.suspended });
     expect(languages.counts.suspended).toBe(1);
+    // GET /stats?deck_id= reads the deck subtree's counters: the same numbers as the cards.
+    const scoped = await api("GET", `/api/v1/stats?deck_id=${deck}`, { token: user.accessToken });
+    expect(scoped.status, scoped.text).toBe(200);
+    expect(scoped.body.total_cards).toBe(inLanguages?.cards);
+    const byState = await env.DB.prepare(
+      "SELECT state, count(*) AS n FROM flashcards WHERE deck_id IN (?, ?) GROUP BY state",
+    )
+      .bind(deck, sub)
+      .all<{ state: number; n: number }>();
+    const names = ["new", "learning", "review", "relearning"];
+    expect(scoped.body.by_state).toEqual(
+      Object.fromEntries(names.map((name, i) => [name, byState.results.find((r) => r.state === i)?.n ?? 0])),
+    );
 
     // Deleting the account leaves no counter rows behind.
     const gone = await api("DELETE", "/api/v1/auth/me", { token: user.accessToken, body: { password: user.password } });

@@ -4,6 +4,7 @@
 import { and, count, eq, gt, gte, lt, sql, sum } from "drizzle-orm";
 import type * as z from "zod";
 import { assertScopeFound, cardScopeCheck, scopeNamesSomething } from "../../db/card-scope";
+import { subtreeSql } from "../../db/deck-queries";
 import { cardCounts, flashcards, reviewLogs } from "../../db/schema";
 import type { CardScope } from "../../lib/card-scope-params";
 import { DAY_MS } from "../../lib/days";
@@ -51,6 +52,7 @@ export async function getStats(deps: AuthedDeps, query: StatsQuery = {}): Promis
   const { db, auth, now } = deps;
   const scope: CardScope = { deckId: query.deck_id, tags: query.tag };
   const checked = scopeNamesSomething(scope);
+  const countersServe = !scope.tags?.length;
   const { user: userCards, due } = queueConditions(auth.userId, scope);
   // Scoped, a review counts when its card is in the scope now (a PK probe per review, not a deck-sized list).
   const reviewInScope = sql`EXISTS (SELECT 1 FROM ${flashcards} WHERE ${flashcards.id} = ${reviewLogs.flashcardId} AND ${userCards})`;
@@ -64,15 +66,24 @@ export async function getStats(deps: AuthedDeps, query: StatsQuery = {}): Promis
     const today = learnerDay(now, clock);
     const windows = learnerDayWindows(addDays(today.date, -STREAK_WINDOW_DAYS), today.date, clock);
     return [
-      // Unscoped: the maintained counters (a few rows per deck), flat in the collection's size. Scoped by
-      // deck or tag: the cards in scope (the counters are per deck and state, not per tag).
-      checked
-        ? db.select({ state: flashcards.state, n: count() }).from(flashcards).where(userCards).groupBy(flashcards.state)
-        : db
+      // Unscoped or scoped by deck alone: the maintained counters (a few rows per deck, flat in the number
+      // of cards). Scoped by tag: the cards in scope (the counters are per deck and state, not per tag).
+      countersServe
+        ? db
             .select({ state: cardCounts.state, n: sql<number>`sum(${cardCounts.n})` })
             .from(cardCounts)
-            .where(eq(cardCounts.userId, auth.userId))
-            .groupBy(cardCounts.state),
+            .where(
+              and(
+                eq(cardCounts.userId, auth.userId),
+                scope.deckId ? sql`${cardCounts.deckKey} IN (${subtreeSql(auth.userId, scope.deckId)})` : undefined,
+              ),
+            )
+            .groupBy(cardCounts.state)
+        : db
+            .select({ state: flashcards.state, n: count() })
+            .from(flashcards)
+            .where(userCards)
+            .groupBy(flashcards.state),
       db
         .select({ n: count() })
         .from(flashcards)
