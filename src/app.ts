@@ -83,7 +83,7 @@ export function createApp() {
   const app = new Hono<AppEnv>();
 
   app.use(requestId());
-  app.use(async (c, next) => {
+  app.use(async function loadConfig(c, next) {
     c.set("config", readConfig(c.env));
     await next();
   });

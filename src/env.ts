@@ -22,6 +22,7 @@ export type AuthContext = { userId: string; access: "read" | "write" } & (
   | { kind: "token"; tokenId: string; scopes: TokenScope[] }
 );
 
+/** What middleware sets on the Hono context for the handlers (`c.get(...)`). */
 export type Variables = {
   requestId: string;
   config: Config;
@@ -30,6 +31,7 @@ export type Variables = {
   d1: D1DatabaseSession;
 };
 
+/** The Hono environment of the app: the Worker bindings and the context variables. */
 export type AppEnv = { Bindings: Bindings; Variables: Variables };
 
 const intVar = (fallback: number, min: number, max: number) =>

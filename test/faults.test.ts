@@ -28,13 +28,22 @@ beforeEach(() => {
 afterEach(() => vi.restoreAllMocks());
 
 /** A request as data, so it can be sent once with a fault and again without. */
-type Call = { method: string; path: string; body?: unknown; token?: string; headers?: Record<string, string> };
+type Call = {
+  method: string;
+  path: string;
+  body?: unknown;
+  /** A non-JSON body (an import file), sent as is. */
+  rawBody?: string;
+  token?: string;
+  headers?: Record<string, string>;
+};
 
 /** Sends a call, through a faulty D1 when `plan` is given; every call gets its own client address. */
 async function send(call: Call, plan?: FaultPlan) {
   const faulty = faultyD1(env.DB, plan);
   const res = await api(call.method, call.path, {
     body: call.body,
+    rawBody: call.rawBody,
     token: call.token,
     headers: { "cf-connecting-ip": freshIp(), ...call.headers },
     env: { ...env, DB: faulty.db },
@@ -53,6 +62,20 @@ async function startSession(user: TestUser): Promise<string> {
   const res = await api("POST", "/api/v1/study-sessions", { token: user.accessToken, body: {} });
   expect(res.status).toBe(201);
   return res.body.session.id;
+}
+
+/** Creates a deck (at the root) through the API and returns its id. */
+async function createDeck(user: TestUser, name: string): Promise<string> {
+  const res = await api("POST", "/api/v1/decks", { token: user.accessToken, body: { name } });
+  expect(res.status, res.text).toBe(201);
+  return res.body.id;
+}
+
+/** Creates two manual cards with the given deck and tags through the API. */
+async function cardsWith(user: TestUser, extra: { deck_id?: string; tags?: string[] }) {
+  const flashcards = ["Q1", "Q2"].map((front) => ({ front, back: "A", source: "manual", ...extra }));
+  const res = await api("POST", "/api/v1/flashcards", { token: user.accessToken, body: { flashcards } });
+  expect(res.status, res.text).toBe(201);
 }
 
 /** A write the API offers, arranged on a fresh user; `ok` is its success status. */
@@ -230,6 +253,16 @@ const WRITES: WriteOp[] = [
     },
   },
   {
+    name: "unsuspend a card",
+    ok: 200,
+    arrange: async (user) => {
+      const [card] = await createCards(user, 1);
+      const suspended = await api("POST", `/api/v1/flashcards/${card.id}/suspend`, { token: user.accessToken });
+      expect(suspended.status).toBe(200);
+      return { method: "POST", path: `/api/v1/flashcards/${card.id}/unsuspend`, token: user.accessToken };
+    },
+  },
+  {
     name: "bury a card",
     ok: 200,
     arrange: async (user) => {
@@ -256,6 +289,72 @@ const WRITES: WriteOp[] = [
         path: `/api/v1/flashcards/${card.id}/reschedule`,
         token: user.accessToken,
         body: { due: "2030-01-01" },
+      };
+    },
+  },
+  {
+    name: "create a deck under another",
+    ok: 201,
+    arrange: async (user) => {
+      const parent = await createDeck(user, "Languages");
+      return {
+        method: "POST",
+        path: "/api/v1/decks",
+        token: user.accessToken,
+        body: { name: "Polish", parent_id: parent },
+      };
+    },
+  },
+  {
+    name: "move and rename a deck",
+    ok: 200,
+    arrange: async (user) => {
+      const [from, to] = [await createDeck(user, "From"), await createDeck(user, "To")];
+      return {
+        method: "PATCH",
+        path: `/api/v1/decks/${from}`,
+        token: user.accessToken,
+        body: { name: "Moved", parent_id: to },
+      };
+    },
+  },
+  {
+    name: "delete a deck with its cards (cascade)",
+    ok: 204,
+    arrange: async (user) => {
+      const deck = await createDeck(user, "Doomed");
+      await cardsWith(user, { deck_id: deck, tags: ["doomed"] });
+      return { method: "DELETE", path: `/api/v1/decks/${deck}?cascade=true`, token: user.accessToken };
+    },
+  },
+  {
+    name: "rename a tag onto another (merge)",
+    ok: 200,
+    arrange: async (user) => {
+      await cardsWith(user, { tags: ["verbs", "grammar"] });
+      await cardsWith(user, { tags: ["Grammar::Verbs"] });
+      return { method: "PATCH", path: "/api/v1/tags/verbs", token: user.accessToken, body: { name: "grammar::verbs" } };
+    },
+  },
+  {
+    name: "delete a tag",
+    ok: 204,
+    arrange: async (user) => {
+      await cardsWith(user, { tags: ["old", "kept"] });
+      return { method: "DELETE", path: "/api/v1/tags/old", token: user.accessToken };
+    },
+  },
+  {
+    name: "import a file",
+    ok: 201,
+    arrange: async (user) => {
+      await createDeck(user, "Polish");
+      return {
+        method: "POST",
+        path: "/api/v1/imports",
+        token: user.accessToken,
+        rawBody: "kot\tcat\tPolish\tnouns\npies\tdog\tPolish::Animals\tnouns animals\n",
+        headers: { "content-type": "text/tab-separated-values" },
       };
     },
   },
@@ -433,6 +532,24 @@ describe("a transient D1 failure on any round trip of any write", () => {
       }
     },
   );
+
+  it("covers every declared write route: a new write fails here until it has an entry in WRITES", async () => {
+    const writes = declaredRoutes(worker)
+      .filter((doc) => doc.method !== "get")
+      .map((doc) => ({
+        key: `${doc.method.toUpperCase()} ${doc.path}`,
+        pattern: new RegExp(`^${doc.path.replace(/:\w+/g, "[^/]+")}$`),
+      }));
+    // Registration has its own test below (it has no user to arrange).
+    const covered = new Set(["POST /api/v1/auth/register"]);
+    for (const op of WRITES) {
+      const call = await op.arrange(await registerUser("cover"));
+      const path = call.path.split("?")[0]!;
+      const route = writes.find((w) => w.key.startsWith(`${call.method} `) && w.pattern.test(path));
+      if (route) covered.add(route.key);
+    }
+    expect(writes.map((w) => w.key).filter((key) => !covered.has(key))).toEqual([]);
+  });
 
   it("registration: 503, no user row, and the same email registers on retry", async () => {
     for (const message of TRANSIENT_D1_ERRORS) {

@@ -22,6 +22,7 @@ import { candidateSpans, overlaps, type Span, type TextStats, textStats } from "
 import { MAX_PROPOSALS, type Proposal } from "./proposals";
 import type { FlashcardProvider, GenerateOptions } from "./provider";
 
+/** The `model` the local provider records on its generations (bumped when its output changes). */
 export const LOCAL_MODEL = "local-extractive-v2";
 
 const BLANK = "_____";
@@ -297,6 +298,7 @@ function definitionInClauses(sentence: string, language: Language, starts: numbe
   return null;
 }
 
+/** What a caller may ask of the local extractor. */
 export type ExtractOptions = {
   /** How many proposals are wanted (1–50); without it the text's natural number. */
   count?: number;

@@ -7,6 +7,7 @@ import { readStreamedOutput } from "./proposal-stream";
 import { type FlashcardProvider, type GenerateOptions, ProviderError } from "./provider";
 import { parseJsonOutput, retryAfterSeconds, throwForAbort } from "./provider-http";
 
+/** Where and how to call an OpenAI-compatible chat completions API. */
 export type OpenAiProviderConfig = { baseUrl: string; model: string; apiKey?: string };
 
 /** One chunk of an OpenAI streaming answer (only the fields we read). */

@@ -6,6 +6,7 @@ import * as z from "zod";
 import { BACK_MAX, FRONT_MAX } from "../lib/card-text";
 import { MAX_PROPOSALS, proposalsOutputSchema } from "./proposals";
 
+/** The instructions every LLM provider sends before the learner's text. */
 export const SYSTEM_PROMPT = `You write flashcards for spaced-repetition learning from a text the user provides.
 
 Rules for every card:

@@ -9,6 +9,7 @@ import type { TokenScope } from "../lib/scopes";
 import type { Db } from "./client";
 import { personalAccessTokens } from "./schema";
 
+/** A personal access token as `requireAuth()` needs it (never its hash or secret). */
 export type ResolvedToken = {
   id: string;
   userId: string;

@@ -3,6 +3,7 @@
  */
 import { drizzle } from "drizzle-orm/d1";
 
+/** The drizzle database every handler and query builder takes. */
 export type Db = ReturnType<typeof createDb>;
 
 /**

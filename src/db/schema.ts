@@ -19,6 +19,7 @@ import type { TokenScope } from "../lib/scopes";
 
 const timestamp = (name: string) => integer(name, { mode: "number" });
 
+/** Accounts. `email` is stored trimmed and lower-cased. */
 export const users = sqliteTable("users", {
   id: text("id").primaryKey(),
   // Stored trimmed and lower-cased, so the unique index is case-insensitive in effect.
@@ -593,8 +594,10 @@ export const changes = sqliteTable(
 
 /** A row of `imports`. */
 export type ImportRow = typeof imports.$inferSelect;
+/** A `decks` row as drizzle selects it. */
 export type DeckRow = typeof decks.$inferSelect;
 
+/** What happens to a card that becomes a leech (the `leech_action` setting). */
 export const LEECH_ACTIONS = ["tag", "suspend"] as const;
 
 /**
@@ -628,10 +631,15 @@ export const userSettings = sqliteTable(
   (t) => [check("user_settings_leech_action_valid", sql`${t.leechAction} IN ('tag', 'suspend')`)],
 );
 
+/** A `review_logs` row as drizzle selects it. */
 export type ReviewLogRow = typeof reviewLogs.$inferSelect;
+/** A `flashcards` row as drizzle selects it. */
 export type FlashcardRow = typeof flashcards.$inferSelect;
+/** A `generations` row as drizzle selects it. */
 export type GenerationRow = typeof generations.$inferSelect;
+/** A `user_settings` row as drizzle selects it. */
 export type UserSettingsRow = typeof userSettings.$inferSelect;
+/** A `generation_error_logs` row as drizzle selects it. */
 export type GenerationErrorLogRow = typeof generationErrorLogs.$inferSelect;
 
 /**

@@ -4,6 +4,7 @@
  */
 import { isCanonicalBase64Url, toBase64Url } from "./encoding";
 
+/** Every personal access token starts with this, so `requireAuth()` can tell it from a JWT. */
 export const PAT_PREFIX = "fcpat_";
 const SHAPE = /^fcpat_[A-Za-z0-9_-]{43}$/;
 const DISPLAY_PREFIX_LENGTH = 12;

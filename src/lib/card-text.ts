@@ -5,7 +5,9 @@
 import * as z from "zod";
 import { hasNoControlCharacters, hasVisibleCharacter, isWellFormed } from "./text";
 
+/** A card front's length limit, in characters (code points). */
 export const FRONT_MAX = 200;
+/** A card back's length limit, in characters (code points). */
 export const BACK_MAX = 500;
 
 /** Length in Unicode code points: an emoji counts as one character, as users (and SQLite) count. */
@@ -57,5 +59,7 @@ export const boundedText = (min: number, max: number) =>
 /** A card side: 1..max characters. */
 export const cardText = (max: number) => boundedText(1, max);
 
+/** A card front: trimmed, 1–200 characters, no control characters. */
 export const cardFront = cardText(FRONT_MAX);
+/** A card back: trimmed, 1–500 characters, no control characters. */
 export const cardBack = cardText(BACK_MAX);

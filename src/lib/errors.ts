@@ -317,6 +317,7 @@ export const preconditionFailed = (resource: string) =>
     detail: `The ${resource} was changed by another request since you read it; read it again and retry.`,
   });
 
+/** 422 when an Idempotency-Key comes back with a different request body. */
 export const idempotencyKeyReused = () =>
   new ApiError({
     status: 422,

@@ -58,6 +58,7 @@ export const ifMatchHeaderSchema = z.object({
     .optional()
     .meta({ description: 'Apply only if the row is still at this version (its ETag, e.g. `"3"`); else 412.' }),
 });
+/** The optional `If-None-Match` header of a conditional read (304 when unchanged). */
 export const ifNoneMatchHeaderSchema = z.object({
   "if-none-match": z
     .string()

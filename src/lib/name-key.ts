@@ -9,8 +9,11 @@ import { boundedText } from "./card-text";
 /** The comparison key of a name: NFC + lower case. */
 export const nameKey = (name: string) => name.normalize("NFC").toLowerCase();
 
+/** A deck name's length limit, in characters. */
 export const DECK_NAME_MAX = 100;
+/** A tag name's length limit, in characters. */
 export const TAG_NAME_MAX = 50;
+/** A deck description's length limit, in characters. */
 export const DECK_DESCRIPTION_MAX = 1000;
 
 /** A deck name: trimmed, NFC, 1..100 characters, no `::` (it separates levels in a deck's `path`). */

@@ -7,6 +7,7 @@ import * as z from "zod";
 
 /** Default and largest page size. */
 export const PAGE_DEFAULT = 20;
+/** The largest page any collection serves (`limit`). */
 export const PAGE_MAX = 100;
 
 /** Path parameter of every `/:id` route: a UUID, else 400 (never a 500, never a query). */

@@ -7,6 +7,7 @@
 
 /** What a token may be granted. */
 export const TOKEN_SCOPES = ["cards:read", "cards:write", "study", "generate"] as const;
+/** One scope a personal access token may hold. */
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
 
 /**

@@ -4,8 +4,10 @@
  * `Intl.DateTimeFormat`, the only time-zone database a Worker has.
  */
 
+import { DAY_MS } from "./days";
+
+/** One hour, in milliseconds. */
 export const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 

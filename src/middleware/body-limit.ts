@@ -14,17 +14,12 @@ import { payloadTooLarge } from "../lib/errors";
 export const limitBody = (ownLimits: readonly string[] = []): MiddlewareHandler<AppEnv> => {
   // The limit comes from config (per environment): build hono's middleware once per size, not per request.
   const bySize = new Map<number, MiddlewareHandler>();
-  return (c, next) => {
+  return function limitBody(c, next) {
     if (ownLimits.includes(c.req.path)) return next();
     const maxSize = c.get("config").maxBodyBytes;
     let limiter = bySize.get(maxSize);
     if (!limiter) {
-      limiter = bodyLimit({
-        maxSize,
-        onError: () => {
-          throw payloadTooLarge(maxSize);
-        },
-      });
+      limiter = limitBodyTo(maxSize);
       bySize.set(maxSize, limiter);
     }
     return limiter(c, next);

@@ -12,9 +12,8 @@ import { rateLimited } from "../lib/errors";
 const PERIOD_SECONDS = 60;
 
 /** Limits requests per client network (IPv4 address, IPv6 /64) for one named action (e.g. "login"). */
-export const rateLimit =
-  (action: string): MiddlewareHandler<AppEnv> =>
-  async (c, next) => {
+export const rateLimit = (action: string): MiddlewareHandler<AppEnv> =>
+  async function rateLimit(c, next) {
     // Cloudflare sets CF-Connecting-IP at the edge; locally every client shares one bucket. IPv6 is
     // keyed on its /64: rotating addresses inside one's own prefix must not buy fresh buckets.
     const client = clientNetwork(c.req.header("cf-connecting-ip"));

@@ -245,4 +245,5 @@ export function buildOpenApiDocument(docs: RouteDoc[], publicUrl = "http://local
   };
 }
 
+/** The served OpenAPI document's type. */
 export type OpenApiDocument = ReturnType<typeof buildOpenApiDocument>;

@@ -3,22 +3,13 @@
  * that does not fit is rejected with its line and a code. Also computes what the write needs: the
  * front's duplicate key, the deck path split into names with their keys, and the tags with their keys.
  */
+
+import { MAX_DECK_DEPTH, MAX_TAGS_PER_CARD } from "../db/deck-rules";
 import { BACK_MAX, characterCount, FRONT_MAX } from "../lib/card-text";
 import { frontKey } from "../lib/front-key";
+import { DECK_NAME_MAX, nameKey, TAG_NAME_MAX } from "../lib/name-key";
 import { hasNoControlCharacters, isWellFormed } from "../lib/text";
 import type { ImportNotice, ImportRow } from "./import-file";
-
-/** Tags per card (issue #13). */
-export const MAX_TAGS = 20;
-export const TAG_MAX = 50;
-export const DECK_NAME_MAX = 100;
-export const DECK_DEPTH_MAX = 8;
-
-/**
- * The case-insensitive identity of a deck or tag name (issue #13's key: NFC, then JavaScript lower
- * case; D1 has no ICU). Must equal what the decks and tags endpoints store in `name_key`.
- */
-export const nameKey = (name: string) => name.normalize("NFC").toLowerCase();
 
 /** One name of a deck path with its key. */
 export type DeckName = { name: string; key: string };
@@ -73,7 +64,7 @@ function checkRow(row: ImportRow): CheckedRow | Rejection {
     const name = raw.normalize("NFC");
     const length = characterCount(name);
     if (
-      length > TAG_MAX ||
+      length > TAG_NAME_MAX ||
       !isWellFormed(name) ||
       !hasNoControlCharacters(name) ||
       name.startsWith("::") ||
@@ -82,7 +73,7 @@ function checkRow(row: ImportRow): CheckedRow | Rejection {
     ) {
       return {
         code: "invalid_tag",
-        message: `The tag '${[...name].slice(0, 60).join("")}' is not a valid tag (1–${TAG_MAX} characters, no empty '::' segment).`,
+        message: `The tag '${[...name].slice(0, 60).join("")}' is not a valid tag (1–${TAG_NAME_MAX} characters, no empty '::' segment).`,
       };
     }
     const key = nameKey(name);
@@ -90,15 +81,15 @@ function checkRow(row: ImportRow): CheckedRow | Rejection {
     seen.add(key);
     tags.push({ name, key });
   }
-  if (tags.length > MAX_TAGS) {
-    return { code: "too_many_tags", message: `The row has ${tags.length} tags; at most ${MAX_TAGS}.` };
+  if (tags.length > MAX_TAGS_PER_CARD) {
+    return { code: "too_many_tags", message: `The row has ${tags.length} tags; at most ${MAX_TAGS_PER_CARD}.` };
   }
 
   let deck: DeckName[] | null = null;
   if (row.deck !== null) {
     const names = row.deck.split("::").map((part) => part.trim().normalize("NFC"));
-    if (names.length > DECK_DEPTH_MAX) {
-      return { code: "deck_too_deep", message: `The deck path has ${names.length} levels; at most ${DECK_DEPTH_MAX}.` };
+    if (names.length > MAX_DECK_DEPTH) {
+      return { code: "deck_too_deep", message: `The deck path has ${names.length} levels; at most ${MAX_DECK_DEPTH}.` };
     }
     for (const name of names) {
       const length = characterCount(name);

@@ -11,6 +11,7 @@ export const MAX_COLUMNS = 64;
 /** One record: the 1-based line where it starts and its fields (at most MAX_COLUMNS). */
 export type RawRecord = { line: number; fields: string[]; tooManyColumns: boolean };
 
+/** How a delimited file is read (separator, quoting, header). */
 export type ReadOptions = {
   separator: string;
   /** Index in `text` where records begin (after the header lines). */

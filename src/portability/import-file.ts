@@ -18,6 +18,7 @@ export type ImportRow = { line: number; front: string; back: string; deck: strin
 /** Something the reader could not use as given, tied to a line when it has one. */
 export type ImportNotice = { line: number | null; code: string; message: string };
 
+/** The import formats: Anki's notes in plain text, CSV, TSV. */
 export type FileFormat = "anki" | "csv" | "tsv";
 
 /** Everything read from one file. `totalRows` counts all rows, also those past MAX_IMPORT_ROWS. */

@@ -55,6 +55,7 @@ export type ReviewSubmission = {
   sessionId: string | null;
 };
 
+/** Why one review was not applied (an item code of the batch, or the error of a single review). */
 export type RejectCode =
   | "card_not_found"
   | "session_not_found"
@@ -72,6 +73,7 @@ export type CardState = Omit<FlashcardRow, "userId"> & {
   tags: string;
 };
 
+/** What became of one review: applied (or a duplicate of one) with the card and log, or rejected. */
 export type ReviewOutcome =
   | { id: string; status: "applied" | "duplicate"; card: CardState; review: ReviewLogRow }
   | { id: string; status: "rejected"; code: RejectCode };

@@ -17,15 +17,19 @@ import type { StudySettings } from "./settings";
 
 type StepUnit = `${number}${"m" | "h" | "d"}`;
 
+/** The ratings a learner gives, by name. */
 export const RATINGS = ["again", "hard", "good", "easy"] as const;
+/** One rating by name. */
 export type RatingName = (typeof RATINGS)[number];
 
+/** A rating name as the ts-fsrs grade. */
 export const GRADE: Record<RatingName, Grade> = {
   again: Rating.Again,
   hard: Rating.Hard,
   good: Rating.Good,
   easy: Rating.Easy,
 };
+/** A stored ts-fsrs rating as its name. */
 export const RATING_NAME: Record<number, RatingName> = { 1: "again", 2: "hard", 3: "good", 4: "easy" };
 
 const schedulers = new Map<string, FSRS>();

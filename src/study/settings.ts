@@ -7,6 +7,7 @@ import type { LEECH_ACTIONS, UserSettingsRow } from "../db/schema";
 import type { Config } from "../env";
 import type { DayClock } from "../lib/zoned-days";
 
+/** What happens to a card that becomes a leech. */
 export type LeechAction = (typeof LEECH_ACTIONS)[number];
 
 /** Every setting resolved (no NULLs), with the row version it came from (0: no row). */

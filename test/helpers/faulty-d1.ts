@@ -136,6 +136,8 @@ const OWNED_ROWS: Record<string, string> = {
   deck_tree: "SELECT * FROM deck_tree WHERE user_id = ?1 ORDER BY ancestor_id, descendant_id",
   tags: "SELECT * FROM tags WHERE user_id = ?1 ORDER BY id",
   flashcard_tags: "SELECT * FROM flashcard_tags WHERE user_id = ?1 ORDER BY flashcard_id, tag_id",
+  imports: "SELECT * FROM imports WHERE user_id = ?1 ORDER BY id",
+  user_settings: "SELECT * FROM user_settings WHERE user_id = ?1",
 };
 
 /**

@@ -4,7 +4,9 @@
  * Small word lists, not a model: enough to find the facts of an informative text and to ask in its language.
  */
 
+/** A language the local generator writes cards in. */
 export type Language = "en" | "pl" | "de" | "es";
+/** The languages the local provider writes questions in. */
 export const LANGUAGES: readonly Language[] = ["en", "pl", "de", "es"];
 
 const words = (list: string) => new Set(list.split(" "));
@@ -75,6 +77,7 @@ export const NAMING_PAIRS: Record<Language, Set<string>> = {
   es: words("conocido_como conocida_como conocidos_como conocidas_como nombre_de"),
 };
 
+/** Month names per language, as a regex alternation (dates make "When …?" questions). */
 export const MONTHS: Record<Language, string> = {
   en: "January|February|March|April|May|June|July|August|September|October|November|December",
   pl: "stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|września|października|listopada|grudnia",
@@ -115,6 +118,7 @@ export const ABBREVIATIONS = words(
 /** A copula introducing a definition, and the question that asks for it. */
 export type Copula = { verb: string; question: (term: string) => string };
 
+/** Per language, the copulas that introduce a definition and the question each one asks. */
 export const COPULAS: Record<Language, Copula[]> = {
   en: [
     { verb: "is", question: (t) => `What is ${t}?` },

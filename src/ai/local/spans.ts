@@ -160,6 +160,7 @@ function countedWordSpans(sentence: string, language: Language): Span[] {
   return spans;
 }
 
+/** True when two spans share at least one character. */
 export const overlaps = (a: Span, b: Span) => a.index < b.index + b.text.length && b.index < a.index + a.text.length;
 
 /**

@@ -28,6 +28,7 @@ import {
 /** The example password of the documented requests. */
 const password = "correct horse battery staple";
 
+/** Registration, login, token refresh, logout and the account itself, under `/api/v1/auth`. */
 export const authRoutes = new Hono<AppEnv>()
   .post(
     "/register",

@@ -4,7 +4,9 @@
 import * as z from "zod";
 import { isWellFormed } from "../../lib/text";
 
+/** The shortest password accepted, in characters. */
 export const PASSWORD_MIN = 12;
+/** The longest password accepted, in characters (bounds the hashing cost). */
 export const PASSWORD_MAX = 128;
 
 /** Trimmed, lower-cased, at most 254 characters (RFC 5321 path limit), a valid address. */
@@ -33,6 +35,7 @@ const newEmail = email.refine(
   `The part before @ must be at most ${EMAIL_LOCAL_PART_MAX} characters.`,
 );
 
+/** The body of `POST /auth/register`. */
 export const registerSchema = z
   .strictObject({ email: newEmail, password })
   .refine((body) => body.password.trim().toLowerCase() !== body.email, {
@@ -40,6 +43,7 @@ export const registerSchema = z
     message: "Must not be the same as the email.",
   });
 
+/** The body of `POST /auth/login`. */
 // Login does not re-apply the length rules: a wrong password is a 401, not a hint about the rules.
 export const loginSchema = z.strictObject({
   email,
@@ -54,6 +58,7 @@ export const refreshTokenSchema = z.strictObject({
   refresh_token: z.string().min(1, "Is required.").max(256, "Is too long."),
 });
 
+/** The body of `DELETE /auth/me`: the password, re-entered. */
 export const deleteAccountSchema = z.strictObject({
   password: z
     .string()
@@ -61,7 +66,9 @@ export const deleteAccountSchema = z.strictObject({
     .max(PASSWORD_MAX * 4, "Is too long."),
 });
 
+/** A validated registration body. */
 export type RegisterInput = z.infer<typeof registerSchema>;
+/** A validated login body. */
 export type LoginInput = z.infer<typeof loginSchema>;
 
 /** A user as the API shows it. */
@@ -76,5 +83,7 @@ export const tokenPairSchema = z.object({
   expires_in: z.int().meta({ description: "Seconds until the access token expires." }),
 });
 
+/** A user as the API shows it. */
 export type PublicUser = z.infer<typeof publicUserSchema>;
+/** The body of a successful registration, login or refresh. */
 export type TokenPair = z.infer<typeof tokenPairSchema>;

@@ -24,6 +24,7 @@ const cardState = (operationId: string, summary: string, extra: Partial<RouteDes
     ...extra,
   });
 
+/** Suspend, unsuspend, bury, forget and reschedule a card, under `/api/v1/flashcards/:id`. */
 export const cardStateRoutes = new Hono<AppEnv>()
   .post(
     "/:id/suspend",

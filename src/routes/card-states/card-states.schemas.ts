@@ -4,6 +4,7 @@
 import * as z from "zod";
 import { learnerDateParam } from "../../lib/params";
 
+/** The body of the forget endpoint. */
 export const forgetSchema = z.strictObject({
   reset_counts: z
     .boolean("Must be true or false.")
@@ -11,11 +12,14 @@ export const forgetSchema = z.strictObject({
     .meta({ description: "Also set reps and lapses back to 0 (default false: history counts kept)." }),
 });
 
+/** The body of the reschedule endpoint. */
 export const rescheduleSchema = z.strictObject({
   due: learnerDateParam.meta({
     description: "The learner's date (their zone) the card becomes due, at their day start.",
   }),
 });
 
+/** A validated forget body. */
 export type ForgetInput = z.infer<typeof forgetSchema>;
+/** A validated reschedule body. */
 export type RescheduleInput = z.infer<typeof rescheduleSchema>;

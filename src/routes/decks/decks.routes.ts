@@ -19,6 +19,7 @@ import { requireAuth } from "../../middleware/auth";
 import { createDeck, deleteDeck, getDeck, listDecks, updateDeck } from "./decks.handlers";
 import { createDeckSchema, deckListSchema, deckSchema, deleteDeckQuerySchema, updateDeckSchema } from "./decks.schemas";
 
+/** Create, list, read, update and delete decks, under `/api/v1/decks`. */
 export const deckRoutes = new Hono<AppEnv>()
   .post(
     "/",

@@ -10,12 +10,14 @@ const descriptionSchema = boundedText(0, DECK_DESCRIPTION_MAX)
   .transform((text) => (text.length === 0 ? null : text))
   .nullable();
 
+/** The body of `POST /decks`. */
 export const createDeckSchema = z.strictObject({
   name: deckNameSchema,
   parent_id: z.uuid("Must be a UUID.").nullish(),
   description: descriptionSchema.optional(),
 });
 
+/** The body of `PATCH /decks/:id` (at least one field). */
 export const updateDeckSchema = z
   .strictObject({
     name: deckNameSchema.optional(),
@@ -26,6 +28,7 @@ export const updateDeckSchema = z
     message: "Send at least one of 'name', 'parent_id' or 'description'.",
   });
 
+/** The query of `DELETE /decks/:id` (`cascade`). */
 export const deleteDeckQuerySchema = z.strictObject({
   cascade: z
     .enum(["true", "false"], "Must be 'true' or 'false'.")
@@ -33,6 +36,7 @@ export const deleteDeckQuerySchema = z.strictObject({
     .meta({ description: "Also delete the subdecks' and the deck's cards and their review history." }),
 });
 
+/** A deck as the API shows it, with its card counts. */
 export const deckSchema = z
   .object({
     id: z.uuid(),
@@ -53,8 +57,12 @@ export const deckSchema = z
   })
   .meta({ id: "Deck" });
 
+/** The body of `GET /decks`. */
 export const deckListSchema = z.object({ data: z.array(deckSchema) });
 
+/** A validated deck creation body. */
 export type CreateDeckInput = z.infer<typeof createDeckSchema>;
+/** A validated deck update body. */
 export type UpdateDeckInput = z.infer<typeof updateDeckSchema>;
+/** A deck as a handler returns it. */
 export type DeckJson = z.infer<typeof deckSchema>;

@@ -19,6 +19,7 @@ import { updateSettingsSchema } from "../settings/settings.schemas";
 
 /** The name of the format and its version (bumped only for changes an importer of version 1 would misread). */
 export const ACCOUNT_FORMAT = "flashcards-api.account";
+/** The version of the account.json format (see `ACCOUNT_FORMAT`). */
 export const ACCOUNT_FORMAT_VERSION = 1;
 
 /** Deck levels (issue #13). */
@@ -86,6 +87,7 @@ export const accountSettingsSchema = z.strictObject({
   fsrs_parameters: settingsFields.fsrs_parameters.unwrap(),
 });
 
+/** A deck in account.json, with its path. */
 export const accountDeckSchema = z.strictObject({
   id,
   parent_id: id.nullable(),
@@ -95,6 +97,7 @@ export const accountDeckSchema = z.strictObject({
   created_at: time,
 });
 
+/** A card in account.json: its text, deck path, tags and study state. */
 export const accountCardSchema = z
   .strictObject({
     id,
@@ -116,6 +119,7 @@ export const accountCardSchema = z
     path: ["generation_id"],
   });
 
+/** A generation record in account.json. */
 export const accountGenerationSchema = z
   .strictObject({
     id,
@@ -150,6 +154,7 @@ export const accountGenerationSchema = z
     path: ["generated_count"],
   });
 
+/** A generation error log in account.json. */
 export const accountErrorLogSchema = z.strictObject({
   id,
   model: z.string().min(1).max(2_000),
@@ -163,6 +168,7 @@ export const accountErrorLogSchema = z.strictObject({
 /** Review ratings in the document: the four a learner gives, and `manual` (a forget/reschedule entry). */
 export const ACCOUNT_RATINGS = ["manual", ...RATINGS] as const;
 
+/** A review log in account.json, with the card's state before it. */
 export const accountReviewLogSchema = z.strictObject({
   id,
   flashcard_id: id,
@@ -184,6 +190,7 @@ export const accountReviewLogSchema = z.strictObject({
     .meta({ description: "The card's study state before this entry (what undo restores); null on old rows." }),
 });
 
+/** A study session in account.json. */
 export const accountStudySessionSchema = z.strictObject({
   id,
   card_ids: z.array(id).max(1000),
@@ -191,6 +198,7 @@ export const accountStudySessionSchema = z.strictObject({
   finished_at: time.nullable(),
 });
 
+/** The whole account.json document (export, and the body of a restore). */
 export const accountDocumentSchema = z
   .strictObject({
     format: z.literal(ACCOUNT_FORMAT, `Must be '${ACCOUNT_FORMAT}'.`),
@@ -214,8 +222,13 @@ export const accountDocumentSchema = z
   })
   .meta({ id: "AccountDocument" });
 
+/** A validated account.json document. */
 export type AccountDocument = z.infer<typeof accountDocumentSchema>;
+/** A card's study state in account.json. */
 export type AccountStudy = z.infer<typeof accountStudySchema>;
+/** A card in account.json. */
 export type AccountCard = z.infer<typeof accountCardSchema>;
+/** A review log in account.json. */
 export type AccountReviewLog = z.infer<typeof accountReviewLogSchema>;
+/** The study settings in account.json. */
 export type AccountSettings = z.infer<typeof accountSettingsSchema>;

@@ -37,6 +37,7 @@ export type ExportDeps = AuthedDeps;
 
 /** Rows per page: 100,000 cards are 100 queries, 1,000,000 review logs 200 (Paid plan: 1,000 per invocation). */
 export const CARD_PAGE = 1_000;
+/** Review logs per page of the account export. */
 export const LOG_PAGE = 5_000;
 
 type CardKey = { createdAt: number; id: string };

@@ -36,6 +36,7 @@ const DISPOSITION = {
   },
 };
 
+/** The streamed exports (Anki text, CSV, account JSON), under `/api/v1/exports`. */
 export const exportRoutes = new Hono<AppEnv>()
   .get(
     "/anki.txt",

@@ -67,6 +67,7 @@ const touchCards = (ctx: BulkContext) =>
 /** Tag names de-duplicated by key, the first spelling kept (no 20-tag rule: removing many is fine). */
 const uniqueKeys = (names: readonly string[]) => [...new Set(names.map(nameKey))];
 
+/** The statements of each bulk action, by action name. */
 export const bulkActions: BulkActions = {
   move: (ctx, input) => [
     ...(input.deck_id ? [deckGate(ctx.db, ctx.userId, [input.deck_id])] : []),

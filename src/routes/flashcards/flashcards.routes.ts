@@ -35,6 +35,7 @@ import {
 } from "./flashcards.schemas";
 import { bulkUpdateFlashcards } from "./flashcards-bulk.handlers";
 
+/** Create, list, read, update and delete flashcards, under `/api/v1/flashcards`. */
 export const flashcardRoutes = new Hono<AppEnv>()
   .post(
     "/",

@@ -12,8 +12,11 @@ export const FLASHCARD_SOURCES = ["manual", "ai-full", "ai-edited"] as const;
 /** Every source a card can have: filters and responses list `imported` too. */
 export const CARD_SOURCES = [...FLASHCARD_SOURCES, "imported"] as const;
 
+/** Cards per `POST /flashcards` request. */
 export const MAX_BULK = 100;
+/** The shortest `q` the search accepts (1–2 characters are searched with LIKE on a bounded window). */
 export const SEARCH_MIN = 1;
+/** The longest `q` the search accepts. */
 export const SEARCH_MAX = 200;
 
 const newFlashcard = z
@@ -45,6 +48,7 @@ const newFlashcard = z
     }
   });
 
+/** The body of `POST /flashcards`: 1–100 cards, manual or accepted from a generation. */
 export const createFlashcardsSchema = z.strictObject({
   flashcards: z
     .array(newFlashcard)
@@ -52,6 +56,7 @@ export const createFlashcardsSchema = z.strictObject({
     .max(MAX_BULK, `Must contain at most ${MAX_BULK} flashcards.`),
 });
 
+/** The body of `PATCH /flashcards/:id` (at least one field). */
 export const updateFlashcardSchema = z
   .strictObject({
     front: cardFront.optional(),
@@ -63,8 +68,10 @@ export const updateFlashcardSchema = z
     message: "Send at least one of 'front', 'back', 'deck_id' or 'tags'.",
   });
 
+/** The sort keys of `GET /flashcards`. */
 export const FLASHCARD_SORTS = ["created_at", "updated_at", "due"] as const;
 
+/** The FSRS states by name, in ts-fsrs order (0–3). */
 export const STUDY_STATES = ["new", "learning", "review", "relearning"] as const;
 
 /** A `true`/`false` query flag. */
@@ -73,6 +80,7 @@ const booleanParam = z
   .transform((value) => value === "true")
   .optional();
 
+/** The query of `GET /flashcards`: filters, search, sort and paging. */
 export const listFlashcardsQuerySchema = z
   .strictObject({
     limit: limitParam,
@@ -131,6 +139,7 @@ export const studyStateSchema = z.object({
   leech: z.boolean().meta({ description: "Lapsed as often as the learner's leech threshold." }),
 });
 
+/** A flashcard as the API shows it. */
 export const flashcardSchema = z
   .object({
     id: z.uuid(),
@@ -146,12 +155,18 @@ export const flashcardSchema = z
   })
   .meta({ id: "Flashcard" });
 
+/** The body of `GET /flashcards`. */
 export const flashcardListSchema = z.object({ data: z.array(flashcardSchema), pagination: paginationSchema });
+/** The body of `POST /flashcards`: the created cards in the order sent. */
 export const createdFlashcardsSchema = z.object({ data: z.array(flashcardSchema) });
 
+/** A validated bulk creation body. */
 export type CreateFlashcardsInput = z.infer<typeof createFlashcardsSchema>;
+/** A validated card update body. */
 export type UpdateFlashcardInput = z.infer<typeof updateFlashcardSchema>;
+/** A validated list query. */
 export type ListFlashcardsQuery = z.infer<typeof listFlashcardsQuerySchema>;
+/** One sort key of `GET /flashcards`. */
 export type FlashcardSort = (typeof FLASHCARD_SORTS)[number];
 
 /** Cards one `POST /flashcards/bulk` may name. */
@@ -199,15 +214,19 @@ export const bulkActionSchemas = [
   }),
 ] as const;
 
+/** The bulk actions by name. */
 export const BULK_ACTIONS = bulkActionSchemas.map((schema) => schema.shape.action.value);
 
+/** The body of `POST /flashcards/bulk`: ids and one action. */
 export const bulkFlashcardsSchema = z.discriminatedUnion("action", bulkActionSchemas, {
   error: (issue) =>
     issue.code === "invalid_union" ? `'action' must be one of: ${BULK_ACTIONS.join(", ")}.` : undefined,
 });
 
+/** The body of the answer of `POST /flashcards/bulk`. */
 export const bulkResultSchema = z.object({
   updated: z.int().min(0).meta({ description: "Cards changed (for `delete`, cards deleted)." }),
 });
 
+/** A validated bulk request. */
 export type BulkFlashcardsInput = z.infer<typeof bulkFlashcardsSchema>;

@@ -11,6 +11,7 @@ import { requireAuth } from "../../middleware/auth";
 import { errorLogListSchema, errorLogSchema } from "../generations/generations.schemas";
 import { getErrorLog, listErrorLogs } from "./generation-error-logs.handlers";
 
+/** The caller's failed generation attempts, under `/api/v1/generation-error-logs`. */
 export const generationErrorLogRoutes = new Hono<AppEnv>()
   .get(
     "/",

@@ -36,5 +36,7 @@ export function toErrorLogJson(row: Omit<GenerationErrorLogRow, "userId">): Erro
   };
 }
 
+/** A generation as a handler returns it. */
 export type GenerationJson = z.infer<typeof generationSchema>;
+/** A generation error log as a handler returns it. */
 export type ErrorLogJson = z.infer<typeof errorLogSchema>;

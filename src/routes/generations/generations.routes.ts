@@ -19,6 +19,7 @@ import {
 } from "./generations.schemas";
 import { streamGeneration, wantsEventStream } from "./generations.stream";
 
+/** Generate proposals from text and read past generations, under `/api/v1/generations`. */
 export const generationRoutes = new Hono<AppEnv>()
   .post(
     "/",

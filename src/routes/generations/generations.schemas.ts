@@ -6,12 +6,15 @@ import { MAX_PROPOSALS } from "../../ai/proposals";
 import { boundedText } from "../../lib/card-text";
 import { paginationSchema } from "../../lib/params";
 
+/** The shortest source text, in characters (code points) after trimming. */
 export const SOURCE_TEXT_MIN = 1_000;
+/** The longest source text, in characters (code points) after trimming. */
 export const SOURCE_TEXT_MAX = 10_000;
 
 /** "auto", or a BCP 47 tag: a 2–3 letter language, then subtags of 1–8 letters or digits ("pt-BR", "zh-Hant"). */
 const LANGUAGE_TAG = /^(?:auto|[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*)$/;
 
+/** The body of `POST /generations`. */
 export const createGenerationSchema = z.strictObject({
   source_text: boundedText(SOURCE_TEXT_MIN, SOURCE_TEXT_MAX),
   count: z
@@ -39,6 +42,7 @@ export const idempotencyHeaderSchema = z.object({
     .optional(),
 });
 
+/** A generation record as the API shows it (never the source text). */
 export const generationSchema = z
   .object({
     id: z.uuid(),
@@ -56,6 +60,7 @@ export const generationSchema = z
   })
   .meta({ id: "Generation" });
 
+/** One proposed card of a generation. */
 export const proposalSchema = z.object({
   front: z.string(),
   back: z.string(),
@@ -63,9 +68,12 @@ export const proposalSchema = z.object({
     description: "A card already in the caller's collection with the same front (compared by front key), or null.",
   }),
 });
+/** The body of `POST /generations` (and of its replays). */
 export const generationResponseSchema = z.object({ generation: generationSchema, proposals: z.array(proposalSchema) });
+/** The body of `GET /generations`. */
 export const generationListSchema = z.object({ data: z.array(generationSchema), pagination: paginationSchema });
 
+/** A generation error log as the API shows it. */
 export const errorLogSchema = z
   .object({
     id: z.uuid(),
@@ -77,6 +85,8 @@ export const errorLogSchema = z
     created_at: z.iso.datetime(),
   })
   .meta({ id: "GenerationErrorLog" });
+/** The body of `GET /generation-error-logs`. */
 export const errorLogListSchema = z.object({ data: z.array(errorLogSchema), pagination: paginationSchema });
 
+/** A validated generation body. */
 export type CreateGenerationInput = z.infer<typeof createGenerationSchema>;

@@ -7,8 +7,10 @@ import { version } from "../../../package.json";
 import type { AppEnv } from "../../env";
 import { describeRoute } from "../../lib/route-docs";
 
+/** The body of `GET /health`. */
 export const healthSchema = z.object({ status: z.literal("ok"), version: z.string() });
 
+/** Liveness, under `/api/v1/health` (no D1 access). */
 export const healthRoutes = new Hono<AppEnv>().get(
   "/",
   describeRoute({

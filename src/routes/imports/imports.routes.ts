@@ -66,6 +66,7 @@ const ANKI_EXAMPLE = [
   "",
 ].join("\n");
 
+/** Import a file of cards and read past imports, under `/api/v1/imports`. */
 export const importRoutes = new Hono<AppEnv>()
   .post(
     "/",

@@ -22,6 +22,7 @@ export const IMPORT_MEDIA_TYPES = {
 
 const booleanFlag = z.enum(["true", "false"], "Must be 'true' or 'false'.").transform((value) => value === "true");
 
+/** The query of `POST /imports` (format, deck, duplicates). */
 export const importQuerySchema = z.strictObject({
   deck_id: z.uuid("Must be a UUID.").optional().meta({ description: "The deck of rows without a deck column." }),
   duplicates: z
@@ -31,10 +32,12 @@ export const importQuerySchema = z.strictObject({
   dry_run: booleanFlag.default(false).meta({ description: "true: read and count, write nothing (200)." }),
 });
 
+/** A validated import query. */
 export type ImportQuery = z.infer<typeof importQuerySchema>;
 
 const noticeSchema = z.object({ line: z.int().nullable(), code: z.string(), message: z.string() });
 
+/** An import record as the API shows it. */
 export const importSchema = z
   .object({
     id: z.uuid().nullable().meta({ description: "null for a dry run (nothing recorded)." }),
@@ -52,6 +55,7 @@ export const importSchema = z
   })
   .meta({ id: "Import" });
 
+/** The body of `POST /imports`: the record and the rows that were not imported. */
 export const importResultSchema = z.object({
   import: importSchema,
   rejected_rows: z
@@ -59,10 +63,13 @@ export const importResultSchema = z.object({
     .meta({ description: `The first ${LISTED_MAX} rejected rows; \`line\` is where the row starts in the file.` }),
 });
 
+/** The body of `GET /imports`. */
 export const importListSchema = z.object({
   data: z.array(importSchema),
   pagination: z.object({ limit: z.int(), next_cursor: z.string().nullable(), has_more: z.boolean() }),
 });
 
+/** An import record as a handler returns it. */
 export type ImportJson = z.infer<typeof importSchema>;
+/** The body of `POST /imports` as a handler returns it. */
 export type ImportResult = z.infer<typeof importResultSchema>;

@@ -10,6 +10,7 @@ import { requireAuth } from "../../middleware/auth";
 import { uploadReviews } from "./review-batch.handlers";
 import { reviewBatchResultSchema, reviewBatchSchema } from "./review-batch.schemas";
 
+/** Upload reviews made offline, under `/api/v1/reviews`. */
 export const reviewBatchRoutes = new Hono<AppEnv>().post(
   "/batch",
   describeRoute({

@@ -6,6 +6,7 @@ import { RATINGS } from "../../study/scheduler";
 import { flashcardSchema } from "../flashcards/flashcards.schemas";
 import { durationMsSchema, reviewedAtSchema } from "../reviews/reviews.schemas";
 
+/** Reviews per upload. */
 export const MAX_BATCH = 500;
 
 const batchItemSchema = z.strictObject({
@@ -20,6 +21,7 @@ const batchItemSchema = z.strictObject({
   session_id: z.uuid("Must be a UUID.").optional(),
 });
 
+/** The body of `POST /reviews/batch`. */
 export const reviewBatchSchema = z.strictObject({
   reviews: z
     .array(batchItemSchema)
@@ -27,6 +29,7 @@ export const reviewBatchSchema = z.strictObject({
     .max(MAX_BATCH, `Must contain at most ${MAX_BATCH} reviews.`),
 });
 
+/** Why one review of a batch was rejected (the item's `code`). */
 export const BATCH_ITEM_CODES = [
   "not_found",
   "invalid_rating",
@@ -38,6 +41,7 @@ export const BATCH_ITEM_CODES = [
   "review_conflict",
 ] as const;
 
+/** The body of `POST /reviews/batch`: one result per review, in the order sent. */
 export const reviewBatchResultSchema = z.object({
   results: z.array(
     z.object({
@@ -49,5 +53,7 @@ export const reviewBatchResultSchema = z.object({
   ),
 });
 
+/** A validated batch upload. */
 export type ReviewBatchInput = z.infer<typeof reviewBatchSchema>;
+/** The batch upload's answer as a handler returns it. */
 export type ReviewBatchResult = z.infer<typeof reviewBatchResultSchema>;

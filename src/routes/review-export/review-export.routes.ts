@@ -11,6 +11,7 @@ import { attachment } from "../../portability/text-formats";
 import { exportReviewsCsv } from "./review-export.handlers";
 import { reviewExportQuerySchema } from "./review-export.schemas";
 
+/** The review log as CSV for the FSRS optimizer, under `/api/v1/reviews`. */
 export const reviewExportRoutes = new Hono<AppEnv>().get(
   "/export.csv",
   describeRoute({

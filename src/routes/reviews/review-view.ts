@@ -31,6 +31,7 @@ export function toReviewJson(row: ReviewView): ReviewJson {
   };
 }
 
+/** A review log as a handler returns it. */
 export type ReviewJson = z.infer<typeof reviewSchema>;
 
 /** The log columns a review response is built from. */

@@ -18,6 +18,7 @@ import {
   undoResultSchema,
 } from "./reviews.schemas";
 
+/** Review a card, undo, history and schedule preview, under `/api/v1/flashcards/:id`. */
 export const reviewRoutes = new Hono<AppEnv>()
   .post(
     "/:id/reviews",

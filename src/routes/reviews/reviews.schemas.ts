@@ -15,12 +15,14 @@ export const reviewedAtSchema = z.iso
   .transform((value) => Date.parse(value))
   .refine((ms) => ms >= EARLIEST_REVIEW_MS, "Must not be before 2000-01-01.");
 
+/** How long the learner looked at the card, in milliseconds (0 to 24 hours). */
 export const durationMsSchema = z
   .number()
   .int("Must be a whole number.")
   .min(0, "Must be at least 0.")
   .max(86_400_000, "Must be at most 86400000 (a day).");
 
+/** The body of `POST /flashcards/:id/reviews`. */
 export const createReviewSchema = z.strictObject({
   rating: z.enum(RATINGS, `Must be one of: ${RATINGS.join(", ")}.`),
   session_id: z.uuid("Must be a UUID.").optional(),
@@ -34,6 +36,7 @@ export const createReviewSchema = z.strictObject({
     .meta({ description: "When the review happened (default: now); at most 5 minutes ahead of the server." }),
 });
 
+/** A review log as the API shows it (the card's state before, the due date after). */
 export const reviewSchema = z
   .object({
     id: z.uuid(),
@@ -56,10 +59,14 @@ export const reviewSchema = z
   })
   .meta({ id: "Review", description: "FSRS fields are the card's state before the review, as ts-fsrs logs it." });
 
+/** The body of `POST /flashcards/:id/reviews`. */
 export const reviewResultSchema = z.object({ flashcard: flashcardSchema, review: reviewSchema });
+/** The body of `DELETE /flashcards/:id/reviews/latest`. */
 export const undoResultSchema = z.object({ flashcard: flashcardSchema, undone: reviewSchema });
+/** The body of `GET /flashcards/:id/reviews`. */
 export const reviewListSchema = z.object({ data: z.array(reviewSchema), pagination: paginationSchema });
 const previewEntry = z.object({ due: z.iso.datetime(), scheduled_days: z.int(), state: z.enum(STUDY_STATES) });
+/** The body of `GET /flashcards/:id/schedule-preview`: what each rating would give. */
 export const schedulePreviewSchema = z.object({
   again: previewEntry,
   hard: previewEntry,
@@ -67,4 +74,5 @@ export const schedulePreviewSchema = z.object({
   easy: previewEntry,
 });
 
+/** A validated review body. */
 export type CreateReviewInput = z.infer<typeof createReviewSchema>;

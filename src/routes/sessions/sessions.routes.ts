@@ -13,6 +13,7 @@ import { rateLimit } from "../../middleware/rate-limit";
 import { changePassword, listSessions, logoutEverywhere, revokeSessionById } from "./sessions.handlers";
 import { changePasswordSchema, sessionListSchema } from "./sessions.schemas";
 
+/** Password change, sessions and logout everywhere, under `/api/v1/auth`. */
 export const accountSecurityRoutes = new Hono<AppEnv>()
   .post(
     "/password",

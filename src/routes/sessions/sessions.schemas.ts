@@ -6,6 +6,7 @@ import * as z from "zod";
 import { isWellFormed } from "../../lib/text";
 import { PASSWORD_MAX, PASSWORD_MIN } from "../auth/auth.schemas";
 
+/** The body of `POST /auth/password`. */
 export const changePasswordSchema = z.strictObject({
   current_password: z
     .string()
@@ -19,8 +20,10 @@ export const changePasswordSchema = z.strictObject({
     .refine(isWellFormed, "Must be valid Unicode (no lone surrogates)."),
 });
 
+/** A validated password change. */
 export type ChangePasswordInput = z.infer<typeof changePasswordSchema>;
 
+/** A login session as the API shows it. */
 export const sessionSchema = z.object({
   id: z.uuid(),
   created_at: z.iso.datetime(),
@@ -30,6 +33,8 @@ export const sessionSchema = z.object({
   current: z.boolean().meta({ description: "True for the session making this request." }),
 });
 
+/** The body of `GET /auth/sessions`. */
 export const sessionListSchema = z.object({ data: z.array(sessionSchema) });
 
+/** A login session as a handler returns it. */
 export type SessionView = z.infer<typeof sessionSchema>;

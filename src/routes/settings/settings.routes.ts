@@ -10,6 +10,7 @@ import { requireAuth } from "../../middleware/auth";
 import { getSettings, updateSettings } from "./settings.handlers";
 import { settingsQuerySchema, settingsSchema, updateSettingsSchema } from "./settings.schemas";
 
+/** Read and change the caller's study settings, under `/api/v1/settings`. */
 export const settingsRoutes = new Hono<AppEnv>()
   .get(
     "/",

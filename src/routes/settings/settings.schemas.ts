@@ -10,6 +10,7 @@ import { fsrsParametersProblem } from "../../study/settings";
 const STEP_UNIT = /^([1-9]\d{0,5})(m|h|d)$/;
 const STEP_MINUTES = { m: 1, h: 60, d: 1440 } as const;
 const MAX_STEP_MINUTES = 365 * 1440;
+/** Learning or relearning steps at most. */
 export const MAX_STEPS = 10;
 
 const stepsSchema = z
@@ -45,6 +46,7 @@ const fsrsParametersSchema = z
   })
   .nullable();
 
+/** The body of `PATCH /settings` (only the fields sent change). */
 export const updateSettingsSchema = z
   .strictObject({
     timezone: z
@@ -79,6 +81,7 @@ export const updateSettingsSchema = z
   })
   .refine((patch) => Object.keys(patch).length > 0, { message: "Send at least one setting." });
 
+/** The caller's study settings as the API shows them. */
 export const settingsSchema = z
   .object({
     timezone: z.string().meta({ description: "IANA time zone as Intl.DateTimeFormat resolves it." }),
@@ -102,5 +105,7 @@ export const settingsSchema = z
 /** GET /settings takes no query parameters (unknown ones are 400). */
 export const settingsQuerySchema = z.strictObject({});
 
+/** A validated settings change. */
 export type UpdateSettingsInput = z.infer<typeof updateSettingsSchema>;
+/** The study settings as a handler returns them. */
 export type SettingsJson = z.infer<typeof settingsSchema>;

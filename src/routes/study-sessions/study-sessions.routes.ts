@@ -16,6 +16,7 @@ import {
   startedSessionSchema,
 } from "./study-sessions.schemas";
 
+/** Start, read and finish study sessions, under `/api/v1/study-sessions`. */
 export const studySessionRoutes = new Hono<AppEnv>()
   .post(
     "/",

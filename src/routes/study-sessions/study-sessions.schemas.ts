@@ -6,6 +6,7 @@ import { cardScopeBody } from "../../lib/card-scope-params";
 import { PAGE_DEFAULT, PAGE_MAX } from "../../lib/params";
 import { flashcardSchema } from "../flashcards/flashcards.schemas";
 
+/** The body of `POST /study-sessions`. */
 export const createSessionSchema = z.strictObject({
   limit: z
     .number()
@@ -16,6 +17,7 @@ export const createSessionSchema = z.strictObject({
   ...cardScopeBody,
 });
 
+/** The body of `POST /study-sessions`: the session and its planned cards. */
 export const startedSessionSchema = z.object({
   session: z.object({
     id: z.uuid(),
@@ -25,6 +27,7 @@ export const startedSessionSchema = z.object({
   }),
 });
 
+/** The body of `GET /study-sessions/:id`: reviewed versus remaining. */
 export const sessionProgressSchema = z
   .object({
     id: z.uuid(),
@@ -37,6 +40,7 @@ export const sessionProgressSchema = z
   })
   .meta({ id: "StudySessionProgress" });
 
+/** The body of `POST /study-sessions/:id/finish`: the session and its results. */
 export const finishedSessionSchema = z.object({
   session: sessionProgressSchema,
   results: z.object({
@@ -50,4 +54,5 @@ export const finishedSessionSchema = z.object({
   }),
 });
 
+/** A validated session start. */
 export type CreateSessionInput = z.infer<typeof createSessionSchema>;

@@ -10,6 +10,7 @@ import { requireAuth } from "../../middleware/auth";
 import { getStats, getStudyQueue } from "./study.handlers";
 import { queueQuerySchema, queueSchema, statsQuerySchema, statsSchema } from "./study.schemas";
 
+/** The study queue, under `/api/v1/study`. */
 export const studyRoutes = new Hono<AppEnv>().get(
   "/queue",
   describeRoute({
@@ -27,6 +28,7 @@ export const studyRoutes = new Hono<AppEnv>().get(
   },
 );
 
+/** The learner's statistics, under `/api/v1/stats`. */
 export const statsRoutes = new Hono<AppEnv>().get(
   "/",
   describeRoute({

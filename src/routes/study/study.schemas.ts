@@ -6,6 +6,7 @@ import { cardScopeQuery } from "../../lib/card-scope-params";
 import { limitParam } from "../../lib/params";
 import { flashcardSchema } from "../flashcards/flashcards.schemas";
 
+/** The body of `GET /study/queue`: the cards to study now and the counts. */
 export const queueSchema = z.object({
   data: z.array(flashcardSchema),
   counts: z.object({
@@ -15,6 +16,7 @@ export const queueSchema = z.object({
   }),
 });
 
+/** The body of `GET /stats`. */
 export const statsSchema = z.object({
   total_cards: z.int(),
   by_state: z.object({ new: z.int(), learning: z.int(), review: z.int(), relearning: z.int() }),
@@ -30,8 +32,12 @@ export const statsSchema = z.object({
   streak_days: z.int(),
 });
 
+/** The query of `GET /study/queue`: how many cards, and which deck or tag to study. */
 export const queueQuerySchema = z.strictObject({ limit: limitParam, ...cardScopeQuery });
+/** The query of `GET /stats`: which deck or tag to count (an unknown parameter is a 400). */
 export const statsQuerySchema = z.strictObject({ ...cardScopeQuery });
 
+/** A validated queue query. */
 export type QueueQuery = z.infer<typeof queueQuerySchema>;
+/** A validated stats query. */
 export type StatsQuery = z.infer<typeof statsQuerySchema>;

@@ -10,6 +10,7 @@ import { requireAuth } from "../../middleware/auth";
 import { listChanges } from "./sync.handlers";
 import { changeFeedSchema, changesQuerySchema } from "./sync.schemas";
 
+/** The change feed for offline clients, under `/api/v1/sync`. */
 export const syncRoutes = new Hono<AppEnv>().get(
   "/changes",
   describeRoute({

@@ -9,8 +9,10 @@ import { reviewSchema } from "../reviews/reviews.schemas";
 
 /** Default and largest feed page. */
 export const FEED_PAGE_DEFAULT = 100;
+/** The most changes one page of the feed returns. */
 export const FEED_PAGE_MAX = 1000;
 
+/** The query of `GET /sync/changes`: where to resume (`cursor`) and how many. */
 export const changesQuerySchema = z.strictObject({
   since: cursorParam.meta({
     description:
@@ -36,8 +38,10 @@ export const feedDeckSchema = z
   })
   .meta({ id: "FeedDeck" });
 
+/** A tag as the change feed carries it. */
 export const feedTagSchema = z.object({ id: z.uuid(), name: z.string() }).meta({ id: "FeedTag" });
 
+/** A study session as the change feed carries it. */
 export const feedStudySessionSchema = z
   .object({
     id: z.uuid(),
@@ -47,6 +51,7 @@ export const feedStudySessionSchema = z
   })
   .meta({ id: "FeedStudySession" });
 
+/** One change of the feed: what changed and its new state (or that it was deleted). */
 export const changeSchema = z
   .object({
     entity: z.enum(CHANGE_ENTITIES),
@@ -63,6 +68,7 @@ export const changeSchema = z
   })
   .meta({ id: "Change" });
 
+/** The body of `GET /sync/changes`: a page of changes and the cursor to resume from. */
 export const changeFeedSchema = z.object({
   data: z.array(changeSchema),
   pagination: z.object({
@@ -74,6 +80,9 @@ export const changeFeedSchema = z.object({
   }),
 });
 
+/** A validated change-feed query. */
 export type ChangesQuery = z.infer<typeof changesQuerySchema>;
+/** One change as a handler returns it. */
 export type ChangeJson = z.infer<typeof changeSchema>;
+/** A page of the change feed as a handler returns it. */
 export type ChangeFeedJson = z.infer<typeof changeFeedSchema>;

@@ -10,6 +10,7 @@ import { requireAuth } from "../../middleware/auth";
 import { deleteTag, listTags, renameTag } from "./tags.handlers";
 import { renameTagSchema, tagListSchema, tagNameParamSchema, tagSchema } from "./tags.schemas";
 
+/** List, rename (merge) and delete tags, under `/api/v1/tags`. */
 export const tagRoutes = new Hono<AppEnv>()
   .get(
     "/",

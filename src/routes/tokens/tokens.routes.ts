@@ -12,6 +12,7 @@ import { requireAuth } from "../../middleware/auth";
 import { createToken, deleteToken, listTokens } from "./tokens.handlers";
 import { createdTokenSchema, createTokenSchema, tokenListSchema } from "./tokens.schemas";
 
+/** Create, list and revoke personal access tokens, under `/api/v1/auth/tokens`. */
 export const tokenRoutes = new Hono<AppEnv>()
   .post(
     "/",

@@ -8,6 +8,7 @@ import { hasNoControlCharacters, isWellFormed } from "../../lib/text";
 /** Most tokens one user may hold (GET /auth/tokens lists them all, unpaged). */
 export const TOKENS_PER_USER_MAX = 100;
 
+/** The body of `POST /auth/tokens`. */
 export const createTokenSchema = z.strictObject({
   name: z
     .string()
@@ -30,6 +31,7 @@ export const createTokenSchema = z.strictObject({
     .meta({ description: "Days until the token expires (1–365); null or absent: it never expires." }),
 });
 
+/** A validated token creation body. */
 export type CreateTokenInput = z.infer<typeof createTokenSchema>;
 
 const tokenFields = {
@@ -58,7 +60,10 @@ export const createdTokenSchema = z.object({
     .meta({ description: "The secret (`fcpat_…`), shown once: send as `Authorization: Bearer <token>`." }),
 });
 
+/** The body of `GET /auth/tokens`. */
 export const tokenListSchema = z.object({ data: z.array(tokenSchema) });
 
+/** A personal access token as a handler returns it (never its secret). */
 export type TokenView = z.infer<typeof tokenSchema>;
+/** A new personal access token with its secret, shown once. */
 export type CreatedToken = z.infer<typeof createdTokenSchema>;
