@@ -11,6 +11,7 @@ import { requireAuth } from "../../middleware/auth";
 import { getDailyStats, getForecast } from "./study-history.handlers";
 import { dailyStatsQuerySchema, dailyStatsSchema, forecastQuerySchema, forecastSchema } from "./study-history.schemas";
 
+/** Study history and the due forecast, under `/api/v1/stats`. */
 export const studyHistoryRoutes = new Hono<AppEnv>()
   .get(
     "/daily",

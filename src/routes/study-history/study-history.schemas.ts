@@ -10,6 +10,7 @@ export const MAX_DAILY_RANGE_DAYS = 366;
 /** The longest forecast. */
 export const MAX_FORECAST_DAYS = 365;
 
+/** The query of `GET /stats/daily`: the learner-date range (at most a year). */
 export const dailyStatsQuerySchema = z
   .strictObject({
     from: learnerDateParam.meta({ description: "First learner date (your zone), inclusive." }),
@@ -27,6 +28,7 @@ export const dailyStatsQuerySchema = z
     }
   });
 
+/** The query of `GET /stats/forecast`: how many days ahead. */
 export const forecastQuerySchema = z.strictObject({
   days: z
     .string()
@@ -37,6 +39,7 @@ export const forecastQuerySchema = z.strictObject({
     .meta({ description: `Learner days from today, 1–${MAX_FORECAST_DAYS} (default 30).` }),
 });
 
+/** The body of `GET /stats/daily`: one entry per learner day. */
 export const dailyStatsSchema = z.object({
   data: z.array(
     z.object({
@@ -49,6 +52,7 @@ export const dailyStatsSchema = z.object({
   ),
 });
 
+/** The body of `GET /stats/forecast`: cards due per coming day. */
 export const forecastSchema = z.object({
   data: z.array(
     z.object({
@@ -61,7 +65,11 @@ export const forecastSchema = z.object({
   ),
 });
 
+/** A validated daily-stats query. */
 export type DailyStatsQuery = z.infer<typeof dailyStatsQuerySchema>;
+/** A validated forecast query. */
 export type ForecastQuery = z.infer<typeof forecastQuerySchema>;
+/** The daily stats as a handler returns them. */
 export type DailyStatsJson = z.infer<typeof dailyStatsSchema>;
+/** The forecast as a handler returns it. */
 export type ForecastJson = z.infer<typeof forecastSchema>;
