@@ -683,6 +683,13 @@ const bodies = (): Record<string, fc.Arbitrary<unknown>> => ({
       source_text: sourceText,
       count: mostly(fc.integer({ min: -1, max: 51 })),
       language: mostly(fc.constantFrom("auto", "en", "pl", "pt-BR", "zh-Hant-TW", "", "english", "e", "x".repeat(36))),
+      deck_id: mostly(fc.option(ids("deck"), { nil: null })),
+      tags: mostly(
+        fc.oneof(
+          fc.array(fc.constantFrom("gen", "Gen", "lang::pl", "a b", "", "x".repeat(51)), { maxLength: 4 }),
+          fc.array(fc.string({ minLength: 1, maxLength: 6 }), { minLength: 19, maxLength: 22 }),
+        ),
+      ),
     },
     ["source_text"],
   ),

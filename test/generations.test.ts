@@ -53,6 +53,8 @@ describe("POST /generations (local provider)", () => {
       accepted_unedited_count: 0,
       accepted_edited_count: 0,
       duration_ms: expect.any(Number),
+      deck_id: null,
+      tags: [],
       created_at: expect.any(String),
     });
     expect(res.body.proposals.length).toBeGreaterThan(0);

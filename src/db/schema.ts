@@ -156,9 +156,15 @@ export const generations = sqliteTable(
     durationMs: integer("duration_ms").notNull(),
     createdAt: timestamp("created_at").notNull(),
     updatedAt: timestamp("updated_at").notNull(),
+    // Options of POST /generations (issue #17): cards accepted from it without their own deck_id / tags get
+    // these. `tags` is JSON `[{"name","key"}]` (key = the tag's name key, so SQL can link without recomputing).
+    deckId: text("deck_id").references((): AnySQLiteColumn => decks.id, { onDelete: "set null" }),
+    tags: text("tags"),
   },
   (t) => [
     index("generations_user_created_idx").on(t.userId, t.createdAt, t.id),
+    // A deck's deletion sets its generations' deck_id to NULL: found by this index, not a scan.
+    index("generations_deck_idx").on(t.deckId),
     check("generations_counts_non_negative", sql`${t.acceptedUneditedCount} >= 0 AND ${t.acceptedEditedCount} >= 0`),
     // A client cannot accept more cards from a generation than it proposed.
     check(

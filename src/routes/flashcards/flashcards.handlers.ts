@@ -21,6 +21,7 @@ import {
   proposalHash,
   readProposals,
 } from "../../db/proposal-gate";
+import { rawStatement } from "../../db/raw-statement";
 import { flashcards, generations } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
 import { slot, statementTemplate } from "../../db/statement-template";
@@ -102,7 +103,9 @@ function acceptanceUpdate(deps: AuthedDeps, accepted: Map<string, { full: number
  * cards (one statement), and tags are created and linked (two statements). Every AI card names the
  * proposal it accepts (`proposal_index`); the acceptance gate (one statement) refuses a proposal that does
  * not exist, an `ai-full` text that is not the proposal's, and a proposal accepted before, and marks the
- * rest accepted (issue #12 item 3). All or nothing; at most 1 + 2 + 9 + 1 + 1 + 3 = 17 statements.
+ * rest accepted (issue #12 item 3). Cards from a generation without their own deck_id / tags get the
+ * generation's (issue #17: one UPDATE, two tag statements). All or nothing; at most
+ * 1 + 1 + 1 + 9 + 1 + 2 + 3 + 1 = 19 statements besides the session gate.
  * @throws ApiError 404 naming a missing or foreign generation or deck; 400 `too_many_tags`;
  *   422 `not_a_proposal`; 409 `proposal_already_accepted`.
  */
@@ -158,16 +161,23 @@ export async function createFlashcards(deps: AuthedDeps, input: CreateFlashcards
   }
   if (accepted.size > 0) statements.push(acceptanceUpdate(deps, accepted));
   const links = rows.flatMap((row, i) => (cardTags[i] ?? []).map(({ key }) => [row.id, key] as [string, string]));
-  const tagged = links.length > 0;
-  if (tagged) {
+  if (links.length > 0) {
     // The first spelling in the request wins for a new tag.
     const allTags = new Map<string, { name: string; key: string }>();
     for (const tag of cardTags.flat()) if (!allTags.has(tag.key)) allTags.set(tag.key, tag);
     statements.push(upsertTags(db, auth.userId, [...allTags.values()], now), linkTags(db, auth.userId, links));
-    // The names as stored: an existing tag keeps its first spelling.
+  }
+  // Cards from a generation without a deck_id / tags of their own get the generation's (issue #17).
+  const inheritDeck = rows.filter((row, i) => row.generationId && input.flashcards[i]?.deck_id === undefined);
+  const inheritTags = rows.filter((row, i) => row.generationId && input.flashcards[i]?.tags === undefined);
+  if (inheritDeck.length > 0) statements.push(inheritGenerationDeck(db, auth.userId, inheritDeck));
+  if (inheritTags.length > 0) statements.push(...inheritGenerationTags(db, auth.userId, inheritTags, now));
+  const readBack = links.length > 0 || inheritDeck.length > 0 || inheritTags.length > 0;
+  if (readBack) {
+    // The deck and tag names as stored: an existing tag keeps its first spelling, inherited ones are known only here.
     statements.push(
       db
-        .select({ id: flashcards.id, tags: cardTagsSql() })
+        .select({ id: flashcards.id, deckId: flashcards.deckId, tags: cardTagsSql() })
         .from(flashcards)
         .where(
           and(
@@ -193,14 +203,17 @@ export async function createFlashcards(deps: AuthedDeps, input: CreateFlashcards
     }
     throw error;
   }
-  const storedTags = new Map(
-    tagged ? (results.at(-1) as { id: string; tags: string }[]).map((row) => [row.id, row.tags]) : [],
+  const stored = new Map(
+    readBack
+      ? (results.at(-1) as { id: string; deckId: string | null; tags: string }[]).map((row) => [row.id, row])
+      : [],
   );
 
   return rows.map((row) =>
     toFlashcardJson({
       ...row,
-      tags: storedTags.get(row.id) ?? "[]",
+      deckId: stored.get(row.id)?.deckId ?? row.deckId,
+      tags: stored.get(row.id)?.tags ?? "[]",
       createdAt: now,
       updatedAt: now,
       state: 0,
@@ -218,6 +231,50 @@ export async function createFlashcards(deps: AuthedDeps, input: CreateFlashcards
       leech: false,
     }),
   );
+}
+
+/** A random version-4 UUID made by SQLite, for rows written by an INSERT … SELECT whose count JS does not know. */
+const SQL_UUID = sql.raw(
+  "lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6)))",
+);
+
+/** The ids of `rows` as one JSON parameter. */
+const idsJson = (rows: readonly { id: string }[]) => JSON.stringify(rows.map((row) => row.id));
+
+/** Puts the new cards in their generation's deck (NULL when it has none). One statement. */
+function inheritGenerationDeck(db: Db, userId: string, cards: readonly { id: string }[]) {
+  return rawStatement(
+    db,
+    sql`UPDATE flashcards SET deck_id = (SELECT g.deck_id FROM generations AS g WHERE g.id = flashcards.generation_id AND g.user_id = ${userId})
+        WHERE user_id = ${userId} AND id IN (SELECT value FROM json_each(${idsJson(cards)}))`,
+  );
+}
+
+/**
+ * Gives the new cards their generation's tags: creates the tags the user does not have yet (an existing tag
+ * keeps its spelling), then links them by key. Two statements, one JSON parameter of card ids each; the
+ * generations' stored `[{name, key}]` lists are read in SQL, so no round trip is needed to learn them.
+ */
+function inheritGenerationTags(db: Db, userId: string, cards: readonly { id: string }[], now: number) {
+  // Each card (by primary key), its generation, that generation's tags; CROSS JOIN keeps this order.
+  const cardGenerationTags = (more = sql``) =>
+    sql`FROM json_each(${idsJson(cards)}) AS j CROSS JOIN flashcards AS f CROSS JOIN generations AS g CROSS JOIN json_each(g.tags) AS t ${more}
+        WHERE f.id = j.value AND f.user_id = ${userId} AND g.id = f.generation_id AND g.user_id = ${userId} AND g.tags IS NOT NULL`;
+  return [
+    rawStatement(
+      db,
+      sql`INSERT INTO tags (id, user_id, name, name_key, created_at)
+          SELECT ${SQL_UUID}, ${userId}, t.value ->> '$.name', t.value ->> '$.key', ${now} ${cardGenerationTags()}
+          ON CONFLICT DO NOTHING`,
+    ),
+    rawStatement(
+      db,
+      sql`INSERT INTO flashcard_tags (flashcard_id, tag_id, user_id)
+          SELECT f.id, tg.id, ${userId} ${cardGenerationTags(sql`CROSS JOIN tags AS tg`)}
+            AND tg.user_id = ${userId} AND tg.name_key = t.value ->> '$.key'
+          ON CONFLICT DO NOTHING`,
+    ),
+  ];
 }
 
 /** The proposals the request accepts, with each item's position in the request (for error paths). */

@@ -18,9 +18,15 @@ export function toGenerationJson(row: Omit<GenerationRow, "userId" | "updatedAt"
     accepted_unedited_count: row.acceptedUneditedCount,
     accepted_edited_count: row.acceptedEditedCount,
     duration_ms: row.durationMs,
+    deck_id: row.deckId,
+    tags: generationTags(row.tags).map((tag) => tag.name),
     created_at: toIso(row.createdAt),
   };
 }
+
+/** A generation's stored tags (`[{ name, key }]` JSON, or NULL for none). */
+export const generationTags = (stored: string | null): { name: string; key: string }[] =>
+  stored ? (JSON.parse(stored) as { name: string; key: string }[]) : [];
 
 /** Renders a generation error log. */
 export function toErrorLogJson(row: Omit<GenerationErrorLogRow, "userId">): ErrorLogJson {

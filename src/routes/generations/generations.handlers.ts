@@ -6,7 +6,9 @@ import type * as z from "zod";
 import { duplicateKey, MAX_PROPOSALS, type Proposal, proposalSchema, validateProposals } from "../../ai/proposals";
 import type { FlashcardProvider } from "../../ai/provider";
 import { ProviderError } from "../../ai/provider";
+import { distinctTags } from "../../db/card-tags";
 import type { Db } from "../../db/client";
+import { deckRuleError } from "../../db/deck-rules";
 import {
   finaliseAttempt,
   nextFreeSlot,
@@ -15,9 +17,17 @@ import {
   releaseAttempt,
   reserveAttempt,
 } from "../../db/generation-quota";
+import { deckGate } from "../../db/id-list-gates";
 import { ofUser, ownedBy } from "../../db/ownership";
 import { proposalHash, storeProposals } from "../../db/proposal-gate";
-import { flashcards, generationAttempts, generationErrorLogs, generations, idempotencyKeys } from "../../db/schema";
+import {
+  decks,
+  flashcards,
+  generationAttempts,
+  generationErrorLogs,
+  generations,
+  idempotencyKeys,
+} from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
 import { characterCount } from "../../lib/card-text";
 import type { AuthedDeps } from "../../lib/deps";
@@ -105,6 +115,17 @@ async function releaseOnFailure<T>(
   }
 }
 
+/** What POST /generations asks for: the text and its options. */
+export type GenerationInput = {
+  sourceText: string;
+  idempotencyKey?: string;
+  count?: number;
+  language?: string;
+  /** The deck and tags accepted cards inherit (issue #17); checked and stored, not given to the provider. */
+  deckId?: string;
+  tags?: string[];
+};
+
 /** The caller's options, as the provider gets them ("auto" is no language at all). */
 export type GenerationOptions = { count?: number; language?: string };
 
@@ -185,7 +206,7 @@ export type StartedGeneration =
 export async function startGeneration(
   deps: AuthedDeps,
   provider: FlashcardProvider,
-  input: { sourceText: string; idempotencyKey?: string; count?: number; language?: string },
+  input: GenerationInput,
 ): Promise<StartedGeneration> {
   const { db, auth, now, config } = deps;
   const sourceTextHash = await sha256Hex(input.sourceText);
@@ -193,7 +214,10 @@ export async function startGeneration(
     count: input.count,
     language: input.language === "auto" ? undefined : input.language,
   };
-  const requestHash = await idempotencyRequestHash(sourceTextHash, options);
+  // 400 too_many_tags past 20 distinct tags; an empty list is no tags.
+  const tags = distinctTags(input.tags ?? []);
+  const placement = { deckId: input.deckId, tagNames: tags.map((tag) => tag.name) };
+  const requestHash = await idempotencyRequestHash(sourceTextHash, options, placement);
   const sourceTextLength = characterCount(input.sourceText);
   const key = input.idempotencyKey;
   // A reservation (of the key or of the quota) older than the provider's time budget plus a margin
@@ -265,11 +289,16 @@ export async function startGeneration(
           .returning({ key: idempotencyKeys.key }),
       ]
     : [];
-  const [reserved, [slot], ...keyResults] = await authedBatch(db, auth, now, [
+  const reserving = authedBatch(db, auth, now, [
     reserveAttempt(db, { id: attemptId, userId: auth.userId, now, leaseMs, limit }),
     nextFreeSlot(db, auth.userId, now),
     ...reserveKey,
+    // A deck not the caller's aborts the whole batch: nothing reserved, no provider call, 404.
+    ...(input.deckId ? [deckGate(db, auth.userId, [input.deckId])] : []),
   ]);
+  const [reserved, [slot], ...keyResults] = await reserving.catch((error: unknown) => {
+    throw deckRuleError(error, input.deckId) ?? error;
+  });
   if (reserved.length === 0) {
     throw quotaExceeded(((slot?.at ?? now + QUOTA_WINDOW_MS) - now) / 1000, limit);
   }
@@ -328,6 +357,8 @@ export async function startGeneration(
       durationMs: elapsedMs(),
       createdAt: now,
       updatedAt: now,
+      deckId: input.deckId ?? null,
+      tags: tags.length > 0 ? JSON.stringify(tags) : null,
     };
     // duplicate_of is looked up in the same batch: the JSON body gets it from the SELECT's rows, the stored
     // replay body from the same subquery inside the UPDATE (a batch cannot feed one statement's rows to another).
@@ -354,7 +385,13 @@ export async function startGeneration(
       auth.userId,
       { attemptId, key },
       authedBatch(db, auth, now, [
-        db.insert(generations).values(row),
+        db.insert(generations).values({
+          ...row,
+          // A deck deleted during the provider call leaves no deck rather than failing the write.
+          deckId: row.deckId
+            ? sql`(SELECT ${decks.id} FROM ${decks} WHERE ${decks.id} = ${row.deckId} AND ${decks.userId} = ${auth.userId})`
+            : null,
+        }),
         finaliseAttempt(db, auth.userId, attemptId),
         buildDuplicatesQuery(db, auth.userId, frontKeys),
         storeProposals(db, auth.userId, row.id, hashes),
@@ -390,7 +427,7 @@ export async function startGeneration(
 export async function createGeneration(
   deps: AuthedDeps,
   provider: FlashcardProvider,
-  input: { sourceText: string; idempotencyKey?: string; count?: number; language?: string },
+  input: GenerationInput,
 ): Promise<CreateGenerationResult> {
   const started = await startGeneration(deps, provider, input);
   if (started.replay) return { body: started.replay, replayed: true };
@@ -399,13 +436,26 @@ export async function createGeneration(
 
 /**
  * The idempotency request hash: the text's hash alone when no option is set (keys stored before the options
- * existed stay valid), else the hash of the text's hash and the options, so the same key with other options is 422.
+ * existed stay valid), else the hash of the text's hash and the options, so the same key with other options is
+ * 422. Deck and tags join the hashed object only when given (hashes of requests without them stay as they were).
  */
-async function idempotencyRequestHash(sourceTextHash: string, options: GenerationOptions): Promise<string> {
-  if (options.count === undefined && options.language === undefined) return sourceTextHash;
-  return sha256Hex(
-    JSON.stringify({ text: sourceTextHash, count: options.count ?? null, language: options.language ?? null }),
-  );
+async function idempotencyRequestHash(
+  sourceTextHash: string,
+  options: GenerationOptions,
+  placement: { deckId?: string; tagNames: string[] },
+): Promise<string> {
+  const placed = placement.deckId !== undefined || placement.tagNames.length > 0;
+  if (options.count === undefined && options.language === undefined && !placed) return sourceTextHash;
+  const canonical: Record<string, unknown> = {
+    text: sourceTextHash,
+    count: options.count ?? null,
+    language: options.language ?? null,
+  };
+  if (placed) {
+    canonical.deck_id = placement.deckId ?? null;
+    canonical.tags = placement.tagNames;
+  }
+  return sha256Hex(JSON.stringify(canonical));
 }
 
 /**
@@ -440,6 +490,8 @@ const generationColumns = {
   acceptedUneditedCount: generations.acceptedUneditedCount,
   acceptedEditedCount: generations.acceptedEditedCount,
   durationMs: generations.durationMs,
+  deckId: generations.deckId,
+  tags: generations.tags,
   createdAt: generations.createdAt,
 };
 

@@ -28,7 +28,7 @@ export const generationRoutes = new Hono<AppEnv>()
       scope: "generate",
       summary: "Generate flashcard proposals from 1,000–10,000 characters of text",
       description:
-        "Proposals are not saved: accept them through `POST /flashcards` with the generation's id. `count` trims the proposals (1–50), `language` asks for cards in a BCP 47 language (`auto`: the text's). Each proposal's `duplicate_of` names a card already in the caller's collection with the same front (case, spacing and punctuation aside), or is null. Send `Idempotency-Key` to retry safely: its request hash covers the text and the options.",
+        "Proposals are not saved: accept them through `POST /flashcards` with the generation's id. `count` trims the proposals (1–50), `language` asks for cards in a BCP 47 language (`auto`: the text's). Each proposal's `duplicate_of` names a card already in the caller's collection with the same front (case, spacing and punctuation aside), or is null. `deck_id` and `tags` are stored on the generation: cards accepted from it through `POST /flashcards` without a `deck_id` / `tags` of their own get them (another user's deck: 404). Send `Idempotency-Key` to retry safely: its request hash covers the text and the options.",
       tag: "generations",
       success: {
         status: 201,
@@ -55,7 +55,7 @@ export const generationRoutes = new Hono<AppEnv>()
           },
         },
       ],
-      errors: [409, 422, 429, 502, 504],
+      errors: [404, 409, 422, 429, 502, 504],
     }),
     requireAuth(),
     validate("header", idempotencyHeaderSchema),
@@ -66,6 +66,8 @@ export const generationRoutes = new Hono<AppEnv>()
         sourceText: body.source_text,
         count: body.count,
         language: body.language,
+        deckId: body.deck_id ?? undefined,
+        tags: body.tags,
         idempotencyKey: c.req.valid("header")["idempotency-key"],
       };
       const provider = selectProvider(c.get("config"), c.env);

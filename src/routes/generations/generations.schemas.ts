@@ -3,6 +3,7 @@
  */
 import * as z from "zod";
 import { MAX_PROPOSALS } from "../../ai/proposals";
+import { cardTagsSchema } from "../../lib/card-scope-params";
 import { boundedText } from "../../lib/card-text";
 import { paginationSchema } from "../../lib/params";
 
@@ -16,6 +17,13 @@ const LANGUAGE_TAG = /^(?:auto|[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*)$/;
 
 /** The body of `POST /generations`. */
 export const createGenerationSchema = z.strictObject({
+  deck_id: z.uuid("Must be a UUID.").nullish().meta({
+    description:
+      "A deck of the caller's: cards accepted from this generation without a `deck_id` of their own go there.",
+  }),
+  tags: cardTagsSchema.optional().meta({
+    description: "Tags (at most 20 distinct) that cards accepted from this generation without `tags` of their own get.",
+  }),
   source_text: boundedText(SOURCE_TEXT_MIN, SOURCE_TEXT_MAX),
   count: z
     .int("Must be an integer.")
@@ -56,6 +64,8 @@ export const generationSchema = z
     accepted_unedited_count: z.int(),
     accepted_edited_count: z.int(),
     duration_ms: z.int(),
+    deck_id: z.uuid().nullable().meta({ description: "The deck given when generating (null: none)." }),
+    tags: z.array(z.string()).meta({ description: "The tags given when generating." }),
     created_at: z.iso.datetime(),
   })
   .meta({ id: "Generation" });
