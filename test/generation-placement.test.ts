@@ -141,6 +141,28 @@ describe("POST /generations deck_id and tags", () => {
     expect(created.body.data[0]).toMatchObject({ deck_id: null, tags: ["kept"] });
   });
 
+  it("travels in account.json: exported with the deck's path, restored into another account", async () => {
+    const owner = await registerUser("owner");
+    const history = await deck(owner, "History");
+    const res = await generate(owner, { deck_id: history, tags: ["hansa", "trade"] });
+    const exported = await api("GET", "/api/v1/exports/account.json", { token: owner.accessToken });
+    const generation = exported.body.generations.find((g: any) => g.id === res.body.generation.id);
+    expect(generation).toMatchObject({ deck_id: history, deck_path: "History", tags: ["hansa", "trade"] });
+
+    const heir = await registerUser("heir");
+    const restored = await api("POST", "/api/v1/imports", {
+      token: heir.accessToken,
+      rawBody: JSON.stringify(exported.body),
+      headers: { "content-type": "application/json" },
+    });
+    expect(restored.status, restored.text).toBe(201);
+    const [mine] = (await api("GET", "/api/v1/generations", { token: heir.accessToken })).body.data;
+    const decks = (await api("GET", "/api/v1/decks", { token: heir.accessToken })).body.data;
+    const heirsHistory = decks.find((d: any) => d.name === "History").id;
+    expect(mine).toMatchObject({ deck_id: heirsHistory, tags: ["hansa", "trade"] });
+    expect(heirsHistory).not.toBe(history);
+  });
+
   it("includes them in the Idempotency-Key's request hash", async () => {
     const user = await registerUser();
     const history = await deck(user, "History");

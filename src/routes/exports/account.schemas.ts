@@ -131,6 +131,19 @@ export const accountGenerationSchema = z
     accepted_edited_count: count,
     duration_ms: count,
     created_at: time,
+    deck_id: id
+      .nullable()
+      .default(null)
+      .meta({ description: "The generation's deck (#17) in the exporting account (the importer uses `deck_path`)." }),
+    deck_path: deckPathSchema
+      .nullable()
+      .default(null)
+      .meta({ description: "Where cards accepted from the generation without a deck of their own go (#17)." }),
+    tags: z
+      .array(tagNameSchema)
+      .max(CARD_TAGS_MAX, `Must contain at most ${CARD_TAGS_MAX} tags.`)
+      .default([])
+      .meta({ description: "The tags cards accepted from the generation without tags of their own get (#17)." }),
     proposals: z
       .array(
         z.strictObject({

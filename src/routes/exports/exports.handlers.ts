@@ -257,6 +257,8 @@ export async function exportAccount(deps: ExportDeps, counter?: QueryCounter): P
     tagRows.map((tag) => ({ name: tag.name })),
   )},"cards":[`;
 
+  // A generation's deck by path, like the cards' (the importer resolves paths, not ids).
+  const deckPaths = new Map(deckList.map((deck) => [deck.id, deck.path]));
   const generationSource = keysetPages({
     pageSize: CARD_PAGE,
     select: (after) =>
@@ -280,6 +282,7 @@ export async function exportAccount(deps: ExportDeps, counter?: QueryCounter): P
     key: (row) => ({ v: row.createdAt, t: row.id }),
     encode: ({ proposals, ...row }) => ({
       ...toGenerationJson(row),
+      deck_path: (row.deckId && deckPaths.get(row.deckId)) ?? null,
       proposals: (JSON.parse(proposals) as { index: number; text_hash: string; accepted_at: number | null }[]).map(
         (proposal) => ({ ...proposal, accepted_at: toIso(proposal.accepted_at) }),
       ),

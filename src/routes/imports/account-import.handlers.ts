@@ -11,6 +11,7 @@
  */
 import { and, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import { distinctTags } from "../../db/card-tags";
 import {
   type DeckLevel,
   deckResolver,
@@ -184,6 +185,9 @@ export async function importAccount(
     else writes.push({ ...entry, deckId });
   }
 
+  // The generations' decks (#17), resolved with the cards' before the deck statements are built.
+  const generationDecks = doc.generations.map((g) => (g.deck_path ? deckPlan.resolve(levelsOf(g.deck_path)) : null));
+
   const summary = {
     format: "account-json" as const,
     dry_run: query.dry_run,
@@ -210,7 +214,7 @@ export async function importAccount(
 
   // Generations and their error logs, before the cards that name them. A row whose id exists is skipped.
   for (const chunk of jsonChunks(
-    doc.generations.map((g) => ({
+    doc.generations.map((g, i) => ({
       id: remap("generation", g.id),
       model: g.model,
       hash: g.source_text_hash,
@@ -220,15 +224,19 @@ export async function importAccount(
       edited: g.accepted_edited_count,
       duration: g.duration_ms,
       at: ms(g.created_at),
+      // The deck and tags accepted cards inherit (#17): the deck by path like the cards', tags by key.
+      deck: generationDecks[i] ?? null,
+      tags: g.tags.length > 0 ? JSON.stringify(distinctTags(g.tags)) : null,
     })),
   )) {
     statements.push(
       rawStatement(
         db,
         sql`INSERT INTO generations (id, user_id, model, source_text_hash, source_text_length, generated_count,
-          accepted_unedited_count, accepted_edited_count, duration_ms, created_at, updated_at)
+          accepted_unedited_count, accepted_edited_count, duration_ms, created_at, updated_at, deck_id, tags)
         SELECT j.value->>'id', ${userId}, j.value->>'model', j.value->>'hash', j.value->>'length', j.value->>'generated',
-          j.value->>'unedited', j.value->>'edited', j.value->>'duration', j.value->>'at', ${now}
+          j.value->>'unedited', j.value->>'edited', j.value->>'duration', j.value->>'at', ${now}, j.value->>'deck',
+          j.value->>'tags'
         FROM json_each(${chunk}) AS j
         WHERE NOT EXISTS (SELECT 1 FROM generations AS g WHERE g.id = j.value->>'id')`,
       ),
