@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { api, expectProblem, registerUser, type TestUser } from "./helpers/api";
 import { countingD1 } from "./helpers/d1-counter";
 import { countFlashcards, generationCounts, seedGeneration } from "./helpers/fixtures";
+import { sseEvents } from "./helpers/sse";
 import { textOfLength } from "./helpers/texts";
 
 const create = (user: TestUser, flashcards: unknown, envOverride?: Cloudflare.Env) =>
@@ -225,18 +226,7 @@ describe("proposals kept by POST /generations", () => {
   it("stores them in event-stream mode too", async () => {
     const user = await registerUser();
     const res = await generate(user, { accept: "text/event-stream" });
-    const last = res.text
-      .split(/\n\n+/)
-      .filter((block) => block.startsWith("event: generation"))
-      .map((block) =>
-        JSON.parse(
-          block
-            .split("\n")
-            .find((line) => line.startsWith("data: "))!
-            .slice(6),
-        ),
-      )[0];
-    const { generation, proposals } = last;
+    const { generation, proposals } = sseEvents(res.text).find((e) => e.event === "generation")!.data;
     expect((await create(user, [full(generation.id, 0, proposals[0].front, proposals[0].back)])).status).toBe(201);
   });
 });

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { ProposalScanner, sseData } from "../src/ai/proposal-stream";
 import worker from "../src/index";
 import { api, registerUser, type TestUser } from "./helpers/api";
+import { type SseEvent, sseEvents } from "./helpers/sse";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -121,26 +122,6 @@ function workersAiEnv(stream: () => ReadableStream<Uint8Array>) {
   return { run, env: { ...env, AI_PROVIDER: "workers-ai", AI: { run } } as unknown as Cloudflare.Env };
 }
 
-type Event = { event: string; data: any };
-
-function parseEvents(text: string): Event[] {
-  return text
-    .split(/\n\n+/)
-    .filter((block) => block.trim() !== "")
-    .map((block) => {
-      const lines = block.split("\n");
-      return {
-        event: lines.find((line) => line.startsWith("event: "))?.slice(7) ?? "message",
-        data: JSON.parse(
-          lines
-            .filter((line) => line.startsWith("data: "))
-            .map((line) => line.slice(6))
-            .join("\n"),
-        ),
-      };
-    });
-}
-
 /** Starts a streamed generation through the worker and returns a reader of its events plus the context. */
 async function startStream(user: TestUser, llmEnv: Cloudflare.Env, headers: Record<string, string> = {}, count = 10) {
   const request = new Request("http://api.test/api/v1/generations", {
@@ -158,7 +139,7 @@ async function startStream(user: TestUser, llmEnv: Cloudflare.Env, headers: Reco
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
   let buffer = "";
-  const seen: Event[] = [];
+  const seen: SseEvent[] = [];
   /** Reads until `n` events have arrived (or the stream ends); returns all seen so far. */
   const until = async (n: number) => {
     while (seen.length < n) {
@@ -167,7 +148,7 @@ async function startStream(user: TestUser, llmEnv: Cloudflare.Env, headers: Reco
       buffer += decoder.decode(value, { stream: true });
       const blocks = buffer.split("\n\n");
       buffer = blocks.pop() ?? "";
-      seen.push(...parseEvents(blocks.join("\n\n")));
+      seen.push(...sseEvents(blocks.join("\n\n")));
     }
     return seen;
   };

@@ -4,29 +4,14 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
 import { wantsEventStream } from "../src/routes/generations/generations.stream";
 import { api, expectProblem, registerUser, type TestUser } from "./helpers/api";
+import { sseEvents } from "./helpers/sse";
 
 afterEach(() => vi.restoreAllMocks());
 
 const TEXT = (await import("./fixtures/generation-eval/de-music-bach.txt?raw")).default;
 const SSE = { accept: "text/event-stream" };
 
-type Event = { event: string; data: any };
-
-/** Parses a server-sent event stream into its events (data lines are JSON here). */
-function events(text: string): Event[] {
-  return text
-    .split(/\n\n+/)
-    .filter((block) => block.trim() !== "")
-    .map((block) => {
-      const lines = block.split("\n");
-      const event = lines.find((line) => line.startsWith("event: "))?.slice(7) ?? "message";
-      const data = lines
-        .filter((line) => line.startsWith("data: "))
-        .map((line) => line.slice(6))
-        .join("\n");
-      return { event, data: JSON.parse(data) };
-    });
-}
+const events = sseEvents;
 
 const generate = (user: TestUser, headers: Record<string, string> = {}, envOverride?: Cloudflare.Env) =>
   api("POST", "/api/v1/generations", {
