@@ -18,7 +18,7 @@ import {
   reserveAttempt,
 } from "../../db/generation-quota";
 import { deckGate } from "../../db/id-list-gates";
-import { ofUser, ownedBy } from "../../db/ownership";
+import { newestFirst } from "../../db/newest-first";
 import { proposalHash, storeProposals } from "../../db/proposal-gate";
 import {
   decks,
@@ -37,12 +37,10 @@ import {
   conflict,
   gatewayTimeout,
   idempotencyKeyReused,
-  notFound,
   providerUnavailable,
   quotaExceeded,
 } from "../../lib/errors";
 import { frontKey } from "../../lib/front-key";
-import { type KeysetPosition, keyset } from "../../lib/keyset";
 import type { PageQuery, Pagination } from "../../lib/params";
 import { sha256Hex } from "../../lib/tokens";
 import { type GenerationJson, toGenerationJson } from "./generation-view";
@@ -495,35 +493,20 @@ const generationColumns = {
   createdAt: generations.createdAt,
 };
 
-/** Newest first; a cursor only pages the collection it was issued for. */
-const generationPages = keyset<{ id: string; createdAt: number }>({
+/** Newest first; a cursor only pages the generations. */
+const generationRecords = newestFirst({
+  table: generations,
+  columns: generationColumns,
   scope: "generations",
-  key: generations.createdAt,
-  id: generations.id,
-  order: "desc",
-  keyOf: (row) => row.createdAt,
+  resource: "generation",
 });
-
-/** Query builder for one newest-first page (exported for EXPLAIN tests). */
-export function buildGenerationsPageQuery(db: Db, userId: string, limit: number, after?: KeysetPosition) {
-  return db
-    .select(generationColumns)
-    .from(generations)
-    .where(and(ofUser(generations, userId), generationPages.after(after)))
-    .orderBy(...generationPages.orderBy)
-    .limit(limit + 1);
-}
 
 /** Lists the caller's generations, newest first. One round trip. */
 export async function listGenerations(
   deps: AuthedDeps,
   query: PageQuery,
 ): Promise<{ data: GenerationJson[]; pagination: Pagination }> {
-  const after = await generationPages.open(query.cursor, deps.config.jwtSecret);
-  const [rows] = await authedBatch(deps.db, deps.auth, deps.now, [
-    buildGenerationsPageQuery(deps.db, deps.auth.userId, query.limit, after),
-  ]);
-  const { page, pagination } = await generationPages.page(rows, query.limit, deps.config.jwtSecret, after);
+  const { page, pagination } = await generationRecords.list(deps, query);
   return { data: page.map(toGenerationJson), pagination };
 }
 
@@ -532,13 +515,5 @@ export async function listGenerations(
  * @throws ApiError 404 when it does not exist or is not the caller's.
  */
 export async function getGeneration(deps: AuthedDeps, id: string): Promise<GenerationJson> {
-  const [rows] = await authedBatch(deps.db, deps.auth, deps.now, [
-    deps.db
-      .select(generationColumns)
-      .from(generations)
-      .where(ownedBy(generations, id, deps.auth.userId)),
-  ]);
-  const row = rows[0];
-  if (!row) throw notFound("generation", id);
-  return toGenerationJson(row);
+  return toGenerationJson(await generationRecords.get(deps, id));
 }
