@@ -91,6 +91,9 @@ async function collection(user: TestUser): Promise<Map<string, Record<string, un
     "SELECT id, card_ids, started_at, finished_at FROM study_sessions WHERE user_id = ?",
     user.id,
   );
+  // The settings are in the feed once the learner saved some (until then every device uses the defaults).
+  const saved = await rows("SELECT 1 FROM user_settings WHERE user_id = ?", user.id);
+  if (saved.length > 0) truth.set(`settings:${user.id}`, (await api("GET", "/api/v1/settings", { token })).body);
   for (const s of sessions) {
     truth.set(`study_session:${s.id}`, {
       id: s.id,
@@ -174,6 +177,7 @@ describe("GET /sync/changes: a second device follows the first", () => {
       ],
     });
     await call(user, "POST", `/api/v1/study-sessions/${session}/finish`);
+    await call(user, "PATCH", "/api/v1/settings", { timezone: "Europe/Warsaw", new_cards_per_day: 15 });
     await call(user, "PATCH", `/api/v1/decks/${languages}`, { name: "Języki" });
     await call(user, "PATCH", `/api/v1/decks/${verbs}`, { parent_id: null });
     await call(user, "DELETE", `/api/v1/flashcards/${cards[4]}`, undefined, 204);
@@ -273,7 +277,7 @@ describe("GET /sync/changes: a second device follows the first", () => {
     expect(res.status).toBe(200);
     expect(res.body.data).toHaveLength(33);
     expect(counter.trips).toBe(1);
-    expect(counter.statements).toBe(8); // session check, counter, page, five entity kinds
+    expect(counter.statements).toBe(9); // session check, counter, page, six entity kinds
   });
 });
 

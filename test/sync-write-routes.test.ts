@@ -2,7 +2,7 @@
  * Every write route records its change in the change feed (issue #14). The routes come from the app's
  * own declarations (`declaredRoutes`), so a route added later — imports, card states, bulk edits —
  * fails here until it has a recipe (which shows the change it records) or a named exemption (a write
- * that changes nothing a device syncs: credentials, AI proposals, settings).
+ * that changes nothing a device syncs: credentials, AI proposals).
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
@@ -10,7 +10,7 @@ import worker from "../src/index";
 import { declaredRoutes } from "../src/lib/route-docs";
 import { api, registerUser, type TestUser } from "./helpers/api";
 
-type Entity = "flashcard" | "deck" | "tag" | "review" | "study_session";
+type Entity = "flashcard" | "deck" | "tag" | "review" | "study_session" | "settings";
 type Call = { method: string; path: string; body?: unknown; rawBody?: string; headers?: Record<string, string> };
 /** Arranges what the route needs and returns the call and the change it must record. */
 type Recipe = (user: TestUser) => Promise<{ call: Call; records: { entity: Entity; op: "upsert" | "delete" } }>;
@@ -139,6 +139,10 @@ const RECIPES: Record<string, Recipe> = {
       records: upsert("study_session"),
     };
   },
+  "PATCH /api/v1/settings": async () => ({
+    call: { method: "PATCH", path: "/api/v1/settings", body: { new_cards_per_day: 7 } },
+    records: upsert("settings"),
+  }),
   "POST /api/v1/imports": async () => ({
     call: {
       method: "POST",

@@ -87,6 +87,8 @@ const SQL = {
     'select "id", "name", "parent_id", "description", "created_at", "updated_at" from "decks" where ("decks"."user_id" = ? and "decks"."id" IN (SELECT "entity_id" FROM (SELECT "entity", "entity_id", "op" FROM "changes"\n    WHERE "changes"."user_id" = ? AND "changes"."seq" > ? ORDER BY "changes"."seq" LIMIT ?)\n    WHERE "entity" = ? AND "op" = \'upsert\'))',
   feedTags:
     'select "id", "name" from "tags" where ("tags"."user_id" = ? and "tags"."id" IN (SELECT "entity_id" FROM (SELECT "entity", "entity_id", "op" FROM "changes"\n    WHERE "changes"."user_id" = ? AND "changes"."seq" > ? ORDER BY "changes"."seq" LIMIT ?)\n    WHERE "entity" = ? AND "op" = \'upsert\'))',
+  feedSettings:
+    'select "user_id", "version", "updated_at", "timezone", "day_starts_at", "desired_retention", "maximum_interval_days", "new_cards_per_day", "reviews_per_day", "learning_steps", "relearning_steps", "enable_fuzz", "leech_threshold", "leech_action", "fsrs_parameters" from "user_settings" where ("user_settings"."user_id" = ? and "user_settings"."user_id" IN (SELECT "entity_id" FROM (SELECT "entity", "entity_id", "op" FROM "changes"\n    WHERE "changes"."user_id" = ? AND "changes"."seq" > ? ORDER BY "changes"."seq" LIMIT ?)\n    WHERE "entity" = ? AND "op" = \'upsert\'))',
   feedSessions:
     'select "id", "card_ids", "started_at", "finished_at" from "study_sessions" where ("study_sessions"."user_id" = ? and "study_sessions"."id" IN (SELECT "entity_id" FROM (SELECT "entity", "entity_id", "op" FROM "changes"\n    WHERE "changes"."user_id" = ? AND "changes"."seq" > ? ORDER BY "changes"."seq" LIMIT ?)\n    WHERE "entity" = ? AND "op" = \'upsert\'))',
 };
@@ -164,6 +166,7 @@ const ENDPOINT_SQL = {
     SQL.feedDecks,
     SQL.feedTags,
     SQL.feedSessions,
+    SQL.feedSettings,
   ],
   decks: [SQL.readGate, DECK_SQL.decks],
   "deck-list": [SQL.readGate, DECK_SQL.deckListWalk, DECK_SQL.scopeCheck, DECK_SQL.deckListScope],
@@ -389,8 +392,10 @@ async function listChanges(env, auth, now, url) {
     of(SQL.feedDecks, "deck"),
     of(SQL.feedTags, "tag"),
     of(SQL.feedSessions, "study_session"),
+    of(SQL.feedSettings, "settings"),
   ]);
   if (!results) return problem(401, "session_expired");
+  // The bench users never save settings: the settings statement runs (as in the app) and finds nothing.
   const [counter, page, cards, reviews, decks, tags, sessions] = results.map((r) => r.results);
   const data = new Map();
   for (const row of cards) data.set(`flashcard:${row.id}`, feedCardJson(row));

@@ -8,7 +8,7 @@ import { and, asc, eq, gt, type SQL, sql } from "drizzle-orm";
 import type { Db } from "./client";
 import { ofUser } from "./ownership";
 import { flashcardColumns, reviewColumns } from "./projections";
-import { changes, decks, flashcards, reviewLogs, studySessions, syncCounters, tags } from "./schema";
+import { changes, decks, flashcards, reviewLogs, studySessions, syncCounters, tags, userSettings } from "./schema";
 
 /** A change-feed entity kind. */
 export type ChangeEntity = (typeof changes.$inferSelect)["entity"];
@@ -31,7 +31,7 @@ export const changePage = (db: Db, userId: string, since: number, rows: number) 
 
 /**
  * The statements of one feed page, in this order: the counter row (watermark), the page, then the
- * current rows of flashcards, reviews, decks, tags and study sessions the page names.
+ * current rows of flashcards, reviews, decks, tags, study sessions and the settings the page names.
  */
 export function changeFeedStatements(db: Db, userId: string, since: number, rows: number) {
   const ids = (entity: ChangeEntity) => upsertedIn(userId, since, rows, entity);
@@ -73,5 +73,9 @@ export function changeFeedStatements(db: Db, userId: string, since: number, rows
       })
       .from(studySessions)
       .where(and(ofUser(studySessions, userId), sql`${studySessions.id} IN ${ids("study_session")}`)),
+    db
+      .select()
+      .from(userSettings)
+      .where(and(eq(userSettings.userId, userId), sql`${userSettings.userId} IN ${ids("settings")}`)),
   ] as const;
 }

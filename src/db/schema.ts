@@ -570,7 +570,7 @@ export const syncCounters = sqliteTable("sync_counters", {
 });
 
 /** The entities the change feed carries. */
-export const CHANGE_ENTITIES = ["flashcard", "deck", "tag", "review", "study_session"] as const;
+export const CHANGE_ENTITIES = ["flashcard", "deck", "tag", "review", "study_session", "settings"] as const;
 
 /**
  * The change feed (GET /sync/changes): the latest change of each of a user's entities, written only by

@@ -5,27 +5,10 @@ import { sql } from "drizzle-orm";
 import { type UserSettingsRow, userSettings } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
 import type { AuthedDeps } from "../../lib/deps";
-import { resolveSettings, type StudySettings } from "../../study/settings";
+import { resolveSettings } from "../../study/settings";
 import { rememberSettingsRow, selectSettingsRow } from "../../study/user-settings";
 import type { SettingsJson, UpdateSettingsInput } from "./settings.schemas";
-
-/** Renders resolved settings as the API shows them. */
-export function toSettingsJson(settings: StudySettings): SettingsJson {
-  return {
-    timezone: settings.timezone,
-    day_starts_at: settings.dayStartsAt,
-    desired_retention: settings.desiredRetention,
-    maximum_interval_days: settings.maximumIntervalDays,
-    new_cards_per_day: settings.newCardsPerDay,
-    reviews_per_day: settings.reviewsPerDay,
-    learning_steps: settings.learningSteps,
-    relearning_steps: settings.relearningSteps,
-    enable_fuzz: settings.enableFuzz,
-    leech_threshold: settings.leechThreshold,
-    leech_action: settings.leechAction,
-    fsrs_parameters: settings.fsrsParameters,
-  };
-}
+import { toSettingsJson } from "./settings-view";
 
 /** The caller's settings, server defaults filled in. One round trip. */
 export async function getSettings(deps: AuthedDeps): Promise<SettingsJson> {

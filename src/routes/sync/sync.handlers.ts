@@ -1,6 +1,6 @@
 /**
  * The change feed (issue #14): a device follows every change of the caller's collection — flashcards,
- * decks, tags, reviews, study sessions — by sequence number. Changes are recorded by triggers in the
+ * decks, tags, reviews, study sessions and the study settings — by sequence number. Changes are recorded by triggers in the
  * writes' own transactions (migrations/0027); this handler only reads them. One round trip.
  */
 import { changeFeedStatements } from "../../db/change-feed";
@@ -10,8 +10,10 @@ import type { AuthedDeps } from "../../lib/deps";
 import { ApiError, cursorExpired, invalidCursor } from "../../lib/errors";
 import { keyset } from "../../lib/keyset";
 import { toIso } from "../../lib/time";
+import { resolveSettings } from "../../study/settings";
 import { toFlashcardJson } from "../flashcards/flashcard-view";
 import { toReviewJson } from "../reviews/review-view";
+import { toSettingsJson } from "../settings/settings-view";
 import type { ChangeFeedJson, ChangeJson, ChangesQuery } from "./sync.schemas";
 
 /**
@@ -47,7 +49,7 @@ export async function listChanges(deps: AuthedDeps, query: ChangesQuery): Promis
     throw error;
   });
   const since = after ? Number(after.v) : 0;
-  const [counter, page, cards, reviews, deckRows, tagRows, sessions] = await authedBatch(
+  const [counter, page, cards, reviews, deckRows, tagRows, sessions, settingsRows] = await authedBatch(
     db,
     auth,
     now,
@@ -72,6 +74,7 @@ export async function listChanges(deps: AuthedDeps, query: ChangesQuery): Promis
     });
   }
   for (const tag of tagRows) data.set(`tag:${tag.id}`, { id: tag.id, name: tag.name });
+  for (const row of settingsRows) data.set(`settings:${row.userId}`, toSettingsJson(resolveSettings(row, config)));
   for (const session of sessions) {
     data.set(`study_session:${session.id}`, {
       id: session.id,

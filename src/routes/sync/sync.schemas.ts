@@ -6,6 +6,7 @@ import { CHANGE_ENTITIES } from "../../db/schema";
 import { cursorParam } from "../../lib/params";
 import { flashcardSchema } from "../flashcards/flashcards.schemas";
 import { reviewSchema } from "../reviews/reviews.schemas";
+import { settingsSchema } from "../settings/settings.schemas";
 
 /** Default and largest feed page. */
 export const FEED_PAGE_DEFAULT = 100;
@@ -59,10 +60,10 @@ export const changeSchema = z
       description:
         "`upsert`: store `data` under `id`. `delete`: remove it (a card's deletion also removes its reviews).",
     }),
-    id: z.uuid(),
+    id: z.uuid().meta({ description: "The entity's id (for `settings`, the user's id: there is one)." }),
     seq: z.int().meta({ description: "The per-user sequence number; the feed is ordered by it." }),
     data: z
-      .union([flashcardSchema, reviewSchema, feedDeckSchema, feedTagSchema, feedStudySessionSchema])
+      .union([flashcardSchema, reviewSchema, feedDeckSchema, feedTagSchema, feedStudySessionSchema, settingsSchema])
       .optional()
       .meta({ description: "The entity as it is now (upserts only)." }),
   })
