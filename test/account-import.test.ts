@@ -11,7 +11,7 @@ import { type ApiResponse, api, expectProblem, registerUser, type TestUser } fro
 import { countingD1 } from "./helpers/d1-counter";
 import { racingD1 } from "./helpers/racing-d1";
 
-// biome-ignore lint/suspicious/noExplicitAny: a JSON document walked generically.
+// A JSON document walked generically.
 type Json = any;
 
 const exportAccount = async (user: TestUser): Promise<Json> => {

@@ -214,7 +214,7 @@ describe("budgets", () => {
       token: user.accessToken,
       env: { ...env, DB: db },
       body: {
-        flashcards: generationIds.map((generation_id, i) => ({
+        flashcards: generationIds.map((generation_id, _i) => ({
           front: "Q0",
           back: "A",
           source: "ai-full",

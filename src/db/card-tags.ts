@@ -3,7 +3,7 @@
  * (`json_each`), so a request tagging 500 cards is still a handful of statements with few parameters.
  * The 20-tags-per-card rule and the removal of unused tags are triggers (migrations/0015).
  */
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
 import { tooManyTags } from "../lib/errors";
 import { nameKey } from "../lib/name-key";
 import type { Db } from "./client";
@@ -46,12 +46,10 @@ export function upsertTags(db: Db, userId: string, names: readonly { name: strin
 }
 
 /**
- * Links cards to tags by key: `links` are `[card id, tag key]` pairs. Only the user's cards and tags are
- * linked; a link that exists already is kept. CROSS JOIN fixes the join order (SQLite keeps it as
- * written): each pair, then the card by primary key, then the tag by `tags_user_key_unique`; left to
- * itself the planner put the JSON table innermost and walked every card and tag of the user per pair.
+ * `INSERT … SELECT` of flashcard–tag links from a join whose aliases are `f` (the user's cards) and `t`
+ * (the user's tags); links that exist already are kept. Both linkers below only differ in that join.
  */
-export function linkTags(db: Db, userId: string, links: readonly [string, string][]) {
+function insertLinks(db: Db, userId: string, from: SQL, where: SQL) {
   return db
     .insert(flashcardTags)
     .select(
@@ -61,12 +59,25 @@ export function linkTags(db: Db, userId: string, links: readonly [string, string
           tagId: sql<string>`t.id`.as("tag_id"),
           userId: sql<string>`${userId}`.as("user_id"),
         })
-        .from(sql`json_each(${JSON.stringify(links)}) AS j CROSS JOIN flashcards AS f CROSS JOIN tags AS t`)
-        .where(
-          sql`f.id = json_extract(j.value, '$[0]') AND f.user_id = ${userId} AND t.user_id = ${userId} AND t.name_key = json_extract(j.value, '$[1]')`,
-        ),
+        .from(from)
+        .where(sql`${where} AND f.user_id = ${userId} AND t.user_id = ${userId}`),
     )
     .onConflictDoNothing();
+}
+
+/**
+ * Links cards to tags by key: `links` are `[card id, tag key]` pairs. Only the user's cards and tags are
+ * linked; a link that exists already is kept. CROSS JOIN fixes the join order (SQLite keeps it as
+ * written): each pair, then the card by primary key, then the tag by `tags_user_key_unique`; left to
+ * itself the planner put the JSON table innermost and walked every card and tag of the user per pair.
+ */
+export function linkTags(db: Db, userId: string, links: readonly [string, string][]) {
+  return insertLinks(
+    db,
+    userId,
+    sql`json_each(${JSON.stringify(links)}) AS j CROSS JOIN flashcards AS f CROSS JOIN tags AS t`,
+    sql`f.id = json_extract(j.value, '$[0]') AND t.name_key = json_extract(j.value, '$[1]')`,
+  );
 }
 
 /**
@@ -76,21 +87,12 @@ export function linkTags(db: Db, userId: string, links: readonly [string, string
  * `tags_user_key_unique`.
  */
 export function linkTagsToCards(db: Db, userId: string, cardIds: readonly string[], keys: readonly string[]) {
-  return db
-    .insert(flashcardTags)
-    .select(
-      db
-        .select({
-          flashcardId: sql<string>`f.id`.as("flashcard_id"),
-          tagId: sql<string>`t.id`.as("tag_id"),
-          userId: sql<string>`${userId}`.as("user_id"),
-        })
-        .from(
-          sql`json_each(${JSON.stringify(cardIds)}) AS c CROSS JOIN flashcards AS f CROSS JOIN json_each(${JSON.stringify(keys)}) AS k CROSS JOIN tags AS t`,
-        )
-        .where(sql`f.id = c.value AND f.user_id = ${userId} AND t.user_id = ${userId} AND t.name_key = k.value`),
-    )
-    .onConflictDoNothing();
+  return insertLinks(
+    db,
+    userId,
+    sql`json_each(${JSON.stringify(cardIds)}) AS c CROSS JOIN flashcards AS f CROSS JOIN json_each(${JSON.stringify(keys)}) AS k CROSS JOIN tags AS t`,
+    sql`f.id = c.value AND t.name_key = k.value`,
+  );
 }
 
 /** Unlinks from the given cards every tag whose key is (or, with `keep`, is not) in `keys`. */

@@ -50,6 +50,21 @@ export function parseEntityTags(header: string | undefined, name: string): Entit
 export const matchesVersion = (condition: EntityTagCondition, version: number) =>
   condition === "*" || condition.includes(version);
 
+/**
+ * The conditional-read step of a versioned GET: sets the row's `ETag` on the response and tells whether
+ * the client's `If-None-Match` already names this version (the route then answers 304 without a body).
+ * @throws ApiError 400 when the header is malformed.
+ */
+export function notModified(
+  c: { header: (name: string, value: string) => void },
+  ifNoneMatch: string | undefined,
+  version: number,
+): boolean {
+  const condition = parseEntityTags(ifNoneMatch, "If-None-Match");
+  c.header("ETag", etag(version));
+  return condition !== undefined && matchesVersion(condition, version);
+}
+
 /** Request-header schemas (for validation and the OpenAPI document). */
 export const ifMatchHeaderSchema = z.object({
   "if-match": z

@@ -9,7 +9,7 @@ import {
   etag,
   ifMatchHeaderSchema,
   ifNoneMatchHeaderSchema,
-  matchesVersion,
+  notModified,
   parseEntityTags,
 } from "../../lib/etag";
 import { idParamSchema } from "../../lib/params";
@@ -65,10 +65,8 @@ export const deckRoutes = new Hono<AppEnv>()
     validate("param", idParamSchema),
     validate("header", ifNoneMatchHeaderSchema),
     async (c) => {
-      const ifNoneMatch = parseEntityTags(c.req.valid("header")["if-none-match"], "If-None-Match");
       const { deck, version } = await getDeck(authedDeps(c), c.req.valid("param").id);
-      c.header("ETag", etag(version));
-      if (ifNoneMatch && matchesVersion(ifNoneMatch, version)) return c.body(null, 304);
+      if (notModified(c, c.req.valid("header")["if-none-match"], version)) return c.body(null, 304);
       return c.json(deck, 200);
     },
   )

@@ -9,7 +9,7 @@ import {
   etag,
   ifMatchHeaderSchema,
   ifNoneMatchHeaderSchema,
-  matchesVersion,
+  notModified,
   parseEntityTags,
 } from "../../lib/etag";
 import { idParamSchema } from "../../lib/params";
@@ -108,10 +108,8 @@ export const flashcardRoutes = new Hono<AppEnv>()
     validate("param", idParamSchema),
     validate("header", ifNoneMatchHeaderSchema),
     async (c) => {
-      const ifNoneMatch = parseEntityTags(c.req.valid("header")["if-none-match"], "If-None-Match");
       const { flashcard, version } = await getFlashcard(authedDeps(c), c.req.valid("param").id);
-      c.header("ETag", etag(version));
-      if (ifNoneMatch && matchesVersion(ifNoneMatch, version)) return c.body(null, 304);
+      if (notModified(c, c.req.valid("header")["if-none-match"], version)) return c.body(null, 304);
       return c.json(flashcard, 200);
     },
   )
