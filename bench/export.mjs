@@ -15,6 +15,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { get } from "node:http";
 import { join } from "node:path";
 import { buildProduction } from "./lib/artifacts.mjs";
+import { call } from "./lib/http.mjs";
 import {
   CLK_TCK,
   cpuTicks,
@@ -47,21 +48,6 @@ function rssKiB(pid) {
   } catch {
     return null;
   }
-}
-
-async function call(server, method, path, { token, body, headers = {} } = {}) {
-  const res = await fetch(server.url + path, {
-    method,
-    headers: {
-      ...headers,
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body ? { "content-type": "application/json" } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${server.name} ${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : null;
 }
 
 /** Streams one export to nowhere, measuring bytes, wall time, runtime CPU and peak RSS. */

@@ -17,6 +17,7 @@ import { randomBytes } from "node:crypto";
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildProduction, bundleSize, startupProfiles } from "./lib/artifacts.mjs";
+import { call } from "./lib/http.mjs";
 import { measureWithRetry } from "./lib/load.mjs";
 import { killAllGroupsNow, ROOT, runWrangler, startServers, stopAllGroups } from "./lib/proc.mjs";
 import { renderReport } from "./lib/report.mjs";
@@ -113,22 +114,6 @@ async function prepare() {
     runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist]),
   ]);
   return { persist, production };
-}
-
-/** Sends one request and parses the JSON answer. @throws Error on a non-2xx status. */
-async function call(server, method, path, { token, body, headers = {} } = {}) {
-  const res = await fetch(server.url + path, {
-    method,
-    headers: {
-      ...headers,
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body ? { "content-type": "application/json" } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${server.name} ${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : null;
 }
 
 /** Registers a user through the app's API (real password hash, real session). */
