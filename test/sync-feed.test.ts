@@ -376,6 +376,15 @@ describe("GET /sync/changes: query plans", () => {
       );
       if (query.sql.includes('from "changes"'))
         expect(plan).toMatch(/sqlite_autoindex_changes_1 \(user_id=\? AND seq>\?\)/);
+      // An entity read is driven by the page's ids on its primary key, never by a (user_id, …) index,
+      // which would walk every row of the user (the feed page grew 12× from 1,000 to 100,000 cards).
+      const entity = /^select .* from "(flashcards|review_logs|decks|tags|study_sessions)" where/.exec(query.sql);
+      if (entity) {
+        expect(plan, query.sql).toMatch(
+          new RegExp(`SEARCH ${entity[1]} USING INDEX sqlite_autoindex_${entity[1]}_1 \\(id=\\?\\)`),
+        );
+        expect(plan, query.sql).not.toMatch(new RegExp(`SEARCH ${entity[1]} USING (COVERING )?INDEX \\w+ \\(user_id=`));
+      }
     }
   });
 });

@@ -2,11 +2,11 @@
  * Reads of the change feed (issue #14, migrations/0027): one page of a user's changes after a sequence
  * number and the current state of the entities it names, as statements for one batch, so the page and
  * its data come from one snapshot. Each entity statement selects its ids from the same page window
- * (`seq > since ORDER BY seq LIMIT n`) on the primary key `(user_id, seq)`.
+ * (`seq > since ORDER BY seq LIMIT n`) on the primary key `(user_id, seq)`, and reads each entity by its
+ * primary key from those ids.
  */
-import { and, asc, eq, gt, type SQL, sql } from "drizzle-orm";
+import { type AnyColumn, and, asc, eq, gt, type SQL, sql } from "drizzle-orm";
 import type { Db } from "./client";
-import { ofUser } from "./ownership";
 import { flashcardColumns, reviewColumns } from "./projections";
 import { changes, decks, flashcards, reviewLogs, studySessions, syncCounters, tags, userSettings } from "./schema";
 
@@ -18,6 +18,16 @@ function upsertedIn(userId: string, since: number, rows: number, entity: ChangeE
   return sql`(SELECT "entity_id" FROM (SELECT "entity", "entity_id", "op" FROM ${changes}
     WHERE ${changes.userId} = ${userId} AND ${changes.seq} > ${since} ORDER BY ${changes.seq} LIMIT ${rows})
     WHERE "entity" = ${entity} AND "op" = 'upsert')`;
+}
+
+/**
+ * The owner check of an entity read, written `+user_id = ?` so the planner cannot drive the read from a
+ * `(user_id, …)` index: it would walk every row of the user and test each id against the page (12× slower
+ * at 100,000 cards than at 1,000). The page's ids drive the read by primary key instead; the check still
+ * keeps another user's row out.
+ */
+function ownedBy(table: { userId: AnyColumn }, userId: string): SQL {
+  return sql`+${table.userId} = ${userId}`;
 }
 
 /** The page of changes: `rows` changes after `since`, in sequence order (exported so a test can EXPLAIN it). */
@@ -44,11 +54,11 @@ export function changeFeedStatements(db: Db, userId: string, since: number, rows
     db
       .select(flashcardColumns)
       .from(flashcards)
-      .where(and(ofUser(flashcards, userId), sql`${flashcards.id} IN ${ids("flashcard")}`)),
+      .where(and(ownedBy(flashcards, userId), sql`${flashcards.id} IN ${ids("flashcard")}`)),
     db
       .select(reviewColumns)
       .from(reviewLogs)
-      .where(and(ofUser(reviewLogs, userId), sql`${reviewLogs.id} IN ${ids("review")}`)),
+      .where(and(ownedBy(reviewLogs, userId), sql`${reviewLogs.id} IN ${ids("review")}`)),
     db
       .select({
         id: decks.id,
@@ -59,11 +69,11 @@ export function changeFeedStatements(db: Db, userId: string, since: number, rows
         updatedAt: decks.updatedAt,
       })
       .from(decks)
-      .where(and(ofUser(decks, userId), sql`${decks.id} IN ${ids("deck")}`)),
+      .where(and(ownedBy(decks, userId), sql`${decks.id} IN ${ids("deck")}`)),
     db
       .select({ id: tags.id, name: tags.name })
       .from(tags)
-      .where(and(ofUser(tags, userId), sql`${tags.id} IN ${ids("tag")}`)),
+      .where(and(ownedBy(tags, userId), sql`${tags.id} IN ${ids("tag")}`)),
     db
       .select({
         id: studySessions.id,
@@ -72,7 +82,7 @@ export function changeFeedStatements(db: Db, userId: string, since: number, rows
         finishedAt: studySessions.finishedAt,
       })
       .from(studySessions)
-      .where(and(ofUser(studySessions, userId), sql`${studySessions.id} IN ${ids("study_session")}`)),
+      .where(and(ownedBy(studySessions, userId), sql`${studySessions.id} IN ${ids("study_session")}`)),
     db
       .select()
       .from(userSettings)
