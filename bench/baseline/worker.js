@@ -41,6 +41,82 @@ const SEARCH_WINDOW = 1000;
 /** 1 when the term matches at most SEARCH_FTS_CAP rows of the FTS index (binds: cap, phrase, cap + 1). */
 const FTS_DRIVES = "(SELECT count(*) <= ? FROM (SELECT 1 FROM flashcards_fts WHERE flashcards_fts MATCH ? LIMIT ?))";
 
+/** Cards the queue may offer now (src/study/queue.ts `offeredAt`; binds: now). */
+const OFFERED =
+  '"flashcards"."suspended" = 0 AND ("flashcards"."buried_until" IS NULL OR "flashcards"."buried_until" <= ?)';
+/** The columns of `flashcards` and `review_logs` in schema order (the review's JSON rows follow it). */
+const FLASHCARD_COLUMNS = [
+  "id",
+  "user_id",
+  "generation_id",
+  "front",
+  "back",
+  "front_key",
+  "source",
+  "created_at",
+  "updated_at",
+  "state",
+  "due",
+  "stability",
+  "difficulty",
+  "elapsed_days",
+  "scheduled_days",
+  "learning_steps",
+  "reps",
+  "lapses",
+  "last_review",
+  "version",
+  "deck_id",
+  "suspended",
+  "buried_until",
+  "leech",
+];
+/** The card's study columns a review writes and its log row snapshots (src/study/pre-review-snapshot.ts). */
+const STUDY_COLUMNS = [
+  "state",
+  "due",
+  "stability",
+  "difficulty",
+  "elapsed_days",
+  "scheduled_days",
+  "learning_steps",
+  "reps",
+  "lapses",
+  "last_review",
+  "suspended",
+  "buried_until",
+  "leech",
+];
+const REVIEW_LOG_COLUMNS = [
+  "id",
+  "user_id",
+  "flashcard_id",
+  "session_id",
+  "rating",
+  "state",
+  "due",
+  "stability",
+  "difficulty",
+  "elapsed_days",
+  "last_elapsed_days",
+  "scheduled_days",
+  "learning_steps",
+  "next_due",
+  "duration_ms",
+  "reviewed_at",
+  ...STUDY_COLUMNS.map((c) => `before_${c}`),
+];
+/** The leech tag's conditions: the card still has the version read, and room for a tag. */
+const LEECH_STILL_UNCHANGED = `
+    FROM json_each(?) AS j
+    CROSS JOIN flashcards AS f
+      ON f.id = j.value ->> '$.id' AND f.user_id = ? AND f.version = j.value ->> '$.v'`;
+const LEECH_HAS_ROOM = "(SELECT count(*) FROM flashcard_tags AS ft WHERE ft.flashcard_id = f.id) < ?";
+/** The default lapses that make a card a leech (SETTING_DEFAULTS.leechThreshold). */
+const LEECH_THRESHOLD = 8;
+/** At most this many later reviews are replayed (the app's MAX_REPLAY). */
+const MAX_REPLAY = 200;
+
 /** The app's SQL, as drizzle generates it (see src/); bound parameters in the same places. */
 const SQL = {
   gate: 'insert into "session_gate" ("session_id", "user_id", "at") values (?, ?, ?)',
@@ -59,22 +135,63 @@ const SQL = {
   get: `select ${READ_COLUMNS}, "version" from "flashcards" where ("flashcards"."id" = ? and "flashcards"."user_id" = ?)`,
   insertPrefix:
     'insert into "flashcards" ("id", "user_id", "generation_id", "front", "back", "front_key", "source", "created_at", "updated_at", "state", "due", "stability", "difficulty", "elapsed_days", "scheduled_days", "learning_steps", "reps", "lapses", "last_review", "version", "deck_id", "suspended", "buried_until", "leech") values ',
-  reviewRead: `select ${CARD_COLUMNS}, "version" from "flashcards" where ("flashcards"."id" = ? and "flashcards"."user_id" = ?)`,
-  reviewSession:
-    'select "id", "finished_at" from "study_sessions" where ("study_sessions"."id" = ? and "study_sessions"."user_id" = ?)',
-  reviewInsert:
-    'insert into "review_logs" ("id", "user_id", "flashcard_id", "session_id", "rating", "state", "due", "stability", "difficulty", "elapsed_days", "last_elapsed_days", "scheduled_days", "learning_steps", "next_due", "duration_ms", "reviewed_at") select ? as "id", "user_id", "id", ? as "session_id", ? as "rating", ? as "state", ? as "due", ? as "stability", ? as "difficulty", ? as "elapsed_days", ? as "last_elapsed_days", ? as "scheduled_days", ? as "learning_steps", ? as "next_due", ? as "duration_ms", ? as "reviewed_at" from "flashcards" where (("flashcards"."id" = ? and "flashcards"."user_id" = ?) and "flashcards"."version" = ?)',
-  reviewUpdate: `update "flashcards" set "state" = ?, "due" = ?, "stability" = ?, "difficulty" = ?, "elapsed_days" = ?, "scheduled_days" = ?, "learning_steps" = ?, "reps" = ?, "lapses" = ?, "last_review" = ?, "version" = ? where (("flashcards"."id" = ? and "flashcards"."user_id" = ?) and "flashcards"."version" = ?) returning ${CARD_COLUMNS}`,
-  queueDue: `select ${CARD_COLUMNS} from "flashcards" where ("flashcards"."user_id" = ? and "flashcards"."state" <> 0 and "flashcards"."due" <= ?) order by "flashcards"."due" asc, "flashcards"."id" asc limit ?`,
-  queueNew: `select ${CARD_COLUMNS} from "flashcards" where ("flashcards"."user_id" = ? and "flashcards"."state" = 0) order by "flashcards"."created_at" asc, "flashcards"."id" asc limit ?`,
-  queueDueCount:
-    'select count(*) from "flashcards" where ("flashcards"."user_id" = ? and "flashcards"."state" <> 0 and "flashcards"."due" <= ?)',
-  queueLearningCount:
-    'select count(*) from "flashcards" where ("flashcards"."user_id" = ? and "flashcards"."state" IN (1, 3) and "flashcards"."due" <= ?)',
-  queueNewCount:
-    'select count(*) from (select 1 from "flashcards" where ("flashcards"."user_id" = ? and "flashcards"."state" = 0) limit ?) "capped"',
-  queueIntroducedToday:
-    'select count(*) from "review_logs" where ("review_logs"."user_id" = ? and "review_logs"."reviewed_at" >= ? and "review_logs"."state" = 0)',
+  // The study queue (src/study/queue.ts): offered cards only (not suspended, not buried now); new cards
+  // not rescheduled to a later date. The settings row, today's counts and the scope check are DECK_SQL's.
+  queueDue: `select ${READ_COLUMNS} from "flashcards" where ("flashcards"."user_id" = ? and "flashcards"."state" <> 0 and "flashcards"."due" <= ? and ${OFFERED}) order by "flashcards"."due" asc, "flashcards"."id" asc limit ?`,
+  queueNew: `select ${READ_COLUMNS} from "flashcards" where ("flashcards"."user_id" = ? and "flashcards"."state" = 0 and ${OFFERED} and +"flashcards"."due" <= ?) order by "flashcards"."created_at" asc, "flashcards"."id" asc limit ?`,
+  queueDueCount: `select count(*) from "flashcards" where ("flashcards"."user_id" = ? and "flashcards"."state" <> 0 and "flashcards"."due" <= ? and ${OFFERED})`,
+  queueLearningCount: `select count(*) from "flashcards" where ("flashcards"."user_id" = ? and "flashcards"."state" IN (1, 3) and "flashcards"."due" <= ? and ${OFFERED})`,
+  queueNewCount: `select count(*) from (select 1 from "flashcards" where ("flashcards"."user_id" = ? and "flashcards"."state" = 0 and ${OFFERED} and +"flashcards"."due" <= ?) limit ?) "capped"`,
+  // A review (src/study/apply-reviews.ts, the engine POST /reviews/batch shares): round trip 1 reads the
+  // settings, the review id among the caller's and other users' logs, the card with its tags, the
+  // session, and the card's history after the review (a late review's replay); round trip 2 inserts the
+  // log (with the pre-review snapshot) and updates the card from one JSON parameter each, both
+  // conditional on the version read.
+  reviewOwnLogs: `select ${REVIEW_LOG_COLUMNS.map((c) => `"${c}"`).join(", ")} from "review_logs" where ("review_logs"."user_id" = ? and "review_logs"."id" IN (SELECT value FROM json_each(?)))`,
+  reviewForeignLogs:
+    'select "id" from "review_logs" where ("review_logs"."user_id" <> ? and "review_logs"."id" IN (SELECT value FROM json_each(?)))',
+  reviewCards: `select ${FLASHCARD_COLUMNS.filter((c) => c !== "user_id")
+    .map((c) => `"${c}"`)
+    .join(
+      ", ",
+    )}, ${TAGS_OF_CARD} from "flashcards" where ("flashcards"."user_id" = ? and "flashcards"."id" IN (SELECT value FROM json_each(?)))`,
+  reviewSessions:
+    'select "id", "finished_at", "card_ids" from "study_sessions" where ("study_sessions"."user_id" = ? and "study_sessions"."id" IN (SELECT value FROM json_each(?)))',
+  reviewLater: `
+      SELECT * FROM (
+        SELECT l.*, row_number() OVER (PARTITION BY l.flashcard_id ORDER BY l.reviewed_at DESC, l.id DESC) AS rn
+        FROM json_each(?) AS w
+        JOIN review_logs AS l
+          ON l.flashcard_id = w.value ->> '$.c'
+         AND (l.reviewed_at, l.id) > (w.value ->> '$.t', w.value ->> '$.i')
+        WHERE l.user_id = ?
+      ) WHERE rn <= ?`,
+  reviewInsert: `
+      INSERT INTO review_logs (user_id, ${REVIEW_LOG_COLUMNS.filter((c) => c !== "user_id").join(", ")})
+      SELECT f.user_id, ${REVIEW_LOG_COLUMNS.filter((c) => c !== "user_id")
+        .map((c) => `j.value ->> '$.${c}'`)
+        .join(", ")}
+      FROM json_each(?) AS j
+      JOIN flashcards AS f
+        ON f.id = j.value ->> '$.flashcard_id' AND f.user_id = ? AND f.version = j.value ->> '$.v'`,
+  reviewUpdate: `
+      UPDATE flashcards SET ${STUDY_COLUMNS.map((c) => `${c} = j.value ->> '$.${c}'`).join(", ")},
+        version = flashcards.version + 1
+      FROM json_each(?) AS j
+      WHERE flashcards.id = j.value ->> '$.id' AND flashcards.user_id = ? AND flashcards.version = j.value ->> '$.v'
+      RETURNING ${FLASHCARD_COLUMNS.join(", ")}`,
+  // The leech tag (src/study/leech-tag.ts), when a review makes the card a leech (default action "tag").
+  leechTag: `
+      INSERT INTO tags (id, user_id, name, name_key, created_at)
+      SELECT ?, ?, ?, ?, ?
+      WHERE EXISTS (SELECT 1 ${LEECH_STILL_UNCHANGED} WHERE ${LEECH_HAS_ROOM})
+      ON CONFLICT DO NOTHING`,
+  leechLink: `
+      INSERT INTO flashcard_tags (flashcard_id, tag_id, user_id)
+      SELECT f.id, t.id, t.user_id ${LEECH_STILL_UNCHANGED}
+      CROSS JOIN tags AS t ON t.user_id = ? AND t.name_key = ?
+      WHERE ${LEECH_HAS_ROOM}
+      ON CONFLICT DO NOTHING`,
   // The change feed (src/db/change-feed.ts): the counter row, the page, then each entity kind's rows.
   feedCounter: 'select "seq", "pruned_seq" from "sync_counters" where "sync_counters"."user_id" = ?',
   feedPage:
@@ -156,7 +273,20 @@ const ENDPOINT_SQL = {
   "search-short": [SQL.readGate, SQL.shortWalk, SQL.shortWindowEnd],
   get: [SQL.readGate, SQL.get],
   create: [SQL.gate, insertSql(1, 1_700_000_000_000)],
-  review: [SQL.gate, SQL.reviewRead, SQL.reviewSession, SQL.gate, SQL.reviewInsert, SQL.reviewUpdate],
+  // The app prepares its hand-written statements (the history read, the two writes) when it builds them,
+  // before the gate: this is the order they are prepared in, not the batches' order.
+  review: [
+    SQL.reviewLater,
+    SQL.gate,
+    DECK_SQL.settings,
+    SQL.reviewOwnLogs,
+    SQL.reviewForeignLogs,
+    SQL.reviewCards,
+    SQL.reviewSessions,
+    SQL.reviewInsert,
+    SQL.reviewUpdate,
+    SQL.gate,
+  ],
   feed: [
     SQL.readGate,
     SQL.feedCounter,
@@ -183,13 +313,15 @@ const ENDPOINT_SQL = {
     DECK_SQL.scopeCheck,
   ],
   queue: [
-    SQL.gate,
+    SQL.readGate,
+    DECK_SQL.settings,
     SQL.queueDue,
     SQL.queueNew,
     SQL.queueDueCount,
     SQL.queueLearningCount,
     SQL.queueNewCount,
-    SQL.queueIntroducedToday,
+    DECK_SQL.queueIntroducedToday,
+    DECK_SQL.queueReviewedToday,
   ],
 };
 
@@ -200,7 +332,15 @@ const DAY_MS = 86_400_000;
 const STATES = ["new", "learning", "review", "relearning"];
 const RATINGS = { again: 1, hard: 2, good: 3, easy: 4 };
 const RATING_NAMES = [null, "again", "hard", "good", "easy"];
-const scheduler = fsrs(generatorParameters({ request_retention: 0.9, maximum_interval: 36500, enable_fuzz: true }));
+const scheduler = fsrs(
+  generatorParameters({
+    request_retention: 0.9,
+    maximum_interval: 36500,
+    enable_fuzz: true,
+    learning_steps: ["1m", "10m"],
+    relearning_steps: ["10m"],
+  }),
+);
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -534,20 +674,54 @@ async function createCards(env, auth, now, request) {
   return json({ data }, 201);
 }
 
-/** POST /api/v1/flashcards/:id/reviews {rating}: read, schedule with ts-fsrs, conditional write. */
+/** The JSON value of a boolean column (the app binds its drizzle rows' booleans). */
+const flag = (value) => Boolean(value);
+
+/**
+ * POST /api/v1/flashcards/:id/reviews {rating, duration_ms}: the app's review engine for one review made
+ * now (src/study/apply-reviews.ts): read (settings, the id among stored logs, the card, the session, the
+ * card's later history), schedule with ts-fsrs, then write the log with the card's pre-review snapshot
+ * and the card (out of burial; a leech at the threshold) from one JSON row each, conditional on the
+ * version read. A review made now has no later history to replay: the baseline answers 501 if it ever
+ * had (the benchmark never sends one); the bench users have no settings row, so the defaults apply.
+ */
 async function reviewCard(env, auth, now, id, request) {
   const input = await request.json();
+  const u = auth.userId;
+  const reviewId = crypto.randomUUID();
   const sessionId = input.session_id ?? null;
+  const ids = JSON.stringify([reviewId]);
   const read = await gatedBatch(env, auth, now, [
-    env.DB.prepare(SQL.reviewRead).bind(id, auth.userId),
-    env.DB.prepare(SQL.reviewSession).bind(sessionId ?? "", auth.userId),
+    env.DB.prepare(DECK_SQL.settings).bind(u),
+    env.DB.prepare(SQL.reviewOwnLogs).bind(u, ids),
+    env.DB.prepare(SQL.reviewForeignLogs).bind(u, ids),
+    env.DB.prepare(SQL.reviewCards).bind(u, JSON.stringify([id])),
+    env.DB.prepare(SQL.reviewSessions).bind(u, JSON.stringify(sessionId ? [sessionId] : [])),
+    env.DB.prepare(SQL.reviewLater).bind(JSON.stringify([{ c: id, t: now, i: reviewId }]), u, MAX_REPLAY + 1),
   ]);
   if (!read) return problem(401, "session_expired");
-  const card = read[0].results[0];
+  const [, , , [card], [session], later] = read.map((r) => r.results);
   if (!card) return problem(404, "not_found");
-  if (sessionId && (!read[1].results[0] || read[1].results[0].finished_at !== null))
-    return problem(409, "session_finished");
+  if (sessionId && !session) return problem(404, "not_found");
+  if (sessionId && session.finished_at !== null) return problem(409, "session_finished");
+  if (sessionId && !JSON.parse(session.card_ids).includes(id)) return problem(409, "card_not_in_session");
+  if (later.length > 0) return problem(501, "replay_not_in_baseline");
 
+  const before = {
+    state: card.state,
+    due: card.due,
+    stability: card.stability,
+    difficulty: card.difficulty,
+    elapsed_days: card.elapsed_days,
+    scheduled_days: card.scheduled_days,
+    learning_steps: card.learning_steps,
+    reps: card.reps,
+    lapses: card.lapses,
+    last_review: card.last_review,
+    suspended: flag(card.suspended),
+    buried_until: card.buried_until,
+    leech: flag(card.leech),
+  };
   const { card: next, log } = scheduler.next(
     {
       due: new Date(card.due),
@@ -564,8 +738,25 @@ async function reviewCard(env, auth, now, id, request) {
     new Date(now),
     RATINGS[input.rating],
   );
+  const becomesLeech = !before.leech && next.lapses > before.lapses && next.lapses >= LEECH_THRESHOLD;
+  const after = {
+    ...before,
+    state: next.state,
+    due: next.due.getTime(),
+    stability: next.stability,
+    difficulty: next.difficulty,
+    elapsed_days: next.elapsed_days,
+    scheduled_days: next.scheduled_days,
+    learning_steps: next.learning_steps,
+    reps: next.reps,
+    lapses: next.lapses,
+    last_review: next.last_review ? next.last_review.getTime() : null,
+    buried_until: null,
+    ...(becomesLeech ? { leech: true } : {}),
+  };
   const review = {
-    id: crypto.randomUUID(),
+    id: reviewId,
+    user_id: u,
     flashcard_id: id,
     session_id: sessionId,
     rating: log.rating,
@@ -577,93 +768,40 @@ async function reviewCard(env, auth, now, id, request) {
     last_elapsed_days: log.last_elapsed_days,
     scheduled_days: log.scheduled_days,
     learning_steps: log.learning_steps,
-    next_due: next.due.getTime(),
+    next_due: after.due,
     duration_ms: input.duration_ms ?? null,
     reviewed_at: now,
   };
-  const lastReview = next.last_review ? next.last_review.getTime() : null;
+  for (const column of STUDY_COLUMNS) review[`before_${column}`] = before[column];
+  const leechTag = becomesLeech
+    ? [
+        env.DB.prepare(SQL.leechTag).bind(
+          crypto.randomUUID(),
+          u,
+          "leech",
+          "leech",
+          now,
+          JSON.stringify([{ id, v: card.version }]),
+          u,
+          20,
+        ),
+        env.DB.prepare(SQL.leechLink).bind(JSON.stringify([{ id, v: card.version }]), u, u, "leech", 20),
+      ]
+    : [];
   const write = await gatedBatch(env, auth, now, [
-    env.DB.prepare(SQL.reviewInsert).bind(
-      review.id,
-      review.session_id,
-      review.rating,
-      review.state,
-      review.due,
-      review.stability,
-      review.difficulty,
-      review.elapsed_days,
-      review.last_elapsed_days,
-      review.scheduled_days,
-      review.learning_steps,
-      review.next_due,
-      review.duration_ms,
-      review.reviewed_at,
-      id,
-      auth.userId,
-      card.version,
-    ),
-    env.DB.prepare(SQL.reviewUpdate).bind(
-      next.state,
-      next.due.getTime(),
-      next.stability,
-      next.difficulty,
-      next.elapsed_days,
-      next.scheduled_days,
-      next.learning_steps,
-      next.reps,
-      next.lapses,
-      lastReview,
-      card.version + 1,
-      id,
-      auth.userId,
-      card.version,
-    ),
+    ...leechTag,
+    env.DB.prepare(SQL.reviewInsert).bind(JSON.stringify([{ ...review, v: card.version }]), u),
+    env.DB.prepare(SQL.reviewUpdate).bind(JSON.stringify([{ id, ...after, v: card.version }]), u),
   ]);
   if (!write) return problem(401, "session_expired");
-  const updated = write[1].results[0];
+  const updated = write.at(-1).results[0];
   if (!updated) return problem(409, "review_conflict");
+  // The tags as read (a leech tag joins them when this review made the card a leech).
+  const tags = JSON.parse(Object.values(card).at(-1));
+  if (becomesLeech && !tags.includes("leech") && tags.length < 20) tags.push("leech");
   return json({
-    flashcard: cardJson(updated),
-    review: {
-      id: review.id,
-      flashcard_id: id,
-      session_id: review.session_id,
-      rating: RATING_NAMES[review.rating] ?? "again",
-      state_before: STATES[review.state] ?? "new",
-      due_before: iso(review.due),
-      stability: review.stability,
-      difficulty: review.difficulty,
-      elapsed_days: review.elapsed_days,
-      last_elapsed_days: review.last_elapsed_days,
-      scheduled_days: review.scheduled_days,
-      learning_steps: review.learning_steps,
-      next_due: iso(review.next_due),
-      duration_ms: review.duration_ms,
-      reviewed_at: iso(review.reviewed_at),
-    },
-  });
-}
-
-/** GET /api/v1/study/queue[?limit=]: due cards, then new cards up to the daily limit, with counts. */
-async function studyQueue(env, auth, now, url) {
-  const limit = Number(url.searchParams.get("limit") ?? PAGE_DEFAULT);
-  const u = auth.userId;
-  const results = await gatedBatch(env, auth, now, [
-    env.DB.prepare(SQL.queueDue).bind(u, now, limit),
-    env.DB.prepare(SQL.queueNew).bind(u, Math.min(limit, NEW_CARDS_PER_DAY)),
-    env.DB.prepare(SQL.queueDueCount).bind(u, now),
-    env.DB.prepare(SQL.queueLearningCount).bind(u, now),
-    env.DB.prepare(SQL.queueNewCount).bind(u, NEW_CARDS_PER_DAY),
-    env.DB.prepare(SQL.queueIntroducedToday).bind(u, Math.floor(now / DAY_MS) * DAY_MS),
-  ]);
-  if (!results) return problem(401, "session_expired");
-  const [due, fresh, dueCount, learningCount, newCount, introduced] = results.map((r) => r.results);
-  const count = (rows) => Object.values(rows[0] ?? {})[0] ?? 0;
-  const availableNew = Math.min(count(newCount), Math.max(0, NEW_CARDS_PER_DAY - count(introduced)));
-  const room = Math.max(0, limit - due.length);
-  return json({
-    data: [...due, ...fresh.slice(0, Math.min(room, availableNew))].map(cardJson),
-    counts: { due: count(dueCount), new: availableNew, learning: count(learningCount) },
+    flashcard: cardJson({ ...updated, tags: JSON.stringify(tags) }),
+    review: reviewJson(review),
   });
 }
 
@@ -713,26 +851,42 @@ async function listDeckCards(env, auth, now, url, deckId) {
   return json({ data: shown.map(cardJson), pagination: { limit, next_cursor: nextCursor, has_more: hasMore } });
 }
 
-/** GET /api/v1/study/queue?deck_id=: the queue of a deck and its subdecks within the user's daily limits. */
-async function deckQueue(env, auth, now, url, deckId) {
+/**
+ * GET /api/v1/study/queue[?deck_id=&limit=]: due cards (within today's review allowance), then new cards
+ * up to the daily limit, with counts; a deck's queue is its subtree's cards within the user's limits.
+ * The bench users have no settings row: the row is read (as the app does) and the defaults apply.
+ */
+async function studyQueue(env, auth, now, url, deckId) {
   const limit = Number(url.searchParams.get("limit") ?? PAGE_DEFAULT);
   const u = auth.userId;
   const hour = 3_600_000;
   const dayStart = Math.floor((now - DAY_STARTS_AT * hour) / DAY_MS) * DAY_MS + DAY_STARTS_AT * hour;
+  const newLimit = Math.min(limit, NEW_CARDS_PER_DAY);
+  const cards = deckId
+    ? [
+        env.DB.prepare(DECK_SQL.deckQueueDue).bind(u, deckId, u, now, now, limit),
+        env.DB.prepare(DECK_SQL.deckQueueNew).bind(u, deckId, u, now, now, newLimit),
+        env.DB.prepare(DECK_SQL.deckQueueDueCount).bind(u, deckId, u, now, now),
+        env.DB.prepare(DECK_SQL.deckQueueLearningCount).bind(u, deckId, u, now, now),
+        env.DB.prepare(DECK_SQL.deckQueueNewCount).bind(u, deckId, u, now, now, NEW_CARDS_PER_DAY),
+      ]
+    : [
+        env.DB.prepare(SQL.queueDue).bind(u, now, now, limit),
+        env.DB.prepare(SQL.queueNew).bind(u, now, now, newLimit),
+        env.DB.prepare(SQL.queueDueCount).bind(u, now, now),
+        env.DB.prepare(SQL.queueLearningCount).bind(u, now, now),
+        env.DB.prepare(SQL.queueNewCount).bind(u, now, now, NEW_CARDS_PER_DAY),
+      ];
   const results = await readBatch(env, auth, now, [
     env.DB.prepare(DECK_SQL.settings).bind(u),
-    env.DB.prepare(DECK_SQL.deckQueueDue).bind(u, deckId, u, now, now, limit),
-    env.DB.prepare(DECK_SQL.deckQueueNew).bind(u, deckId, u, now, now, Math.min(limit, NEW_CARDS_PER_DAY)),
-    env.DB.prepare(DECK_SQL.deckQueueDueCount).bind(u, deckId, u, now, now),
-    env.DB.prepare(DECK_SQL.deckQueueLearningCount).bind(u, deckId, u, now, now),
-    env.DB.prepare(DECK_SQL.deckQueueNewCount).bind(u, deckId, u, now, now, NEW_CARDS_PER_DAY),
+    ...cards,
     env.DB.prepare(DECK_SQL.queueIntroducedToday).bind(u, dayStart),
     env.DB.prepare(DECK_SQL.queueReviewedToday).bind(u, dayStart),
-    deckCheck(env, u, deckId),
+    ...(deckId ? [deckCheck(env, u, deckId)] : []),
   ]);
   if (!results) return problem(401, "session_expired");
   const [, due, fresh, dueCount, learningCount, newCount, introduced, reviewed, check] = results.map((r) => r.results);
-  if (!check[0]?.deck_found) return problem(404, "not_found");
+  if (deckId && !check[0]?.deck_found) return problem(404, "not_found");
   const count = (rows) => Object.values(rows[0] ?? {})[0] ?? 0;
   const reviewsAllowed = Math.max(0, REVIEWS_PER_DAY - (count(reviewed) - count(introduced)));
   const offeredDue = due.slice(0, reviewsAllowed);
@@ -779,12 +933,13 @@ async function benchRoute(request, env, url) {
       ...searchPlans("search, no match", missing),
       "search, 2 characters: walk": [SQL.shortWalk, [userId, SEARCH_WINDOW, contains(short), contains(short), 21]],
       "search, 2 characters: window end": [SQL.shortWindowEnd, [userId, SEARCH_WINDOW, SEARCH_WINDOW - 1]],
-      queueDue: [SQL.queueDue, [userId, now, 20]],
-      queueNew: [SQL.queueNew, [userId, 20]],
-      queueDueCount: [SQL.queueDueCount, [userId, now]],
-      queueLearningCount: [SQL.queueLearningCount, [userId, now]],
-      queueNewCount: [SQL.queueNewCount, [userId, 20]],
-      queueIntroducedToday: [SQL.queueIntroducedToday, [userId, dayStart]],
+      queueDue: [SQL.queueDue, [userId, now, now, 20]],
+      queueNew: [SQL.queueNew, [userId, now, now, 20]],
+      queueDueCount: [SQL.queueDueCount, [userId, now, now]],
+      queueLearningCount: [SQL.queueLearningCount, [userId, now, now]],
+      queueNewCount: [SQL.queueNewCount, [userId, now, now, 20]],
+      queueIntroducedToday: [DECK_SQL.queueIntroducedToday, [userId, dayStart]],
+      queueReviewedToday: [DECK_SQL.queueReviewedToday, [userId, dayStart]],
     };
     const plans = {};
     for (const [name, [sql, params]] of Object.entries(queries)) {
@@ -830,12 +985,11 @@ export default {
     const deckId = url.searchParams.get("deck_id");
     if (path === "/api/v1/decks" && method === "GET") return listDecks(env, auth, now);
     if (path === "/api/v1/flashcards" && method === "GET" && deckId) return listDeckCards(env, auth, now, url, deckId);
-    if (path === "/api/v1/study/queue" && method === "GET" && deckId) return deckQueue(env, auth, now, url, deckId);
     if (path === "/api/v1/flashcards") {
       if (method === "GET") return listCards(env, auth, now, url);
       if (method === "POST") return createCards(env, auth, now, request);
     }
-    if (path === "/api/v1/study/queue" && method === "GET") return studyQueue(env, auth, now, url);
+    if (path === "/api/v1/study/queue" && method === "GET") return studyQueue(env, auth, now, url, deckId);
     if (path === "/api/v1/sync/changes" && method === "GET") return listChanges(env, auth, now, url);
     let match = CARD_PATH.exec(path);
     if (match && method === "GET") return getCard(env, auth, now, match[1]);
