@@ -799,10 +799,12 @@ async function reviewCard(env, auth, now, id, request) {
   // The tags as read (a leech tag joins them when this review made the card a leech).
   const tags = JSON.parse(Object.values(card).at(-1));
   if (becomesLeech && !tags.includes("leech") && tags.length < 20) tags.push("leech");
-  return json({
+  const response = json({
     flashcard: cardJson({ ...updated, tags: JSON.stringify(tags) }),
     review: reviewJson(review),
   });
+  response.headers.set("ETag", `"${updated.version}"`);
+  return response;
 }
 
 /** The scope check of a deck (no tags): 404 when the deck is not the caller's. */
