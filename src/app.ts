@@ -23,7 +23,7 @@ import {
   serviceUnavailable,
 } from "./lib/errors";
 import { problemResponse } from "./lib/problem";
-import { declaredRoutes } from "./lib/route-docs";
+import { authenticatedRoutes } from "./lib/route-docs";
 import { registerRouteScopes } from "./lib/scopes";
 import { limitBody } from "./middleware/body-limit";
 import { d1Session } from "./middleware/d1-session";
@@ -119,10 +119,7 @@ export function createApp() {
 
   const routes = app
     .route("/api/v1/health", healthRoutes)
-    .route(
-      "/api/v1/openapi.json",
-      openApiRoutes(() => declaredRoutes(app)),
-    )
+    .route("/api/v1/openapi.json", openApiRoutes)
     .route("/api/v1/docs", docsRoutes)
     .route("/docs", docsAssetRoutes)
     .route("/api/v1/auth", authRoutes)
@@ -147,7 +144,7 @@ export function createApp() {
     .route("/api/v1/imports", importRoutes);
 
   // Personal access token scopes come from the route declarations (requireAuth looks them up).
-  registerRouteScopes(declaredRoutes(app));
+  registerRouteScopes(authenticatedRoutes(app));
 
   app.notFound((c) => problemResponse(routeNotFound(c.req.method, c.req.path), c.get("requestId")));
 

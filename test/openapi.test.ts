@@ -3,6 +3,8 @@ import { hc } from "hono/client";
 import { describe, expect, it } from "vitest";
 import type { AppType } from "../src/app";
 import worker from "../src/index";
+import { declaredRoutes } from "../src/lib/route-docs";
+import { buildOpenApiDocument } from "../src/openapi/document";
 import { type ApiResponse, api, freshIp, registerUser, type TestUser } from "./helpers/api";
 import { assertMatchesContract, openApiDocument, operations } from "./helpers/contract";
 import { textOfLength } from "./helpers/texts";
@@ -32,6 +34,26 @@ describe("GET /api/v1/openapi.json", () => {
     expect(res.body.components.schemas.Problem.required).toEqual(
       expect.arrayContaining(["type", "title", "status", "detail", "code", "request_id"]),
     );
+  });
+
+  it("serves the document built at build time, equal to the one the routes declare now", async () => {
+    // public/docs/openapi.json comes from scripts/openapi-build.mjs (wrangler's [build] command and the test
+    // setup); the deployed bundle cannot build it (no route descriptions, no JSON Schema conversion).
+    const served = await api("GET", "/api/v1/openapi.json");
+    const declared = buildOpenApiDocument(declaredRoutes(worker as never), env.PUBLIC_URL);
+    expect(served.text).toBe(JSON.stringify(declared));
+    // The asset itself is not served as it is (its server is a placeholder).
+    expect((await api("GET", "/docs/openapi.json")).status).toBe(404);
+  });
+
+  it("has every route description behind ROUTE_DOCS, so the deployed build drops them", () => {
+    const sources = import.meta.glob<string>("../src/**/*.ts", { query: "?raw", import: "default", eager: true });
+    const unguarded = Object.entries(sources).flatMap(([file, text]) =>
+      file.endsWith("route-docs.ts")
+        ? []
+        : [...text.matchAll(/describeRoute\((?!\s*ROUTE_DOCS && )/g)].map((match) => `${file}@${match.index}`),
+    );
+    expect(unguarded).toEqual([]);
   });
 
   it("names the deployment's PUBLIC_URL as its server, not a hard-coded localhost", async () => {

@@ -1,18 +1,20 @@
 /**
  * Each route is declared once, on its Hono chain: method and path are written there, and its
- * documentation sits beside it as the first middleware, `describeRoute({...})`. The validators
- * (`validate`, `jsonBody`) and `requireAuth()` mark themselves with what they check, so the OpenAPI
- * builder reads params, query, headers, body and auth from the very middleware that enforces them.
+ * documentation sits beside it as the first middleware, `describeRoute(ROUTE_DOCS && {...})`. The
+ * validators (`validate`, `jsonBody`) and `requireAuth(scope?)` mark themselves with what they check, so the
+ * OpenAPI builder reads params, query, headers, body, auth and scope from the very middleware that enforces them.
  * `declaredRoutes(app)` walks the mounted app's routes and returns one `RouteDoc` per described route:
  * the OpenAPI document, the route coverage test, the fuzzer and the fault injector all read that list.
  *
  *   export const thingRoutes = new Hono<AppEnv>()
- *     .get("/:id", describeRoute({ operationId: "getThing", summary: "Read a thing", tag: "things",
+ *     .get("/:id", describeRoute(ROUTE_DOCS && { operationId: "getThing", summary: "Read a thing", tag: "things",
  *                                  success: { status: 200, description: "The thing.", schema: thingSchema },
  *                                  errors: [404] }),
- *          requireAuth(), validate("param", idParamSchema), async (c) => …);
+ *          requireAuth("study"), validate("param", idParamSchema), async (c) => …);
  *
  * `describeRoute` is a pass-through at run time (one `await next()`); nothing else changes per request.
+ * The document is built at build time (scripts/openapi-build.mjs) and served as a static asset, so the
+ * deployed bundle needs no description (`ROUTE_DOCS` is false there: src/build-flags.d.ts).
  */
 import type { MiddlewareHandler, ValidationTargets } from "hono";
 import type * as z from "zod";
@@ -27,11 +29,6 @@ export type RouteDescription = {
   summary: string;
   description?: string;
   tag: string;
-  /**
-   * What a personal access token needs here (src/lib/scopes.ts): a scope, `any` valid token, or
-   * `session` (tokens refused). Default: `cards:read` for GET, `cards:write` otherwise.
-   */
-  scope?: RouteScope;
   success: {
     status: 200 | 201 | 204;
     description: string;
@@ -62,6 +59,11 @@ export type RouteDoc = RouteDescription & {
   path: string;
   /** Bearer token required (`requireAuth()` on the route). */
   auth: boolean;
+  /**
+   * What a personal access token needs here (src/lib/scopes.ts), as given to `requireAuth(scope)`: a scope,
+   * `any` valid token, or `session` (tokens refused). Default: `cards:read` for GET, `cards:write` otherwise.
+   */
+  scope?: RouteScope;
   params?: z.ZodObject;
   query?: z.ZodObject;
   headers?: z.ZodObject;
@@ -75,11 +77,16 @@ const AUTH = Symbol("requires a bearer token");
 type Marked = {
   [DESCRIPTION]?: RouteDescription;
   [INPUT]?: { target: keyof ValidationTargets; schema: z.ZodType };
-  [AUTH]?: true;
+  [AUTH]?: { scope?: RouteScope };
 };
 
-/** Documents the route it is the first middleware of (a pass-through at run time). */
-export function describeRoute(description: RouteDescription): MiddlewareHandler {
+/**
+ * Documents the route it is the first middleware of (a pass-through at run time). Call it as
+ * `describeRoute(ROUTE_DOCS && {...})`: `ROUTE_DOCS` (wrangler.toml `[define]`) is false in the staging and
+ * production builds, which serve the prebuilt OpenAPI document (src/routes/openapi/), so the minifier drops
+ * the descriptions from the deployed bundle; nothing at run time reads them (scopes come from `requireAuth`).
+ */
+export function describeRoute(description: RouteDescription | false): MiddlewareHandler {
   return Object.assign(
     async function describedRoute(_c: unknown, next: () => Promise<void>) {
       await next();
@@ -93,18 +100,17 @@ export function markInput<T extends object>(middleware: T, target: keyof Validat
   return Object.assign(middleware, { [INPUT]: { target, schema } });
 }
 
-/** Marks the middleware that requires a bearer token (src/middleware/auth.ts). */
-export function markAuth<T extends object>(middleware: T): T {
-  return Object.assign(middleware, { [AUTH]: true as const });
+/** Marks the middleware that requires a bearer token, with the scope a token needs (src/middleware/auth.ts). */
+export function markAuth<T extends object>(middleware: T, scope?: RouteScope): T {
+  return Object.assign(middleware, { [AUTH]: { scope } });
 }
 
 const INPUT_FIELD = { param: "params", query: "query", header: "headers", json: "body" } as const;
 
-/**
- * Every described route of a mounted app, in registration order, with its inputs and auth read from
- * the middleware on the same method and path.
- */
-export function declaredRoutes(app: { routes: readonly { method: string; path: string; handler: unknown }[] }) {
+type MountedApp = { routes: readonly { method: string; path: string; handler: unknown }[] };
+
+/** The middleware of each method and path of a mounted app, in registration order. */
+function handlersByRoute(app: MountedApp) {
   const byRoute = new Map<string, Marked[]>();
   for (const route of app.routes) {
     const key = `${route.method} ${route.path}`;
@@ -112,16 +118,35 @@ export function declaredRoutes(app: { routes: readonly { method: string; path: s
     handlers.push(route.handler as Marked);
     byRoute.set(key, handlers);
   }
+  return [...byRoute].map(([key, handlers]) => {
+    const [method, path] = key.split(" ") as [string, string];
+    return { method, path, handlers, auth: handlers.find((h) => h[AUTH])?.[AUTH] };
+  });
+}
+
+/**
+ * Every route that requires a bearer token, with the scope its `requireAuth(scope)` names: what the scope
+ * check needs at run time (src/lib/scopes.ts), read from the middleware alone, so it holds in a build
+ * without the route descriptions.
+ */
+export const authenticatedRoutes = (app: MountedApp) =>
+  handlersByRoute(app).flatMap(({ method, path, auth }) => (auth ? [{ method, path, scope: auth.scope }] : []));
+
+/**
+ * Every described route of a mounted app, in registration order, with its inputs and auth read from
+ * the middleware on the same method and path.
+ */
+export function declaredRoutes(app: MountedApp) {
   const declared: RouteDoc[] = [];
-  for (const [key, handlers] of byRoute) {
+  for (const { method, path, handlers, auth } of handlersByRoute(app)) {
     const description = handlers.find((h) => h[DESCRIPTION])?.[DESCRIPTION];
     if (!description) continue;
-    const [method, path] = key.split(" ") as [string, string];
     const doc: RouteDoc = {
       ...description,
       method: method.toLowerCase() as HttpMethod,
       path,
-      auth: handlers.some((h) => h[AUTH]),
+      auth: auth !== undefined,
+      ...(auth?.scope ? { scope: auth.scope } : {}),
     };
     for (const handler of handlers) {
       const input = handler[INPUT];

@@ -1,8 +1,8 @@
 /**
  * Personal access token scopes and which one each route needs. A route's scope is part of its
- * declaration (`describeRoute({ scope })`); `registerRouteScopes` indexes `declaredRoutes(app)` once at
- * app assembly and `requireAuth()` looks the matched route up, so the table in the plan, the OpenAPI
- * document, the enforcement and the tests all read the same declaration.
+ * declaration (`requireAuth(scope)` on its chain); `registerRouteScopes` indexes `authenticatedRoutes(app)`
+ * once at app assembly and `requireAuth()` looks the matched route up, so the table in the plan, the OpenAPI
+ * document (`declaredRoutes`), the enforcement and the tests all read the same declaration.
  */
 
 /** What a token may be granted. */

@@ -12,7 +12,7 @@ import { isWellFormedAccessToken, PAT_PREFIX } from "../lib/access-tokens";
 import { clientNetwork } from "../lib/client-network";
 import { insufficientScope, rateLimited, unauthorized } from "../lib/errors";
 import { markAuth } from "../lib/route-docs";
-import { scopeOf } from "../lib/scopes";
+import { type RouteScope, scopeOf } from "../lib/scopes";
 import { sha256Hex, verifyAccessToken } from "../lib/tokens";
 import { limitCaller } from "./caller-rate-limit";
 import { isReadMethod } from "./d1-session";
@@ -86,8 +86,9 @@ async function withAccessToken(c: Context<AppEnv>, next: () => Promise<void>, to
  * 429 after too many failed token attempts from one client, or beyond the per-caller rate limit
  * (src/middleware/caller-rate-limit.ts: per user for sessions, per token for tokens).
  */
-export const requireAuth = (): MiddlewareHandler<AppEnv> =>
-  // Marked so the route declarations (src/lib/route-docs.ts) know the route needs a bearer credential.
+export const requireAuth = (scope?: RouteScope): MiddlewareHandler<AppEnv> =>
+  // Marked so the route declarations (src/lib/route-docs.ts) know the route needs a bearer credential, and
+  // what a personal access token needs there (default: cards:read for GET, cards:write otherwise).
   markAuth(async function requireAuth(c, next) {
     const header = c.req.header("authorization");
     if (!header) throw unauthorized("The Authorization header with a bearer access token is missing.");
@@ -105,4 +106,4 @@ export const requireAuth = (): MiddlewareHandler<AppEnv> =>
     await limitCaller(c, auth);
     c.set("auth", auth);
     await next();
-  });
+  }, scope);

@@ -32,14 +32,16 @@ const password = "correct horse battery staple";
 export const authRoutes = new Hono<AppEnv>()
   .post(
     "/register",
-    describeRoute({
-      operationId: "register",
-      summary: "Create an account and its first session",
-      tag: "accounts",
-      example: { email: "ada@example.com", password },
-      success: { status: 201, description: "The new user and a token pair.", schema: tokenPairSchema },
-      errors: [409, 429],
-    }),
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "register",
+        summary: "Create an account and its first session",
+        tag: "accounts",
+        example: { email: "ada@example.com", password },
+        success: { status: 201, description: "The new user and a token pair.", schema: tokenPairSchema },
+        errors: [409, 429],
+      },
+    ),
     rateLimit("register"),
     jsonBody(registerSchema),
     async (c) => {
@@ -49,14 +51,16 @@ export const authRoutes = new Hono<AppEnv>()
   )
   .post(
     "/login",
-    describeRoute({
-      operationId: "login",
-      summary: "Log in with email and password",
-      tag: "accounts",
-      example: { email: "ada@example.com", password },
-      success: { status: 200, description: "A token pair for a new session.", schema: tokenPairSchema },
-      errors: [401, 429],
-    }),
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "login",
+        summary: "Log in with email and password",
+        tag: "accounts",
+        example: { email: "ada@example.com", password },
+        success: { status: 200, description: "A token pair for a new session.", schema: tokenPairSchema },
+        errors: [401, 429],
+      },
+    ),
     rateLimit("login"),
     jsonBody(loginSchema),
     async (c) => {
@@ -66,17 +70,19 @@ export const authRoutes = new Hono<AppEnv>()
   )
   .post(
     "/refresh",
-    describeRoute({
-      operationId: "refresh",
-      summary: "Trade a refresh token for a new pair (rotation; reuse revokes the session)",
-      tag: "accounts",
-      success: {
-        status: 200,
-        description: "A new token pair; the old refresh token is spent.",
-        schema: tokenPairSchema,
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "refresh",
+        summary: "Trade a refresh token for a new pair (rotation; reuse revokes the session)",
+        tag: "accounts",
+        success: {
+          status: 200,
+          description: "A new token pair; the old refresh token is spent.",
+          schema: tokenPairSchema,
+        },
+        errors: [401, 429],
       },
-      errors: [401, 429],
-    }),
+    ),
     rateLimit("refresh"),
     jsonBody(refreshTokenSchema),
     async (c) => {
@@ -85,13 +91,15 @@ export const authRoutes = new Hono<AppEnv>()
   )
   .post(
     "/logout",
-    describeRoute({
-      operationId: "logout",
-      summary: "End the session of a refresh token (idempotent)",
-      tag: "accounts",
-      success: { status: 204, description: "The session has ended; its tokens stop working at once." },
-      errors: [429],
-    }),
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "logout",
+        summary: "End the session of a refresh token (idempotent)",
+        tag: "accounts",
+        success: { status: 204, description: "The session has ended; its tokens stop working at once." },
+        errors: [429],
+      },
+    ),
     rateLimit("logout"),
     jsonBody(refreshTokenSchema),
     async (c) => {
@@ -101,29 +109,31 @@ export const authRoutes = new Hono<AppEnv>()
   )
   .get(
     "/me",
-    describeRoute({
-      operationId: "getMe",
-      summary: "The caller's account",
-      tag: "accounts",
-      scope: "any",
-      success: { status: 200, description: "The account.", schema: publicUserSchema },
-    }),
-    requireAuth(),
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "getMe",
+        summary: "The caller's account",
+        tag: "accounts",
+        success: { status: 200, description: "The account.", schema: publicUserSchema },
+      },
+    ),
+    requireAuth("any"),
     async (c) => {
       return c.json(await getCurrentUser(authedDeps(c)), 200);
     },
   )
   .delete(
     "/me",
-    describeRoute({
-      operationId: "deleteMe",
-      summary: "Delete the account and everything it owns",
-      tag: "accounts",
-      scope: "session",
-      success: { status: 204, description: "Deleted; the caller's tokens answer 401 from now on." },
-      errors: [403, 429],
-    }),
-    requireAuth(),
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "deleteMe",
+        summary: "Delete the account and everything it owns",
+        tag: "accounts",
+        success: { status: 204, description: "Deleted; the caller's tokens answer 401 from now on." },
+        errors: [403, 429],
+      },
+    ),
+    requireAuth("session"),
     rateLimit("delete-account"),
     jsonBody(deleteAccountSchema),
     async (c) => {

@@ -14,22 +14,23 @@ import { forgetSchema, rescheduleSchema } from "./card-states.schemas";
 
 /** The description every card-state route shares: study scope, answers the card. */
 const cardState = (operationId: string, summary: string, extra: Partial<RouteDescription> = {}) =>
-  describeRoute({
-    operationId,
-    summary,
-    tag: "study",
-    scope: "study",
-    success: { status: 200, description: "The card in its new state.", schema: flashcardSchema },
-    errors: [404],
-    ...extra,
-  });
+  describeRoute(
+    ROUTE_DOCS && {
+      operationId,
+      summary,
+      tag: "study",
+      success: { status: 200, description: "The card in its new state.", schema: flashcardSchema },
+      errors: [404],
+      ...extra,
+    },
+  );
 
 /** Suspend, unsuspend, bury, forget and reschedule a card, under `/api/v1/flashcards/:id`. */
 export const cardStateRoutes = new Hono<AppEnv>()
   .post(
     "/:id/suspend",
     cardState("suspendFlashcard", "Suspend a card: never offered by the queue or new sessions"),
-    requireAuth(),
+    requireAuth("study"),
     validate("param", idParamSchema),
     async (c) => {
       return c.json(await setSuspended(authedDeps(c), c.req.valid("param").id, true), 200);
@@ -38,7 +39,7 @@ export const cardStateRoutes = new Hono<AppEnv>()
   .post(
     "/:id/unsuspend",
     cardState("unsuspendFlashcard", "Unsuspend a card"),
-    requireAuth(),
+    requireAuth("study"),
     validate("param", idParamSchema),
     async (c) => {
       return c.json(await setSuspended(authedDeps(c), c.req.valid("param").id, false), 200);
@@ -47,7 +48,7 @@ export const cardStateRoutes = new Hono<AppEnv>()
   .post(
     "/:id/bury",
     cardState("buryFlashcard", "Bury a card until the learner's next day starts"),
-    requireAuth(),
+    requireAuth("study"),
     validate("param", idParamSchema),
     async (c) => {
       return c.json(await buryCard(authedDeps(c), c.req.valid("param").id), 200);
@@ -59,7 +60,7 @@ export const cardStateRoutes = new Hono<AppEnv>()
       example: { reset_counts: false },
       errors: [404, 409],
     }),
-    requireAuth(),
+    requireAuth("study"),
     validate("param", idParamSchema),
     jsonBody(forgetSchema),
     async (c) => {
@@ -72,7 +73,7 @@ export const cardStateRoutes = new Hono<AppEnv>()
       example: { due: "2026-12-24" },
       errors: [404, 409],
     }),
-    requireAuth(),
+    requireAuth("study"),
     validate("param", idParamSchema),
     jsonBody(rescheduleSchema),
     async (c) => {

@@ -23,14 +23,16 @@ import { createDeckSchema, deckListSchema, deckSchema, deleteDeckQuerySchema, up
 export const deckRoutes = new Hono<AppEnv>()
   .post(
     "/",
-    describeRoute({
-      operationId: "createDeck",
-      summary: "Create a deck (at the root or under another deck; at most 8 levels, 2,000 decks)",
-      tag: "decks",
-      example: { name: "Polish", parent_id: null, description: "Vocabulary and grammar" },
-      success: { status: 201, description: "The new deck.", schema: deckSchema },
-      errors: [404, 409],
-    }),
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "createDeck",
+        summary: "Create a deck (at the root or under another deck; at most 8 levels, 2,000 decks)",
+        tag: "decks",
+        example: { name: "Polish", parent_id: null, description: "Vocabulary and grammar" },
+        success: { status: 201, description: "The new deck.", schema: deckSchema },
+        errors: [404, 409],
+      },
+    ),
     requireAuth(),
     jsonBody(createDeckSchema),
     async (c) => {
@@ -39,12 +41,14 @@ export const deckRoutes = new Hono<AppEnv>()
   )
   .get(
     "/",
-    describeRoute({
-      operationId: "listDecks",
-      summary: "Every deck of the caller, flat, ordered by path, with card counts including subdecks",
-      tag: "decks",
-      success: { status: 200, description: "All decks.", schema: deckListSchema },
-    }),
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "listDecks",
+        summary: "Every deck of the caller, flat, ordered by path, with card counts including subdecks",
+        tag: "decks",
+        success: { status: 200, description: "All decks.", schema: deckListSchema },
+      },
+    ),
     requireAuth(),
     async (c) => {
       return c.json(await listDecks(authedDeps(c)), 200);
@@ -52,15 +56,17 @@ export const deckRoutes = new Hono<AppEnv>()
   )
   .get(
     "/:id",
-    describeRoute({
-      operationId: "getDeck",
-      summary: "Read a deck with its counts (ETag; If-None-Match → 304)",
-      description:
-        "The ETag versions the deck itself (name, parent, description, path); its counts are live figures and do not move it.",
-      tag: "decks",
-      success: { status: 200, description: "The deck.", schema: deckSchema, headers: ETAG_HEADER_DOC },
-      errors: [304, 404],
-    }),
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "getDeck",
+        summary: "Read a deck with its counts (ETag; If-None-Match → 304)",
+        description:
+          "The ETag versions the deck itself (name, parent, description, path); its counts are live figures and do not move it.",
+        tag: "decks",
+        success: { status: 200, description: "The deck.", schema: deckSchema, headers: ETAG_HEADER_DOC },
+        errors: [304, 404],
+      },
+    ),
     requireAuth(),
     validate("param", idParamSchema),
     validate("header", ifNoneMatchHeaderSchema),
@@ -72,16 +78,18 @@ export const deckRoutes = new Hono<AppEnv>()
   )
   .patch(
     "/:id",
-    describeRoute({
-      operationId: "updateDeck",
-      summary: "Rename, move (parent_id; null = root) or describe a deck",
-      description:
-        "Moving a deck under itself or one of its subdecks is refused with 409 `deck_cycle`, also when two moves race. With `If-Match` only if the deck is still at that version (else 412 `precondition_failed`).",
-      tag: "decks",
-      example: { parent_id: null },
-      success: { status: 200, description: "The deck.", schema: deckSchema, headers: ETAG_HEADER_DOC },
-      errors: [404, 409, 412],
-    }),
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "updateDeck",
+        summary: "Rename, move (parent_id; null = root) or describe a deck",
+        description:
+          "Moving a deck under itself or one of its subdecks is refused with 409 `deck_cycle`, also when two moves race. With `If-Match` only if the deck is still at that version (else 412 `precondition_failed`).",
+        tag: "decks",
+        example: { parent_id: null },
+        success: { status: 200, description: "The deck.", schema: deckSchema, headers: ETAG_HEADER_DOC },
+        errors: [404, 409, 412],
+      },
+    ),
     requireAuth(),
     validate("param", idParamSchema),
     validate("header", ifMatchHeaderSchema),
@@ -95,14 +103,16 @@ export const deckRoutes = new Hono<AppEnv>()
   )
   .delete(
     "/:id",
-    describeRoute({
-      operationId: "deleteDeck",
-      summary: "Delete a deck and its subdecks (409 `deck_not_empty` while they hold cards, unless ?cascade=true)",
-      description: "With `If-Match` only if the deck is still at that version (else 412 `precondition_failed`).",
-      tag: "decks",
-      success: { status: 204, description: "Deleted." },
-      errors: [404, 409, 412],
-    }),
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "deleteDeck",
+        summary: "Delete a deck and its subdecks (409 `deck_not_empty` while they hold cards, unless ?cascade=true)",
+        description: "With `If-Match` only if the deck is still at that version (else 412 `precondition_failed`).",
+        tag: "decks",
+        success: { status: 204, description: "Deleted." },
+        errors: [404, 409, 412],
+      },
+    ),
     requireAuth(),
     validate("param", idParamSchema),
     validate("query", deleteDeckQuerySchema),

@@ -10,6 +10,7 @@ import * as z from "zod";
 import type { AppEnv } from "../../env";
 import { routeNotFound } from "../../lib/errors";
 import { describeRoute } from "../../lib/route-docs";
+import { OPENAPI_ASSET } from "../../openapi/asset";
 
 /**
  * Only this origin's scripts and styles (Swagger UI sets style attributes, hence 'unsafe-inline' for
@@ -47,17 +48,19 @@ const PAGE = `<!doctype html>
 /** `GET /api/v1/docs`: the reference page. */
 export const docsRoutes = new Hono<AppEnv>().get(
   "/",
-  describeRoute({
-    operationId: "getApiReference",
-    summary: "This reference, interactive (Swagger UI)",
-    tag: "health",
-    success: {
-      status: 200,
-      description: "An HTML page that renders this document and can call the API (try it out).",
-      mediaType: "text/html",
-      schema: z.string(),
+  describeRoute(
+    ROUTE_DOCS && {
+      operationId: "getApiReference",
+      summary: "This reference, interactive (Swagger UI)",
+      tag: "health",
+      success: {
+        status: 200,
+        description: "An HTML page that renders this document and can call the API (try it out).",
+        mediaType: "text/html",
+        schema: z.string(),
+      },
     },
-  }),
+  ),
   (c) =>
     c.body(PAGE, 200, {
       "Content-Type": "text/html; charset=utf-8",
@@ -68,9 +71,10 @@ export const docsRoutes = new Hono<AppEnv>().get(
 
 /** `/docs/*`: the page's static assets, fetched from the ASSETS binding with the app's headers added. */
 export const docsAssetRoutes = new Hono<AppEnv>().get("/*", async (c) => {
-  const asset = await c.env.ASSETS.fetch(c.req.raw);
+  // The prebuilt OpenAPI document is served at /api/v1/openapi.json only, with the deployment's server.
+  const asset = c.req.path === OPENAPI_ASSET ? null : await c.env.ASSETS.fetch(c.req.raw);
   // Like every other miss, a missing asset is a problem document.
-  if (asset.status === 404) throw routeNotFound(c.req.method, c.req.path);
+  if (!asset || asset.status === 404) throw routeNotFound(c.req.method, c.req.path);
   // Responses from a binding have immutable headers; copy so the app's middleware can add its own.
   const response = new Response(asset.body, asset);
   response.headers.set("Content-Security-Policy", DOCS_CSP);

@@ -40,26 +40,28 @@ const DISPOSITION = {
 export const exportRoutes = new Hono<AppEnv>()
   .get(
     "/anki.txt",
-    describeRoute({
-      operationId: "exportAnkiText",
-      summary: 'Every card in Anki\'s "Notes in Plain Text" format (streamed)',
-      description:
-        "Tab-separated, `#html:false`, one Basic note per card with deck and tags columns, so Anki's importer (File → Import) puts every card in its deck with its tags. Fields holding a tab, quote or newline are quoted with doubled quotes. Streamed: a failure after the first byte aborts the download.",
-      tag: "portability",
-      success: {
-        status: 200,
-        description: "The notes file.",
-        headers: DISPOSITION,
-        content: {
-          "text/plain": {
-            schema: { type: "string" },
-            example:
-              "#separator:tab\n#html:false\n#notetype:Basic\n#columns:Front\tBack\tDeck\tTags\n#deck column:3\n#tags column:4\nkot\tcat\tLanguages::Polish\tnouns\n",
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "exportAnkiText",
+        summary: 'Every card in Anki\'s "Notes in Plain Text" format (streamed)',
+        description:
+          "Tab-separated, `#html:false`, one Basic note per card with deck and tags columns, so Anki's importer (File → Import) puts every card in its deck with its tags. Fields holding a tab, quote or newline are quoted with doubled quotes. Streamed: a failure after the first byte aborts the download.",
+        tag: "portability",
+        success: {
+          status: 200,
+          description: "The notes file.",
+          headers: DISPOSITION,
+          content: {
+            "text/plain": {
+              schema: { type: "string" },
+              example:
+                "#separator:tab\n#html:false\n#notetype:Basic\n#columns:Front\tBack\tDeck\tTags\n#deck column:3\n#tags column:4\nkot\tcat\tLanguages::Polish\tnouns\n",
+            },
           },
         },
+        errors: [404],
       },
-      errors: [404],
-    }),
+    ),
     requireAuth(),
     validate("query", ankiQuerySchema),
     async (c) => {
@@ -69,25 +71,27 @@ export const exportRoutes = new Hono<AppEnv>()
   )
   .get(
     "/cards.csv",
-    describeRoute({
-      operationId: "exportCardsCsv",
-      summary: "Every card as RFC 4180 CSV (streamed)",
-      description:
-        "Header row `front,back,deck,tags,source,created_at,due,state`; CRLF line ends; `deck` is the deck path with `::`, `tags` space-separated. Streamed: a failure after the first byte aborts the download.",
-      tag: "portability",
-      success: {
-        status: 200,
-        description: "The CSV file.",
-        headers: DISPOSITION,
-        content: {
-          "text/csv": {
-            schema: { type: "string" },
-            example:
-              "front,back,deck,tags,source,created_at,due,state\r\nkot,cat,Languages::Polish,nouns,manual,2026-11-30T00:00:00.000Z,2026-11-30T00:00:00.000Z,new\r\n",
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "exportCardsCsv",
+        summary: "Every card as RFC 4180 CSV (streamed)",
+        description:
+          "Header row `front,back,deck,tags,source,created_at,due,state`; CRLF line ends; `deck` is the deck path with `::`, `tags` space-separated. Streamed: a failure after the first byte aborts the download.",
+        tag: "portability",
+        success: {
+          status: 200,
+          description: "The CSV file.",
+          headers: DISPOSITION,
+          content: {
+            "text/csv": {
+              schema: { type: "string" },
+              example:
+                "front,back,deck,tags,source,created_at,due,state\r\nkot,cat,Languages::Polish,nouns,manual,2026-11-30T00:00:00.000Z,2026-11-30T00:00:00.000Z,new\r\n",
+            },
           },
         },
       },
-    }),
+    ),
     requireAuth(),
     validate("query", noQuerySchema),
     async (c) => {
@@ -97,19 +101,21 @@ export const exportRoutes = new Hono<AppEnv>()
   )
   .get(
     "/account.json",
-    describeRoute({
-      operationId: "exportAccount",
-      summary: "Everything the account owns, as one JSON document (streamed)",
-      description:
-        '`{ format: "flashcards-api.account", format_version: 1, exported_at, user, settings, decks, tags, cards, generations, generation_error_logs, review_logs, study_sessions, complete: true }`. Never a password or token hash. Streamed: a failure after the first byte aborts the download, so a file without `"complete": true` at its end is truncated. `POST /imports` with `Content-Type: application/json` restores it.',
-      tag: "portability",
-      success: {
-        status: 200,
-        description: "The account document (format_version 1; the AccountDocument schema is also the import's body).",
-        headers: DISPOSITION,
-        schema: accountDocumentSchema,
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "exportAccount",
+        summary: "Everything the account owns, as one JSON document (streamed)",
+        description:
+          '`{ format: "flashcards-api.account", format_version: 1, exported_at, user, settings, decks, tags, cards, generations, generation_error_logs, review_logs, study_sessions, complete: true }`. Never a password or token hash. Streamed: a failure after the first byte aborts the download, so a file without `"complete": true` at its end is truncated. `POST /imports` with `Content-Type: application/json` restores it.',
+        tag: "portability",
+        success: {
+          status: 200,
+          description: "The account document (format_version 1; the AccountDocument schema is also the import's body).",
+          headers: DISPOSITION,
+          schema: accountDocumentSchema,
+        },
       },
-    }),
+    ),
     requireAuth(),
     validate("query", noQuerySchema),
     async (c) => {

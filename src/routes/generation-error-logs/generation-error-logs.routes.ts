@@ -15,12 +15,14 @@ import { getErrorLog, listErrorLogs } from "./generation-error-logs.handlers";
 export const generationErrorLogRoutes = new Hono<AppEnv>()
   .get(
     "/",
-    describeRoute({
-      operationId: "listGenerationErrorLogs",
-      summary: "The caller's failed generation attempts, newest first",
-      tag: "generations",
-      success: { status: 200, description: "A page of error logs.", schema: errorLogListSchema },
-    }),
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "listGenerationErrorLogs",
+        summary: "The caller's failed generation attempts, newest first",
+        tag: "generations",
+        success: { status: 200, description: "A page of error logs.", schema: errorLogListSchema },
+      },
+    ),
     requireAuth(),
     validate("query", pageQuerySchema),
     async (c) => {
@@ -29,13 +31,15 @@ export const generationErrorLogRoutes = new Hono<AppEnv>()
   )
   .get(
     "/:id",
-    describeRoute({
-      operationId: "getGenerationErrorLog",
-      summary: "Read a generation error log",
-      tag: "generations",
-      success: { status: 200, description: "The error log.", schema: errorLogSchema },
-      errors: [404],
-    }),
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "getGenerationErrorLog",
+        summary: "Read a generation error log",
+        tag: "generations",
+        success: { status: 200, description: "The error log.", schema: errorLogSchema },
+        errors: [404],
+      },
+    ),
     requireAuth(),
     validate("param", idParamSchema),
     async (c) => {

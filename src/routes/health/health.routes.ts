@@ -13,11 +13,13 @@ export const healthSchema = z.object({ status: z.literal("ok"), version: z.strin
 /** Liveness, under `/api/v1/health` (no D1 access). */
 export const healthRoutes = new Hono<AppEnv>().get(
   "/",
-  describeRoute({
-    operationId: "getHealth",
-    summary: "Liveness and version",
-    tag: "health",
-    success: { status: 200, description: "The API is up.", schema: healthSchema },
-  }),
+  describeRoute(
+    ROUTE_DOCS && {
+      operationId: "getHealth",
+      summary: "Liveness and version",
+      tag: "health",
+      success: { status: 200, description: "The API is up.", schema: healthSchema },
+    },
+  ),
   (c) => c.json({ status: "ok" as const, version }, 200),
 );

@@ -70,34 +70,36 @@ const ANKI_EXAMPLE = [
 export const importRoutes = new Hono<AppEnv>()
   .post(
     "/",
-    describeRoute({
-      operationId: "importFile",
-      summary: "Import cards from an Anki text export, a CSV or a TSV (all or nothing)",
-      description: [
-        "The body is the file (at most 2 MB and 5,000 rows; a bigger file is sent in parts: 400 `too_many_rows` says how to split it).",
-        '`text/plain`: Anki\'s "Notes in Plain Text" with its header lines (`#separator`, `#html`, `#tags`, `#columns`, `#deck`, `#deck column`, `#tags column`, `#notetype column`, `#guid column`; unknown ones are warnings) or without them;',
-        "`text/csv` / `text/tab-separated-values`: a spreadsheet, separator and header row sniffed, columns front, back, tags (a header row may name `deck` and `tags`).",
-        "Deck paths use `::` and create missing decks, merged by path with the caller's. With `#html:true` HTML becomes plain text and media references are dropped with a warning.",
-        "A row that does not fit (empty side, front over 200 or back over 500 characters, more than 20 tags, a bad deck path) is rejected with its line, never truncated.",
-        'Cards get `source: "imported"`. Invalid UTF-8 → 400 `invalid_encoding`.',
-        "`application/json`: an `account.json` (`GET /exports/account.json`, the AccountDocument schema; at most 20 MB and 5,000 cards, a bigger account in parts: 400 `too_many_rows` says how) restored into the caller's account: decks merged by path, tags by name, cards with their study state, review history, sessions, generations and settings (when the caller has none); every id is replaced, and sending a document or part again adds nothing.",
-      ].join(" "),
-      tag: "portability",
-      rawBodies: {
-        "text/plain": { schema: { type: "string", maxLength: IMPORT_MAX_BYTES }, example: ANKI_EXAMPLE },
-        "text/csv": {
-          schema: { type: "string" },
-          example: "Front;Back;Tags\r\nMitochondrion;Powerhouse of the cell;biology\r\n",
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "importFile",
+        summary: "Import cards from an Anki text export, a CSV or a TSV (all or nothing)",
+        description: [
+          "The body is the file (at most 2 MB and 5,000 rows; a bigger file is sent in parts: 400 `too_many_rows` says how to split it).",
+          '`text/plain`: Anki\'s "Notes in Plain Text" with its header lines (`#separator`, `#html`, `#tags`, `#columns`, `#deck`, `#deck column`, `#tags column`, `#notetype column`, `#guid column`; unknown ones are warnings) or without them;',
+          "`text/csv` / `text/tab-separated-values`: a spreadsheet, separator and header row sniffed, columns front, back, tags (a header row may name `deck` and `tags`).",
+          "Deck paths use `::` and create missing decks, merged by path with the caller's. With `#html:true` HTML becomes plain text and media references are dropped with a warning.",
+          "A row that does not fit (empty side, front over 200 or back over 500 characters, more than 20 tags, a bad deck path) is rejected with its line, never truncated.",
+          'Cards get `source: "imported"`. Invalid UTF-8 → 400 `invalid_encoding`.',
+          "`application/json`: an `account.json` (`GET /exports/account.json`, the AccountDocument schema; at most 20 MB and 5,000 cards, a bigger account in parts: 400 `too_many_rows` says how) restored into the caller's account: decks merged by path, tags by name, cards with their study state, review history, sessions, generations and settings (when the caller has none); every id is replaced, and sending a document or part again adds nothing.",
+        ].join(" "),
+        tag: "portability",
+        rawBodies: {
+          "text/plain": { schema: { type: "string", maxLength: IMPORT_MAX_BYTES }, example: ANKI_EXAMPLE },
+          "text/csv": {
+            schema: { type: "string" },
+            example: "Front;Back;Tags\r\nMitochondrion;Powerhouse of the cell;biology\r\n",
+          },
+          "text/tab-separated-values": { schema: { type: "string" }, example: "kot\tcat\tnouns\n" },
         },
-        "text/tab-separated-values": { schema: { type: "string" }, example: "kot\tcat\tnouns\n" },
+        success: {
+          status: 201,
+          description: "Imported (200 with `dry_run=true`: counted, nothing written).",
+          schema: importResultSchema,
+        },
+        errors: [404, 409],
       },
-      success: {
-        status: 201,
-        description: "Imported (200 with `dry_run=true`: counted, nothing written).",
-        schema: importResultSchema,
-      },
-      errors: [404, 409],
-    }),
+    ),
     requireAuth(),
     validate("query", importQuerySchema),
     importMediaType(),
@@ -118,12 +120,14 @@ export const importRoutes = new Hono<AppEnv>()
   )
   .get(
     "/",
-    describeRoute({
-      operationId: "listImports",
-      summary: "The caller's past imports, newest first",
-      tag: "portability",
-      success: { status: 200, description: "A page of imports.", schema: importListSchema },
-    }),
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "listImports",
+        summary: "The caller's past imports, newest first",
+        tag: "portability",
+        success: { status: 200, description: "A page of imports.", schema: importListSchema },
+      },
+    ),
     requireAuth(),
     validate("query", pageQuerySchema),
     async (c) => {
@@ -132,13 +136,15 @@ export const importRoutes = new Hono<AppEnv>()
   )
   .get(
     "/:id",
-    describeRoute({
-      operationId: "getImport",
-      summary: "One past import with its first 100 rejected rows",
-      tag: "portability",
-      success: { status: 200, description: "The import.", schema: importResultSchema },
-      errors: [404],
-    }),
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "getImport",
+        summary: "One past import with its first 100 rejected rows",
+        tag: "portability",
+        success: { status: 200, description: "The import.", schema: importResultSchema },
+        errors: [404],
+      },
+    ),
     requireAuth(),
     validate("param", idParamSchema),
     async (c) => {

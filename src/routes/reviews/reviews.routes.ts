@@ -22,23 +22,24 @@ import {
 export const reviewRoutes = new Hono<AppEnv>()
   .post(
     "/:id/reviews",
-    describeRoute({
-      operationId: "reviewFlashcard",
-      scope: "study",
-      summary: "Rate a card (FSRS) and record the review",
-      tag: "study",
-      description:
-        "`reviewed_at` (default now) is the time FSRS sees; an `id` makes the call idempotent. A review older than the card's latest one is placed in its history and the later reviews are replayed.",
-      example: { rating: "good", duration_ms: 5200 },
-      success: {
-        status: 200,
-        description: "The card's new state and the review log.",
-        schema: reviewResultSchema,
-        headers: ETAG_HEADER_DOC,
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "reviewFlashcard",
+        summary: "Rate a card (FSRS) and record the review",
+        tag: "study",
+        description:
+          "`reviewed_at` (default now) is the time FSRS sees; an `id` makes the call idempotent. A review older than the card's latest one is placed in its history and the later reviews are replayed.",
+        example: { rating: "good", duration_ms: 5200 },
+        success: {
+          status: 200,
+          description: "The card's new state and the review log.",
+          schema: reviewResultSchema,
+          headers: ETAG_HEADER_DOC,
+        },
+        errors: [404, 409, 422],
       },
-      errors: [404, 409, 422],
-    }),
-    requireAuth(),
+    ),
+    requireAuth("study"),
     validate("param", idParamSchema),
     jsonBody(createReviewSchema),
     async (c) => {
@@ -49,20 +50,22 @@ export const reviewRoutes = new Hono<AppEnv>()
   )
   .delete(
     "/:id/reviews/latest",
-    describeRoute({
-      operationId: "undoLatestReview",
-      summary: "Undo the card's latest review exactly",
-      description:
-        "The card's study state returns byte for byte to what it was before that review, and the review log row is deleted. Call again to walk back one more review.",
-      tag: "study",
-      success: {
-        status: 200,
-        description: "The card as it was before the review, and the review taken back.",
-        schema: undoResultSchema,
-        headers: ETAG_HEADER_DOC,
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "undoLatestReview",
+        summary: "Undo the card's latest review exactly",
+        description:
+          "The card's study state returns byte for byte to what it was before that review, and the review log row is deleted. Call again to walk back one more review.",
+        tag: "study",
+        success: {
+          status: 200,
+          description: "The card as it was before the review, and the review taken back.",
+          schema: undoResultSchema,
+          headers: ETAG_HEADER_DOC,
+        },
+        errors: [404, 409],
       },
-      errors: [404, 409],
-    }),
+    ),
     requireAuth(),
     validate("param", idParamSchema),
     async (c) => {
@@ -73,13 +76,15 @@ export const reviewRoutes = new Hono<AppEnv>()
   )
   .get(
     "/:id/reviews",
-    describeRoute({
-      operationId: "listReviews",
-      summary: "A card's review history, newest first",
-      tag: "study",
-      success: { status: 200, description: "A page of reviews.", schema: reviewListSchema },
-      errors: [404],
-    }),
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "listReviews",
+        summary: "A card's review history, newest first",
+        tag: "study",
+        success: { status: 200, description: "A page of reviews.", schema: reviewListSchema },
+        errors: [404],
+      },
+    ),
     requireAuth(),
     validate("param", idParamSchema),
     validate("query", pageQuerySchema),
@@ -89,13 +94,15 @@ export const reviewRoutes = new Hono<AppEnv>()
   )
   .get(
     "/:id/schedule-preview",
-    describeRoute({
-      operationId: "previewSchedule",
-      summary: "The due date each rating would give the card now",
-      tag: "study",
-      success: { status: 200, description: "One entry per rating.", schema: schedulePreviewSchema },
-      errors: [404],
-    }),
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "previewSchedule",
+        summary: "The due date each rating would give the card now",
+        tag: "study",
+        success: { status: 200, description: "One entry per rating.", schema: schedulePreviewSchema },
+        errors: [404],
+      },
+    ),
     requireAuth(),
     validate("param", idParamSchema),
     async (c) => {

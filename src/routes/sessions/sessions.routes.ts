@@ -17,16 +17,17 @@ import { changePasswordSchema, sessionListSchema } from "./sessions.schemas";
 export const accountSecurityRoutes = new Hono<AppEnv>()
   .post(
     "/password",
-    describeRoute({
-      operationId: "changePassword",
-      summary: "Change the password; ends every other session and revokes every personal access token",
-      tag: "accounts",
-      scope: "session",
-      example: { current_password: "correct horse battery staple", new_password: "a brand new passphrase 7" },
-      success: { status: 204, description: "Changed; this session stays, all others and all tokens end." },
-      errors: [403, 429],
-    }),
-    requireAuth(),
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "changePassword",
+        summary: "Change the password; ends every other session and revokes every personal access token",
+        tag: "accounts",
+        example: { current_password: "correct horse battery staple", new_password: "a brand new passphrase 7" },
+        success: { status: 204, description: "Changed; this session stays, all others and all tokens end." },
+        errors: [403, 429],
+      },
+    ),
+    requireAuth("session"),
     rateLimit("password"),
     jsonBody(changePasswordSchema),
     async (c) => {
@@ -36,29 +37,31 @@ export const accountSecurityRoutes = new Hono<AppEnv>()
   )
   .get(
     "/sessions",
-    describeRoute({
-      operationId: "listSessions",
-      summary: "The caller's live sessions (logins), the current one marked",
-      tag: "accounts",
-      scope: "session",
-      success: { status: 200, description: "Newest first (at most 100).", schema: sessionListSchema },
-    }),
-    requireAuth(),
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "listSessions",
+        summary: "The caller's live sessions (logins), the current one marked",
+        tag: "accounts",
+        success: { status: 200, description: "Newest first (at most 100).", schema: sessionListSchema },
+      },
+    ),
+    requireAuth("session"),
     async (c) => {
       return c.json(await listSessions(authedDeps(c)), 200);
     },
   )
   .delete(
     "/sessions/:id",
-    describeRoute({
-      operationId: "revokeSession",
-      summary: "End one session (log a device out)",
-      tag: "accounts",
-      scope: "session",
-      success: { status: 204, description: "Ended; its tokens answer 401 from the next request on." },
-      errors: [404],
-    }),
-    requireAuth(),
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "revokeSession",
+        summary: "End one session (log a device out)",
+        tag: "accounts",
+        success: { status: 204, description: "Ended; its tokens answer 401 from the next request on." },
+        errors: [404],
+      },
+    ),
+    requireAuth("session"),
     validate("param", idParamSchema),
     async (c) => {
       await revokeSessionById(authedDeps(c), c.req.valid("param").id);
@@ -67,14 +70,15 @@ export const accountSecurityRoutes = new Hono<AppEnv>()
   )
   .post(
     "/logout-all",
-    describeRoute({
-      operationId: "logoutAll",
-      summary: "End every session, this one too, and revoke every personal access token",
-      tag: "accounts",
-      scope: "session",
-      success: { status: 204, description: "Everything ended." },
-    }),
-    requireAuth(),
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "logoutAll",
+        summary: "End every session, this one too, and revoke every personal access token",
+        tag: "accounts",
+        success: { status: 204, description: "Everything ended." },
+      },
+    ),
+    requireAuth("session"),
     async (c) => {
       await logoutEverywhere(authedDeps(c));
       return c.body(null, 204);

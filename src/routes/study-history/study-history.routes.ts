@@ -15,14 +15,16 @@ import { dailyStatsQuerySchema, dailyStatsSchema, forecastQuerySchema, forecastS
 export const studyHistoryRoutes = new Hono<AppEnv>()
   .get(
     "/daily",
-    describeRoute({
-      operationId: "getDailyStats",
-      summary: "Reviews per learner day: a heatmap or calendar",
-      description:
-        "Every date from `from` to `to` inclusive (at most 366), zeros included, in the learner's time zone with their day start (a day is 23 or 25 hours on daylight-saving changes). Manual forget/reschedule entries are not reviews.",
-      tag: "study",
-      success: { status: 200, description: "One entry per date, oldest first.", schema: dailyStatsSchema },
-    }),
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "getDailyStats",
+        summary: "Reviews per learner day: a heatmap or calendar",
+        description:
+          "Every date from `from` to `to` inclusive (at most 366), zeros included, in the learner's time zone with their day start (a day is 23 or 25 hours on daylight-saving changes). Manual forget/reschedule entries are not reviews.",
+        tag: "study",
+        success: { status: 200, description: "One entry per date, oldest first.", schema: dailyStatsSchema },
+      },
+    ),
     requireAuth(),
     validate("query", dailyStatsQuerySchema),
     async (c) => {
@@ -31,14 +33,16 @@ export const studyHistoryRoutes = new Hono<AppEnv>()
   )
   .get(
     "/forecast",
-    describeRoute({
-      operationId: "getForecast",
-      summary: "Cards due per learner day ahead",
-      description:
-        "One entry per learner date from today for `days` days; today also counts every overdue card. Suspended cards are left out; new cards are not due.",
-      tag: "study",
-      success: { status: 200, description: "One entry per date, today first.", schema: forecastSchema },
-    }),
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "getForecast",
+        summary: "Cards due per learner day ahead",
+        description:
+          "One entry per learner date from today for `days` days; today also counts every overdue card. Suspended cards are left out; new cards are not due.",
+        tag: "study",
+        success: { status: 200, description: "One entry per date, today first.", schema: forecastSchema },
+      },
+    ),
     requireAuth(),
     validate("query", forecastQuerySchema),
     async (c) => {

@@ -20,15 +20,16 @@ import {
 export const studySessionRoutes = new Hono<AppEnv>()
   .post(
     "/",
-    describeRoute({
-      operationId: "startStudySession",
-      scope: "study",
-      summary: "Start a study session with the current queue",
-      tag: "study",
-      example: { limit: 20 },
-      success: { status: 201, description: "The session and its planned cards.", schema: startedSessionSchema },
-    }),
-    requireAuth(),
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "startStudySession",
+        summary: "Start a study session with the current queue",
+        tag: "study",
+        example: { limit: 20 },
+        success: { status: 201, description: "The session and its planned cards.", schema: startedSessionSchema },
+      },
+    ),
+    requireAuth("study"),
     jsonBody(createSessionSchema),
     async (c) => {
       return c.json(await startSession(authedDeps(c), c.req.valid("json")), 201);
@@ -36,15 +37,16 @@ export const studySessionRoutes = new Hono<AppEnv>()
   )
   .get(
     "/:id",
-    describeRoute({
-      operationId: "getStudySession",
-      scope: "study",
-      summary: "A session's progress: reviewed vs remaining",
-      tag: "study",
-      success: { status: 200, description: "The progress.", schema: sessionProgressSchema },
-      errors: [404],
-    }),
-    requireAuth(),
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "getStudySession",
+        summary: "A session's progress: reviewed vs remaining",
+        tag: "study",
+        success: { status: 200, description: "The progress.", schema: sessionProgressSchema },
+        errors: [404],
+      },
+    ),
+    requireAuth("study"),
     validate("param", idParamSchema),
     async (c) => {
       return c.json(await getSession(authedDeps(c), c.req.valid("param").id), 200);
@@ -52,15 +54,16 @@ export const studySessionRoutes = new Hono<AppEnv>()
   )
   .post(
     "/:id/finish",
-    describeRoute({
-      operationId: "finishStudySession",
-      scope: "study",
-      summary: "Finish a session and get its results",
-      tag: "study",
-      success: { status: 200, description: "The session and its results.", schema: finishedSessionSchema },
-      errors: [404, 409],
-    }),
-    requireAuth(),
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "finishStudySession",
+        summary: "Finish a session and get its results",
+        tag: "study",
+        success: { status: 200, description: "The session and its results.", schema: finishedSessionSchema },
+        errors: [404, 409],
+      },
+    ),
+    requireAuth("study"),
     validate("param", idParamSchema),
     async (c) => {
       return c.json(await finishSession(authedDeps(c), c.req.valid("param").id), 200);

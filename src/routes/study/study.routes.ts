@@ -13,14 +13,16 @@ import { queueQuerySchema, queueSchema, statsQuerySchema, statsSchema } from "./
 /** The study queue, under `/api/v1/study`. */
 export const studyRoutes = new Hono<AppEnv>().get(
   "/queue",
-  describeRoute({
-    operationId: "getStudyQueue",
-    summary: "Cards to study now: due cards (most overdue first), then new cards up to the daily limit",
-    description:
-      "`deck_id` (with its subdecks) and repeatable `tag` (all must match) narrow the queue; the daily new-card and review limits stay the learner's, shared by every deck. An unknown or another user's deck or tag answers 404.",
-    tag: "study",
-    success: { status: 200, description: "The queue and its counts.", schema: queueSchema },
-  }),
+  describeRoute(
+    ROUTE_DOCS && {
+      operationId: "getStudyQueue",
+      summary: "Cards to study now: due cards (most overdue first), then new cards up to the daily limit",
+      description:
+        "`deck_id` (with its subdecks) and repeatable `tag` (all must match) narrow the queue; the daily new-card and review limits stay the learner's, shared by every deck. An unknown or another user's deck or tag answers 404.",
+      tag: "study",
+      success: { status: 200, description: "The queue and its counts.", schema: queueSchema },
+    },
+  ),
   requireAuth(),
   validate("query", queueQuerySchema),
   async (c) => {
@@ -31,14 +33,16 @@ export const studyRoutes = new Hono<AppEnv>().get(
 /** The learner's statistics, under `/api/v1/stats`. */
 export const statsRoutes = new Hono<AppEnv>().get(
   "/",
-  describeRoute({
-    operationId: "getStats",
-    summary: "Learning statistics",
-    description:
-      "`deck_id` (with its subdecks) and repeatable `tag` (all must match) narrow every figure to those cards and their reviews. An unknown or another user's deck or tag answers 404.",
-    tag: "study",
-    success: { status: 200, description: "Counts, retention and streak (UTC days).", schema: statsSchema },
-  }),
+  describeRoute(
+    ROUTE_DOCS && {
+      operationId: "getStats",
+      summary: "Learning statistics",
+      description:
+        "`deck_id` (with its subdecks) and repeatable `tag` (all must match) narrow every figure to those cards and their reviews. An unknown or another user's deck or tag answers 404.",
+      tag: "study",
+      success: { status: 200, description: "Counts, retention and streak (UTC days).", schema: statsSchema },
+    },
+  ),
   requireAuth(),
   validate("query", statsQuerySchema),
   async (c) => {

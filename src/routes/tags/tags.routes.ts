@@ -14,12 +14,14 @@ import { renameTagSchema, tagListSchema, tagNameParamSchema, tagSchema } from ".
 export const tagRoutes = new Hono<AppEnv>()
   .get(
     "/",
-    describeRoute({
-      operationId: "listTags",
-      summary: "Every tag of the caller with its card count, by name",
-      tag: "tags",
-      success: { status: 200, description: "All tags.", schema: tagListSchema },
-    }),
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "listTags",
+        summary: "Every tag of the caller with its card count, by name",
+        tag: "tags",
+        success: { status: 200, description: "All tags.", schema: tagListSchema },
+      },
+    ),
     requireAuth(),
     async (c) => {
       return c.json(await listTags(authedDeps(c)), 200);
@@ -27,14 +29,16 @@ export const tagRoutes = new Hono<AppEnv>()
   )
   .patch(
     "/:name",
-    describeRoute({
-      operationId: "renameTag",
-      summary: "Rename a tag on every card (renaming onto an existing tag merges them)",
-      tag: "tags",
-      example: { name: "lang::pl" },
-      success: { status: 200, description: "The tag as it is now.", schema: tagSchema },
-      errors: [404],
-    }),
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "renameTag",
+        summary: "Rename a tag on every card (renaming onto an existing tag merges them)",
+        tag: "tags",
+        example: { name: "lang::pl" },
+        success: { status: 200, description: "The tag as it is now.", schema: tagSchema },
+        errors: [404],
+      },
+    ),
     requireAuth(),
     validate("param", tagNameParamSchema),
     jsonBody(renameTagSchema),
@@ -44,13 +48,15 @@ export const tagRoutes = new Hono<AppEnv>()
   )
   .delete(
     "/:name",
-    describeRoute({
-      operationId: "deleteTag",
-      summary: "Remove a tag from every card",
-      tag: "tags",
-      success: { status: 204, description: "Deleted." },
-      errors: [404],
-    }),
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "deleteTag",
+        summary: "Remove a tag from every card",
+        tag: "tags",
+        success: { status: 204, description: "Deleted." },
+        errors: [404],
+      },
+    ),
     requireAuth(),
     validate("param", tagNameParamSchema),
     async (c) => {

@@ -16,18 +16,19 @@ import { createdTokenSchema, createTokenSchema, tokenListSchema } from "./tokens
 export const tokenRoutes = new Hono<AppEnv>()
   .post(
     "/",
-    describeRoute({
-      operationId: "createAccessToken",
-      summary: "Create a personal access token (the secret is shown once)",
-      description:
-        "For scripts and integrations: send it as `Authorization: Bearer fcpat_…` to the endpoints its scopes cover. Needs a logged-in session (a token cannot create tokens).",
-      tag: "accounts",
-      scope: "session",
-      example: { name: "anki sync script", scopes: ["cards:read", "cards:write"], expires_in_days: 90 },
-      success: { status: 201, description: "The token, with its secret in `token`.", schema: createdTokenSchema },
-      errors: [409],
-    }),
-    requireAuth(),
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "createAccessToken",
+        summary: "Create a personal access token (the secret is shown once)",
+        description:
+          "For scripts and integrations: send it as `Authorization: Bearer fcpat_…` to the endpoints its scopes cover. Needs a logged-in session (a token cannot create tokens).",
+        tag: "accounts",
+        example: { name: "anki sync script", scopes: ["cards:read", "cards:write"], expires_in_days: 90 },
+        success: { status: 201, description: "The token, with its secret in `token`.", schema: createdTokenSchema },
+        errors: [409],
+      },
+    ),
+    requireAuth("session"),
     jsonBody(createTokenSchema),
     async (c) => {
       return c.json(await createToken(authedDeps(c), c.req.valid("json")), 201);
@@ -35,29 +36,31 @@ export const tokenRoutes = new Hono<AppEnv>()
   )
   .get(
     "/",
-    describeRoute({
-      operationId: "listAccessTokens",
-      summary: "The caller's personal access tokens (never their secrets)",
-      tag: "accounts",
-      scope: "session",
-      success: { status: 200, description: "Newest first.", schema: tokenListSchema },
-    }),
-    requireAuth(),
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "listAccessTokens",
+        summary: "The caller's personal access tokens (never their secrets)",
+        tag: "accounts",
+        success: { status: 200, description: "Newest first.", schema: tokenListSchema },
+      },
+    ),
+    requireAuth("session"),
     async (c) => {
       return c.json(await listTokens(authedDeps(c)), 200);
     },
   )
   .delete(
     "/:id",
-    describeRoute({
-      operationId: "deleteAccessToken",
-      summary: "Revoke a personal access token",
-      tag: "accounts",
-      scope: "session",
-      success: { status: 204, description: "Revoked; the token answers 401 from the next request on." },
-      errors: [404],
-    }),
-    requireAuth(),
+    describeRoute(
+      ROUTE_DOCS && {
+        operationId: "deleteAccessToken",
+        summary: "Revoke a personal access token",
+        tag: "accounts",
+        success: { status: 204, description: "Revoked; the token answers 401 from the next request on." },
+        errors: [404],
+      },
+    ),
+    requireAuth("session"),
     validate("param", idParamSchema),
     async (c) => {
       await deleteToken(authedDeps(c), c.req.valid("param").id);
