@@ -4,5 +4,8 @@
 
 /** The deterministic local AI provider and its language data (src/ai/select-provider.ts). */
 declare const LOCAL_AI_PROVIDER: boolean;
-/** The route descriptions, read only to build the OpenAPI document: `describeRoute(ROUTE_DOCS && {...})`. */
+/**
+ * The route descriptions and the schemas' documentation, read only to build the OpenAPI document:
+ * `describeRoute(ROUTE_DOCS && {...})`, `.meta(ROUTE_DOCS ? {...} : {})`.
+ */
 declare const ROUTE_DOCS: boolean;

@@ -46,12 +46,14 @@ describe("GET /api/v1/openapi.json", () => {
     expect((await api("GET", "/docs/openapi.json")).status).toBe(404);
   });
 
-  it("has every route description behind ROUTE_DOCS, so the deployed build drops them", () => {
+  it("has every route description and schema .meta() behind ROUTE_DOCS, so the deployed build drops them", () => {
     const sources = import.meta.glob<string>("../src/**/*.ts", { query: "?raw", import: "default", eager: true });
     const unguarded = Object.entries(sources).flatMap(([file, text]) =>
       file.endsWith("route-docs.ts")
         ? []
-        : [...text.matchAll(/describeRoute\((?!\s*ROUTE_DOCS && )/g)].map((match) => `${file}@${match.index}`),
+        : [...text.matchAll(/describeRoute\((?!\s*ROUTE_DOCS && )|\.meta\((?!\s*ROUTE_DOCS\s*\? )/g)].map(
+            (match) => `${file}@${match.index}`,
+          ),
     );
     expect(unguarded).toEqual([]);
   });

@@ -14,34 +14,53 @@ export const MAX_TAGS_IN_BODY = 100;
 export const cardTagsSchema = z
   .array(tagNameSchema)
   .max(MAX_TAGS_IN_BODY, `Must contain at most ${MAX_TAGS_IN_BODY} tags.`)
-  .meta({ description: "Tag names (1–50 characters, no whitespace, '::' for hierarchy); at most 20 per card." });
+  .meta(
+    ROUTE_DOCS
+      ? { description: "Tag names (1–50 characters, no whitespace, '::' for hierarchy); at most 20 per card." }
+      : {},
+  );
 
 /** `tag` query parameter, repeatable: cards carrying all of them; `lang` also matches `lang::pl`. */
 const tagFilterParam = z
   .union([tagNameSchema, z.array(tagNameSchema).max(MAX_TAG_FILTERS, `Must repeat at most ${MAX_TAG_FILTERS} times.`)])
   .transform((value) => (Array.isArray(value) ? value : [value]))
   .optional()
-  .meta({
-    description: "Repeatable: cards carrying every tag given; a tag also matches its children (`lang` → `lang::pl`).",
-  });
+  .meta(
+    ROUTE_DOCS
+      ? {
+          description:
+            "Repeatable: cards carrying every tag given; a tag also matches its children (`lang` → `lang::pl`).",
+        }
+      : {},
+  );
 
 /** The scope fields of a query: `deck_id` (with its subdecks) and repeatable `tag`. */
 export const cardScopeQuery = {
-  deck_id: z.uuid("Must be a UUID.").optional().meta({ description: "Only cards in this deck and its subdecks." }),
+  deck_id: z
+    .uuid("Must be a UUID.")
+    .optional()
+    .meta(ROUTE_DOCS ? { description: "Only cards in this deck and its subdecks." } : {}),
   tag: tagFilterParam,
 };
 
 /** The scope fields of a body (`POST /study-sessions`): `deck_id` and `tags`. */
 export const cardScopeBody = {
-  deck_id: z.uuid("Must be a UUID.").optional().meta({ description: "Only cards in this deck and its subdecks." }),
+  deck_id: z
+    .uuid("Must be a UUID.")
+    .optional()
+    .meta(ROUTE_DOCS ? { description: "Only cards in this deck and its subdecks." } : {}),
   tags: z
     .array(tagNameSchema)
     .min(1, "Must contain at least 1 tag.")
     .max(MAX_TAG_FILTERS, `Must contain at most ${MAX_TAG_FILTERS} tags.`)
     .optional()
-    .meta({
-      description: "Only cards carrying every tag given; a tag also matches its children (`lang` → `lang::pl`).",
-    }),
+    .meta(
+      ROUTE_DOCS
+        ? {
+            description: "Only cards carrying every tag given; a tag also matches its children (`lang` → `lang::pl`).",
+          }
+        : {},
+    ),
 };
 
 /** Where cards are looked for: a deck (with or without its subdecks), no deck, and tags all carried. */

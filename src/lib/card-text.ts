@@ -54,7 +54,7 @@ export const boundedText = (min: number, max: number) =>
         ctx.addIssue({ code: "too_big", origin: "string", maximum: max, inclusive: true, input: text, message });
       }
     })
-    .meta({ minLength: min, maxLength: max });
+    .meta(ROUTE_DOCS ? { minLength: min, maxLength: max } : {});
 
 /** A card side: 1..max characters. */
 export const cardText = (max: number) => boundedText(1, max);

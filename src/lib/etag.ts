@@ -71,7 +71,11 @@ export const ifMatchHeaderSchema = z.object({
     .string()
     .max(1_000)
     .optional()
-    .meta({ description: 'Apply only if the row is still at this version (its ETag, e.g. `"3"`); else 412.' }),
+    .meta(
+      ROUTE_DOCS
+        ? { description: 'Apply only if the row is still at this version (its ETag, e.g. `"3"`); else 412.' }
+        : {},
+    ),
 });
 /** The optional `If-None-Match` header of a conditional read (304 when unchanged). */
 export const ifNoneMatchHeaderSchema = z.object({
@@ -79,5 +83,7 @@ export const ifNoneMatchHeaderSchema = z.object({
     .string()
     .max(1_000)
     .optional()
-    .meta({ description: "Answer 304 without a body if the row is still at this version (its ETag)." }),
+    .meta(
+      ROUTE_DOCS ? { description: "Answer 304 without a body if the row is still at this version (its ETag)." } : {},
+    ),
 });

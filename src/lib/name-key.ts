@@ -20,7 +20,7 @@ export const DECK_DESCRIPTION_MAX = 1000;
 export const deckNameSchema = boundedText(1, DECK_NAME_MAX)
   .transform((name) => name.normalize("NFC"))
   .refine((name) => !name.includes("::"), "Must not contain '::' (it separates deck levels in a path).")
-  .meta({ minLength: 1, maxLength: DECK_NAME_MAX });
+  .meta(ROUTE_DOCS ? { minLength: 1, maxLength: DECK_NAME_MAX } : {});
 
 /**
  * A tag name: trimmed, NFC, 1..50 characters, no whitespace (tags are space-separated in Anki), `::` for
@@ -30,7 +30,7 @@ export const tagNameSchema = boundedText(1, TAG_NAME_MAX)
   .transform((name) => name.normalize("NFC"))
   .refine((name) => !/\s/u.test(name), "Must not contain whitespace (use '_' or '-' between words).")
   .refine((name) => name.split("::").every((level) => level.length > 0), "Must not have an empty level around '::'.")
-  .meta({ minLength: 1, maxLength: TAG_NAME_MAX });
+  .meta(ROUTE_DOCS ? { minLength: 1, maxLength: TAG_NAME_MAX } : {});
 
 /**
  * The key range of a tag and everything below it: `key = k OR (key >= k || '::' AND key < k || ':;')`.

@@ -36,7 +36,7 @@ export const paginationSchema = z.object({
   next_cursor: z
     .string()
     .nullable()
-    .meta({ description: "Pass as `cursor` to get the next page; null on the last page." }),
+    .meta(ROUTE_DOCS ? { description: "Pass as `cursor` to get the next page; null on the last page." } : {}),
   has_more: z.boolean(),
 });
 

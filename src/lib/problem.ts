@@ -14,16 +14,23 @@ export const problemDocumentSchema = z
     title: z.string(),
     status: z.int().min(400).max(599),
     detail: z.string(),
-    code: z.string().meta({ description: "Stable machine-readable error code; clients branch on it." }),
+    code: z
+      .string()
+      .meta(ROUTE_DOCS ? { description: "Stable machine-readable error code; clients branch on it." } : {}),
     request_id: z.string(),
-    errors: z.array(fieldErrorSchema).optional().meta({ description: "One entry per invalid field, at most 20." }),
+    errors: z
+      .array(fieldErrorSchema)
+      .optional()
+      .meta(ROUTE_DOCS ? { description: "One entry per invalid field, at most 20." } : {}),
     errors_omitted: z
       .int()
       .min(1)
       .optional()
-      .meta({ description: "How many more invalid fields there were beyond the 20 listed in `errors`." }),
+      .meta(
+        ROUTE_DOCS ? { description: "How many more invalid fields there were beyond the 20 listed in `errors`." } : {},
+      ),
   })
-  .meta({ id: "Problem", title: "Problem document" });
+  .meta(ROUTE_DOCS ? { id: "Problem", title: "Problem document" } : {});
 
 /** The JSON body of every error response. */
 export type ProblemDocument = z.infer<typeof problemDocumentSchema>;

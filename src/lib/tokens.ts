@@ -1,7 +1,7 @@
 /**
  * Access tokens (HS256 JWTs) and opaque refresh tokens.
  */
-import { Jwt } from "hono/utils/jwt";
+import { sign, verify } from "hono/utils/jwt/jwt";
 import { isCanonicalBase64Url, toBase64Url, toHex } from "./encoding";
 import { hmacKey } from "./hmac";
 
@@ -15,7 +15,7 @@ export async function signAccessToken(
 ): Promise<string> {
   const iat = Math.floor(input.nowMs / 1000);
   const claims: AccessClaims = { sub: input.userId, sid: input.sessionId, iat, exp: iat + input.ttlSeconds };
-  return Jwt.sign(claims, await hmacKey(secret), "HS256");
+  return sign(claims, await hmacKey(secret), "HS256");
 }
 
 /**
@@ -28,7 +28,7 @@ export async function verifyAccessToken(token: string, secret: string): Promise<
   const parts = token.split(".");
   if (parts.length !== 3 || !parts.every((part) => part.length > 0 && isCanonicalBase64Url(part))) return null;
   try {
-    const payload = await Jwt.verify(token, await hmacKey(secret), { alg: "HS256" });
+    const payload = await verify(token, await hmacKey(secret), { alg: "HS256" });
     const { sub, sid, iat, exp } = payload;
     // hono checks exp only when present: a token without it must not live forever.
     if (typeof sub !== "string" || typeof sid !== "string" || typeof exp !== "number" || typeof iat !== "number") {

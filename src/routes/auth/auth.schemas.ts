@@ -77,10 +77,14 @@ export const publicUserSchema = z.object({ id: z.uuid(), email: z.email(), creat
 /** What register, login and refresh return. */
 export const tokenPairSchema = z.object({
   user: publicUserSchema,
-  access_token: z.string().meta({ description: "HS256 JWT; send as `Authorization: Bearer <token>`." }),
-  refresh_token: z.string().meta({ description: "Opaque; single use: every refresh returns a new one." }),
+  access_token: z
+    .string()
+    .meta(ROUTE_DOCS ? { description: "HS256 JWT; send as `Authorization: Bearer <token>`." } : {}),
+  refresh_token: z
+    .string()
+    .meta(ROUTE_DOCS ? { description: "Opaque; single use: every refresh returns a new one." } : {}),
   token_type: z.literal("Bearer"),
-  expires_in: z.int().meta({ description: "Seconds until the access token expires." }),
+  expires_in: z.int().meta(ROUTE_DOCS ? { description: "Seconds until the access token expires." } : {}),
 });
 
 /** A user as the API shows it. */

@@ -9,14 +9,20 @@ export const forgetSchema = z.strictObject({
   reset_counts: z
     .boolean("Must be true or false.")
     .optional()
-    .meta({ description: "Also set reps and lapses back to 0 (default false: history counts kept)." }),
+    .meta(
+      ROUTE_DOCS ? { description: "Also set reps and lapses back to 0 (default false: history counts kept)." } : {},
+    ),
 });
 
 /** The body of the reschedule endpoint. */
 export const rescheduleSchema = z.strictObject({
-  due: learnerDateParam.meta({
-    description: "The learner's date (their zone) the card becomes due, at their day start.",
-  }),
+  due: learnerDateParam.meta(
+    ROUTE_DOCS
+      ? {
+          description: "The learner's date (their zone) the card becomes due, at their day start.",
+        }
+      : {},
+  ),
 });
 
 /** A validated forget body. */

@@ -33,7 +33,9 @@ export const deleteDeckQuerySchema = z.strictObject({
   cascade: z
     .enum(["true", "false"], "Must be 'true' or 'false'.")
     .optional()
-    .meta({ description: "Also delete the subdecks' and the deck's cards and their review history." }),
+    .meta(
+      ROUTE_DOCS ? { description: "Also delete the subdecks' and the deck's cards and their review history." } : {},
+    ),
 });
 
 /** A deck as the API shows it, with its card counts. */
@@ -42,20 +44,24 @@ export const deckSchema = z
     id: z.uuid(),
     name: z.string(),
     parent_id: z.uuid().nullable(),
-    path: z.string().meta({ description: "The names from the root, joined with '::' (Anki's notation)." }),
+    path: z
+      .string()
+      .meta(ROUTE_DOCS ? { description: "The names from the root, joined with '::' (Anki's notation)." } : {}),
     description: z.string().nullable(),
     counts: z
       .object({
         cards: z.int(),
-        new: z.int().meta({ description: "Cards never studied (not capped by the daily limit)." }),
-        due: z.int().meta({ description: "Studied cards due now." }),
-        suspended: z.int().meta({ description: "Suspended cards (never offered until unsuspended)." }),
+        new: z.int().meta(ROUTE_DOCS ? { description: "Cards never studied (not capped by the daily limit)." } : {}),
+        due: z.int().meta(ROUTE_DOCS ? { description: "Studied cards due now." } : {}),
+        suspended: z
+          .int()
+          .meta(ROUTE_DOCS ? { description: "Suspended cards (never offered until unsuspended)." } : {}),
       })
-      .meta({ description: "Counts include the subdecks." }),
+      .meta(ROUTE_DOCS ? { description: "Counts include the subdecks." } : {}),
     created_at: z.iso.datetime(),
     updated_at: z.iso.datetime(),
   })
-  .meta({ id: "Deck" });
+  .meta(ROUTE_DOCS ? { id: "Deck" } : {});
 
 /** The body of `GET /decks`. */
 export const deckListSchema = z.object({ data: z.array(deckSchema) });

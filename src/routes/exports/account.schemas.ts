@@ -107,7 +107,9 @@ export const accountCardSchema = z
     generation_id: id.nullable(),
     deck_id: id
       .nullable()
-      .meta({ description: "The deck's id in the exporting account (the importer uses `deck_path`)." }),
+      .meta(
+        ROUTE_DOCS ? { description: "The deck's id in the exporting account (the importer uses `deck_path`)." } : {},
+      ),
     deck_path: deckPathSchema.nullable(),
     tags: z.array(tagNameSchema).max(CARD_TAGS_MAX, `Must contain at most ${CARD_TAGS_MAX} tags.`),
     created_at: time,
@@ -134,16 +136,28 @@ export const accountGenerationSchema = z
     deck_id: id
       .nullable()
       .default(null)
-      .meta({ description: "The generation's deck (#17) in the exporting account (the importer uses `deck_path`)." }),
+      .meta(
+        ROUTE_DOCS
+          ? { description: "The generation's deck (#17) in the exporting account (the importer uses `deck_path`)." }
+          : {},
+      ),
     deck_path: deckPathSchema
       .nullable()
       .default(null)
-      .meta({ description: "Where cards accepted from the generation without a deck of their own go (#17)." }),
+      .meta(
+        ROUTE_DOCS
+          ? { description: "Where cards accepted from the generation without a deck of their own go (#17)." }
+          : {},
+      ),
     tags: z
       .array(tagNameSchema)
       .max(CARD_TAGS_MAX, `Must contain at most ${CARD_TAGS_MAX} tags.`)
       .default([])
-      .meta({ description: "The tags cards accepted from the generation without tags of their own get (#17)." }),
+      .meta(
+        ROUTE_DOCS
+          ? { description: "The tags cards accepted from the generation without tags of their own get (#17)." }
+          : {},
+      ),
     proposals: z
       .array(
         z.strictObject({
@@ -157,10 +171,14 @@ export const accountGenerationSchema = z
       )
       .max(MAX_PROPOSALS)
       .default([])
-      .meta({
-        description:
-          "What the acceptance rules need (#12): each proposal's index, SHA-256 of `JSON.stringify([front, back])` and when it was accepted (null: still open). Empty for generations made before proposals were kept.",
-      }),
+      .meta(
+        ROUTE_DOCS
+          ? {
+              description:
+                "What the acceptance rules need (#12): each proposal's index, SHA-256 of `JSON.stringify([front, back])` and when it was accepted (null: still open). Empty for generations made before proposals were kept.",
+            }
+          : {},
+      ),
   })
   .refine((g) => g.accepted_unedited_count + g.accepted_edited_count <= g.generated_count, {
     message: "The accepted counts must not add up to more than generated_count.",
@@ -200,7 +218,11 @@ export const accountReviewLogSchema = z.strictObject({
   reviewed_at: time,
   card_before: accountStudySchema
     .nullable()
-    .meta({ description: "The card's study state before this entry (what undo restores); null on old rows." }),
+    .meta(
+      ROUTE_DOCS
+        ? { description: "The card's study state before this entry (what undo restores); null on old rows." }
+        : {},
+    ),
 });
 
 /** A study session in account.json. */
@@ -222,18 +244,20 @@ export const accountDocumentSchema = z
     exported_at: time,
     user: z
       .strictObject({ id, email: z.string().max(320), created_at: time })
-      .meta({ description: "The exporting user (never a password or token hash); not imported." }),
-    settings: accountSettingsSchema.nullable().meta({ description: "null: the server's defaults throughout." }),
-    decks: z.array(accountDeckSchema).meta({ description: "Parents before children." }),
+      .meta(ROUTE_DOCS ? { description: "The exporting user (never a password or token hash); not imported." } : {}),
+    settings: accountSettingsSchema
+      .nullable()
+      .meta(ROUTE_DOCS ? { description: "null: the server's defaults throughout." } : {}),
+    decks: z.array(accountDeckSchema).meta(ROUTE_DOCS ? { description: "Parents before children." } : {}),
     tags: z.array(z.strictObject({ name: tagNameSchema })),
-    cards: z.array(accountCardSchema).meta({ description: "Oldest first." }),
+    cards: z.array(accountCardSchema).meta(ROUTE_DOCS ? { description: "Oldest first." } : {}),
     generations: z.array(accountGenerationSchema),
     generation_error_logs: z.array(accountErrorLogSchema),
-    review_logs: z.array(accountReviewLogSchema).meta({ description: "Oldest first." }),
+    review_logs: z.array(accountReviewLogSchema).meta(ROUTE_DOCS ? { description: "Oldest first." } : {}),
     study_sessions: z.array(accountStudySessionSchema),
     complete: z.literal(true, "Must be true: a document without it was cut off."),
   })
-  .meta({ id: "AccountDocument" });
+  .meta(ROUTE_DOCS ? { id: "AccountDocument" } : {});
 
 /** A validated account.json document. */
 export type AccountDocument = z.infer<typeof accountDocumentSchema>;

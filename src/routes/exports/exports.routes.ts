@@ -17,7 +17,11 @@ const ankiQuerySchema = z.strictObject({
   deck_id: z
     .uuid("Must be a UUID.")
     .optional()
-    .meta({ description: "Only the cards of this deck and its subdecks (404 when it is not the caller's)." }),
+    .meta(
+      ROUTE_DOCS
+        ? { description: "Only the cards of this deck and its subdecks (404 when it is not the caller's)." }
+        : {},
+    ),
 });
 /** The other exports take no query parameters (unknown ones are 400). */
 const noQuerySchema = z.strictObject({});

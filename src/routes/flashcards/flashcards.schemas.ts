@@ -30,10 +30,14 @@ const newFlashcard = z
       .min(0, "Must be at least 0.")
       .max(MAX_PROPOSALS - 1, `Must be at most ${MAX_PROPOSALS - 1}.`)
       .nullish()
-      .meta({
-        description:
-          "The 0-based position of the accepted proposal in the generation's `proposals`. Required for `ai-full` (the text must equal that proposal) and `ai-edited`; absent for `manual`. Each proposal can be accepted once.",
-      }),
+      .meta(
+        ROUTE_DOCS
+          ? {
+              description:
+                "The 0-based position of the accepted proposal in the generation's `proposals`. Required for `ai-full` (the text must equal that proposal) and `ai-edited`; absent for `manual`. Each proposal can be accepted once.",
+            }
+          : {},
+      ),
     deck_id: z.uuid("Must be a UUID.").nullish(),
     tags: cardTagsSchema.optional(),
   })
@@ -96,16 +100,23 @@ export const listFlashcardsQuerySchema = z
       .max(SEARCH_MAX, `Must be at most ${SEARCH_MAX} characters.`)
       .refine((q) => !/[\p{Cs}\u0000-\u001F\u007F]/u.test(q), "Must not contain control characters or lone surrogates.")
       .optional()
-      .meta({
-        description:
-          "Search front and back for this text (any length from 1 character; 3+ characters case- and accent-insensitive, 1–2 characters case-insensitive for ASCII). A search page may hold fewer than `limit` cards, even none, while `has_more` is true: keep following `next_cursor`.",
-      }),
+      .meta(
+        ROUTE_DOCS
+          ? {
+              description:
+                "Search front and back for this text (any length from 1 character; 3+ characters case- and accent-insensitive, 1–2 characters case-insensitive for ASCII). A search page may hold fewer than `limit` cards, even none, while `has_more` is true: keep following `next_cursor`.",
+            }
+          : {},
+      ),
     ...cardScopeQuery,
     subdecks: z
       .enum(["true", "false"], "Must be 'true' or 'false'.")
       .optional()
-      .meta({ description: "With deck_id: include the subdecks' cards (default true)." }),
-    no_deck: z.enum(["true"], "Must be 'true'.").optional().meta({ description: "Only cards in no deck." }),
+      .meta(ROUTE_DOCS ? { description: "With deck_id: include the subdecks' cards (default true)." } : {}),
+    no_deck: z
+      .enum(["true"], "Must be 'true'.")
+      .optional()
+      .meta(ROUTE_DOCS ? { description: "Only cards in no deck." } : {}),
     state: z.enum(STUDY_STATES, `Must be one of: ${STUDY_STATES.join(", ")}.`).optional(),
     suspended: booleanParam,
     leech: booleanParam,
@@ -131,12 +142,16 @@ export const studyStateSchema = z.object({
   reps: z.int(),
   lapses: z.int(),
   last_review: z.iso.datetime().nullable(),
-  suspended: z.boolean().meta({ description: "Never offered by the queue or sessions until unsuspended." }),
+  suspended: z
+    .boolean()
+    .meta(ROUTE_DOCS ? { description: "Never offered by the queue or sessions until unsuspended." } : {}),
   buried_until: z.iso
     .datetime()
     .nullable()
-    .meta({ description: "Not offered before this instant (the learner's next day start after a bury)." }),
-  leech: z.boolean().meta({ description: "Lapsed as often as the learner's leech threshold." }),
+    .meta(
+      ROUTE_DOCS ? { description: "Not offered before this instant (the learner's next day start after a bury)." } : {},
+    ),
+  leech: z.boolean().meta(ROUTE_DOCS ? { description: "Lapsed as often as the learner's leech threshold." } : {}),
 });
 
 /** A flashcard as the API shows it. */
@@ -147,13 +162,16 @@ export const flashcardSchema = z
     back: z.string(),
     source: z.enum(CARD_SOURCES),
     generation_id: z.uuid().nullable(),
-    deck_id: z.uuid().nullable().meta({ description: "The card's deck; null when it is in none." }),
-    tags: z.array(z.string()).meta({ description: "Tag names, sorted case-insensitively." }),
+    deck_id: z
+      .uuid()
+      .nullable()
+      .meta(ROUTE_DOCS ? { description: "The card's deck; null when it is in none." } : {}),
+    tags: z.array(z.string()).meta(ROUTE_DOCS ? { description: "Tag names, sorted case-insensitively." } : {}),
     created_at: z.iso.datetime(),
     updated_at: z.iso.datetime(),
     study: studyStateSchema,
   })
-  .meta({ id: "Flashcard" });
+  .meta(ROUTE_DOCS ? { id: "Flashcard" } : {});
 
 /** The body of `GET /flashcards`. */
 export const flashcardListSchema = z.object({ data: z.array(flashcardSchema), pagination: paginationSchema });
@@ -176,7 +194,11 @@ const bulkIds = z
   .array(z.uuid("Must be a UUID."))
   .min(1, "Must contain at least 1 id.")
   .max(MAX_BULK_IDS, `Must contain at most ${MAX_BULK_IDS} ids.`)
-  .meta({ description: `1–${MAX_BULK_IDS} of the caller's card ids (duplicates count once); all must exist.` });
+  .meta(
+    ROUTE_DOCS
+      ? { description: `1–${MAX_BULK_IDS} of the caller's card ids (duplicates count once); all must exist.` }
+      : {},
+  );
 const bulkTags = cardTagsSchema.min(1, "Must contain at least 1 tag.");
 
 /**
@@ -190,7 +212,7 @@ export const bulkActionSchemas = [
     deck_id: z
       .uuid("Must be a UUID or null.")
       .nullable()
-      .meta({ description: "The deck to move the cards into; null takes them out of any deck." }),
+      .meta(ROUTE_DOCS ? { description: "The deck to move the cards into; null takes them out of any deck." } : {}),
   }),
   z.strictObject({ ids: bulkIds, action: z.literal("add_tags"), tags: bulkTags }),
   z.strictObject({ ids: bulkIds, action: z.literal("remove_tags"), tags: bulkTags }),
@@ -205,12 +227,14 @@ export const bulkActionSchemas = [
     reset_counts: z
       .boolean("Must be true or false.")
       .optional()
-      .meta({ description: "Also set reps and lapses back to 0 (default false)." }),
+      .meta(ROUTE_DOCS ? { description: "Also set reps and lapses back to 0 (default false)." } : {}),
   }),
   z.strictObject({
     ids: bulkIds,
     action: z.literal("reschedule"),
-    due: learnerDateParam.meta({ description: "The learner's date the cards become due, at their day start." }),
+    due: learnerDateParam.meta(
+      ROUTE_DOCS ? { description: "The learner's date the cards become due, at their day start." } : {},
+    ),
   }),
 ] as const;
 
@@ -225,7 +249,10 @@ export const bulkFlashcardsSchema = z.discriminatedUnion("action", bulkActionSch
 
 /** The body of the answer of `POST /flashcards/bulk`. */
 export const bulkResultSchema = z.object({
-  updated: z.int().min(0).meta({ description: "Cards changed (for `delete`, cards deleted)." }),
+  updated: z
+    .int()
+    .min(0)
+    .meta(ROUTE_DOCS ? { description: "Cards changed (for `delete`, cards deleted)." } : {}),
 });
 
 /** A validated bulk request. */

@@ -24,12 +24,21 @@ const booleanFlag = z.enum(["true", "false"], "Must be 'true' or 'false'.").tran
 
 /** The query of `POST /imports` (format, deck, duplicates). */
 export const importQuerySchema = z.strictObject({
-  deck_id: z.uuid("Must be a UUID.").optional().meta({ description: "The deck of rows without a deck column." }),
+  deck_id: z
+    .uuid("Must be a UUID.")
+    .optional()
+    .meta(ROUTE_DOCS ? { description: "The deck of rows without a deck column." } : {}),
   duplicates: z
     .enum(["skip", "allow"], "Must be 'skip' or 'allow'.")
     .default("skip")
-    .meta({ description: "skip: a row whose front matches a card of its deck, or an earlier row, is not imported." }),
-  dry_run: booleanFlag.default(false).meta({ description: "true: read and count, write nothing (200)." }),
+    .meta(
+      ROUTE_DOCS
+        ? { description: "skip: a row whose front matches a card of its deck, or an earlier row, is not imported." }
+        : {},
+    ),
+  dry_run: booleanFlag
+    .default(false)
+    .meta(ROUTE_DOCS ? { description: "true: read and count, write nothing (200)." } : {}),
 });
 
 /** A validated import query. */
@@ -40,7 +49,10 @@ const noticeSchema = z.object({ line: z.int().nullable(), code: z.string(), mess
 /** An import record as the API shows it. */
 export const importSchema = z
   .object({
-    id: z.uuid().nullable().meta({ description: "null for a dry run (nothing recorded)." }),
+    id: z
+      .uuid()
+      .nullable()
+      .meta(ROUTE_DOCS ? { description: "null for a dry run (nothing recorded)." } : {}),
     format: z.enum(IMPORT_FORMATS),
     dry_run: z.boolean(),
     duplicates: z.enum(["skip", "allow"]),
@@ -50,17 +62,21 @@ export const importSchema = z
     skipped_duplicates: z.int(),
     rejected: z.int(),
     decks_created: z.int(),
-    warnings: z.array(noticeSchema).meta({ description: `The first ${LISTED_MAX} warnings.` }),
+    warnings: z.array(noticeSchema).meta(ROUTE_DOCS ? { description: `The first ${LISTED_MAX} warnings.` } : {}),
     created_at: z.iso.datetime(),
   })
-  .meta({ id: "Import" });
+  .meta(ROUTE_DOCS ? { id: "Import" } : {});
 
 /** The body of `POST /imports`: the record and the rows that were not imported. */
 export const importResultSchema = z.object({
   import: importSchema,
   rejected_rows: z
     .array(noticeSchema)
-    .meta({ description: `The first ${LISTED_MAX} rejected rows; \`line\` is where the row starts in the file.` }),
+    .meta(
+      ROUTE_DOCS
+        ? { description: `The first ${LISTED_MAX} rejected rows; \`line\` is where the row starts in the file.` }
+        : {},
+    ),
 });
 
 /** The body of `GET /imports`. */

@@ -10,13 +10,21 @@ import { durationMsSchema, reviewedAtSchema } from "../reviews/reviews.schemas";
 export const MAX_BATCH = 500;
 
 const batchItemSchema = z.strictObject({
-  id: z.uuid("Must be a UUID.").meta({ description: "Client-made; resending the same review applies it once." }),
+  id: z
+    .uuid("Must be a UUID.")
+    .meta(ROUTE_DOCS ? { description: "Client-made; resending the same review applies it once." } : {}),
   flashcard_id: z.uuid("Must be a UUID."),
   // Checked per item: a bad rating rejects only its review (`invalid_rating`), not the whole upload.
   rating: z
     .union([z.string().max(32, "Is too long."), z.number()], "Must be one of: again, hard, good, easy.")
-    .meta({ description: `One of ${RATINGS.join(", ")}; anything else rejects only this item (\`invalid_rating\`).` }),
-  reviewed_at: reviewedAtSchema.meta({ description: "When the person studied; FSRS runs at this time." }),
+    .meta(
+      ROUTE_DOCS
+        ? { description: `One of ${RATINGS.join(", ")}; anything else rejects only this item (\`invalid_rating\`).` }
+        : {},
+    ),
+  reviewed_at: reviewedAtSchema.meta(
+    ROUTE_DOCS ? { description: "When the person studied; FSRS runs at this time." } : {},
+  ),
   duration_ms: durationMsSchema.optional(),
   session_id: z.uuid("Must be a UUID.").optional(),
 });
@@ -48,7 +56,9 @@ export const reviewBatchResultSchema = z.object({
       id: z.uuid(),
       status: z.enum(["applied", "duplicate", "rejected"]),
       code: z.enum(BATCH_ITEM_CODES).optional(),
-      flashcard: flashcardSchema.optional().meta({ description: "The card's state now (applied and duplicate)." }),
+      flashcard: flashcardSchema
+        .optional()
+        .meta(ROUTE_DOCS ? { description: "The card's state now (applied and duplicate)." } : {}),
     }),
   ),
 });

@@ -30,10 +30,14 @@ export const createReviewSchema = z.strictObject({
   id: z
     .uuid("Must be a UUID.")
     .optional()
-    .meta({ description: "A client-made id: sending the same review again applies it once." }),
+    .meta(ROUTE_DOCS ? { description: "A client-made id: sending the same review again applies it once." } : {}),
   reviewed_at: reviewedAtSchema
     .optional()
-    .meta({ description: "When the review happened (default: now); at most 5 minutes ahead of the server." }),
+    .meta(
+      ROUTE_DOCS
+        ? { description: "When the review happened (default: now); at most 5 minutes ahead of the server." }
+        : {},
+    ),
 });
 
 /** A review log as the API shows it (the card's state before, the due date after). */
@@ -44,7 +48,7 @@ export const reviewSchema = z
     session_id: z.uuid().nullable(),
     rating: z
       .enum([...RATINGS, "manual"])
-      .meta({ description: "`manual`: a forget or reschedule entry (ts-fsrs Rating.Manual)." }),
+      .meta(ROUTE_DOCS ? { description: "`manual`: a forget or reschedule entry (ts-fsrs Rating.Manual)." } : {}),
     state_before: z.enum(STUDY_STATES),
     due_before: z.iso.datetime(),
     stability: z.number(),
@@ -57,7 +61,11 @@ export const reviewSchema = z
     duration_ms: z.int().nullable(),
     reviewed_at: z.iso.datetime(),
   })
-  .meta({ id: "Review", description: "FSRS fields are the card's state before the review, as ts-fsrs logs it." });
+  .meta(
+    ROUTE_DOCS
+      ? { id: "Review", description: "FSRS fields are the card's state before the review, as ts-fsrs logs it." }
+      : {},
+  );
 
 /** The body of `POST /flashcards/:id/reviews`. */
 export const reviewResultSchema = z.object({ flashcard: flashcardSchema, review: reviewSchema });

@@ -27,10 +27,13 @@ export type ChangePasswordInput = z.infer<typeof changePasswordSchema>;
 export const sessionSchema = z.object({
   id: z.uuid(),
   created_at: z.iso.datetime(),
-  last_refreshed_at: z.iso.datetime().nullable().meta({ description: "The last refresh-token rotation." }),
+  last_refreshed_at: z.iso
+    .datetime()
+    .nullable()
+    .meta(ROUTE_DOCS ? { description: "The last refresh-token rotation." } : {}),
   expires_at: z.iso.datetime(),
   user_agent: z.string().nullable(),
-  current: z.boolean().meta({ description: "True for the session making this request." }),
+  current: z.boolean().meta(ROUTE_DOCS ? { description: "True for the session making this request." } : {}),
 });
 
 /** The body of `GET /auth/sessions`. */

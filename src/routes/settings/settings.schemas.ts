@@ -84,8 +84,10 @@ export const updateSettingsSchema = z
 /** The caller's study settings as the API shows them. */
 export const settingsSchema = z
   .object({
-    timezone: z.string().meta({ description: "IANA time zone as Intl.DateTimeFormat resolves it." }),
-    day_starts_at: z.int().meta({ description: "Hour (0–23, local time) at which the learner's day starts." }),
+    timezone: z.string().meta(ROUTE_DOCS ? { description: "IANA time zone as Intl.DateTimeFormat resolves it." } : {}),
+    day_starts_at: z
+      .int()
+      .meta(ROUTE_DOCS ? { description: "Hour (0–23, local time) at which the learner's day starts." } : {}),
     desired_retention: z.number(),
     maximum_interval_days: z.int(),
     new_cards_per_day: z.int(),
@@ -98,9 +100,9 @@ export const settingsSchema = z
     fsrs_parameters: z
       .array(z.number())
       .nullable()
-      .meta({ description: "Personal FSRS weights (17, 19 or 21), or null for ts-fsrs's defaults." }),
+      .meta(ROUTE_DOCS ? { description: "Personal FSRS weights (17, 19 or 21), or null for ts-fsrs's defaults." } : {}),
   })
-  .meta({ id: "Settings" });
+  .meta(ROUTE_DOCS ? { id: "Settings" } : {});
 
 /** GET /settings takes no query parameters (unknown ones are 400). */
 export const settingsQuerySchema = z.strictObject({});

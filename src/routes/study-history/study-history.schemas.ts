@@ -13,8 +13,10 @@ export const MAX_FORECAST_DAYS = 365;
 /** The query of `GET /stats/daily`: the learner-date range (at most a year). */
 export const dailyStatsQuerySchema = z
   .strictObject({
-    from: learnerDateParam.meta({ description: "First learner date (your zone), inclusive." }),
-    to: learnerDateParam.meta({ description: `Last learner date, inclusive; at most ${MAX_DAILY_RANGE_DAYS} days.` }),
+    from: learnerDateParam.meta(ROUTE_DOCS ? { description: "First learner date (your zone), inclusive." } : {}),
+    to: learnerDateParam.meta(
+      ROUTE_DOCS ? { description: `Last learner date, inclusive; at most ${MAX_DAILY_RANGE_DAYS} days.` } : {},
+    ),
   })
   .superRefine((query, ctx) => {
     if (query.to < query.from) {
@@ -36,18 +38,18 @@ export const forecastQuerySchema = z.strictObject({
     .transform(Number)
     .pipe(z.number().min(1, "Must be at least 1.").max(MAX_FORECAST_DAYS, `Must be at most ${MAX_FORECAST_DAYS}.`))
     .default(30)
-    .meta({ description: `Learner days from today, 1–${MAX_FORECAST_DAYS} (default 30).` }),
+    .meta(ROUTE_DOCS ? { description: `Learner days from today, 1–${MAX_FORECAST_DAYS} (default 30).` } : {}),
 });
 
 /** The body of `GET /stats/daily`: one entry per learner day. */
 export const dailyStatsSchema = z.object({
   data: z.array(
     z.object({
-      date: z.iso.date().meta({ description: "The learner's date (their zone and day start)." }),
-      reviews: z.int().meta({ description: "Reviews rated 1–4 that day (manual entries excluded)." }),
-      again: z.int().meta({ description: "Of them, rated again." }),
-      time_ms: z.int().meta({ description: "Sum of the reviews' durations (unknown counts 0)." }),
-      new_cards: z.int().meta({ description: "First reviews of new cards." }),
+      date: z.iso.date().meta(ROUTE_DOCS ? { description: "The learner's date (their zone and day start)." } : {}),
+      reviews: z.int().meta(ROUTE_DOCS ? { description: "Reviews rated 1–4 that day (manual entries excluded)." } : {}),
+      again: z.int().meta(ROUTE_DOCS ? { description: "Of them, rated again." } : {}),
+      time_ms: z.int().meta(ROUTE_DOCS ? { description: "Sum of the reviews' durations (unknown counts 0)." } : {}),
+      new_cards: z.int().meta(ROUTE_DOCS ? { description: "First reviews of new cards." } : {}),
     }),
   ),
 });
@@ -56,11 +58,15 @@ export const dailyStatsSchema = z.object({
 export const forecastSchema = z.object({
   data: z.array(
     z.object({
-      date: z.iso.date().meta({ description: "The learner's date; the first is today." }),
-      due: z.int().meta({
-        description:
-          "Cards in learning, review or relearning due that day (today: also everything overdue); suspended cards left out.",
-      }),
+      date: z.iso.date().meta(ROUTE_DOCS ? { description: "The learner's date; the first is today." } : {}),
+      due: z.int().meta(
+        ROUTE_DOCS
+          ? {
+              description:
+                "Cards in learning, review or relearning due that day (today: also everything overdue); suspended cards left out.",
+            }
+          : {},
+      ),
     }),
   ),
 });

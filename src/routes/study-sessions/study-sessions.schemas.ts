@@ -38,7 +38,7 @@ export const sessionProgressSchema = z
     remaining: z.int(),
     cards_remaining: z.array(z.uuid()),
   })
-  .meta({ id: "StudySessionProgress" });
+  .meta(ROUTE_DOCS ? { id: "StudySessionProgress" } : {});
 
 /** The body of `POST /study-sessions/:id/finish`: the session and its results. */
 export const finishedSessionSchema = z.object({

@@ -10,9 +10,9 @@ import { flashcardSchema } from "../flashcards/flashcards.schemas";
 export const queueSchema = z.object({
   data: z.array(flashcardSchema),
   counts: z.object({
-    due: z.int().meta({ description: "Cards in learning, review or relearning due now." }),
-    new: z.int().meta({ description: "New cards available today (capped by the daily limit)." }),
-    learning: z.int().meta({ description: "Due cards in learning or relearning." }),
+    due: z.int().meta(ROUTE_DOCS ? { description: "Cards in learning, review or relearning due now." } : {}),
+    new: z.int().meta(ROUTE_DOCS ? { description: "New cards available today (capped by the daily limit)." } : {}),
+    learning: z.int().meta(ROUTE_DOCS ? { description: "Due cards in learning or relearning." } : {}),
   }),
 });
 
@@ -23,12 +23,14 @@ export const statsSchema = z.object({
   due_today: z.int(),
   reviews_today: z.int(),
   retention_last_30_days: z.number().min(0).max(1).nullable(),
-  retention: z
-    .object({ young: z.number().min(0).max(1).nullable(), mature: z.number().min(0).max(1).nullable() })
-    .meta({
-      description:
-        "True retention over the last 30 days: reviews of cards in review state not rated again; mature = interval of 21 days or more.",
-    }),
+  retention: z.object({ young: z.number().min(0).max(1).nullable(), mature: z.number().min(0).max(1).nullable() }).meta(
+    ROUTE_DOCS
+      ? {
+          description:
+            "True retention over the last 30 days: reviews of cards in review state not rated again; mature = interval of 21 days or more.",
+        }
+      : {},
+  ),
   streak_days: z.int(),
 });
 

@@ -15,10 +15,14 @@ export const FEED_PAGE_MAX = 1000;
 
 /** The query of `GET /sync/changes`: where to resume (`cursor`) and how many. */
 export const changesQuerySchema = z.strictObject({
-  since: cursorParam.meta({
-    description:
-      "The `next_cursor` of the previous page or poll; absent: the whole collection from the start (the initial sync).",
-  }),
+  since: cursorParam.meta(
+    ROUTE_DOCS
+      ? {
+          description:
+            "The `next_cursor` of the previous page or poll; absent: the whole collection from the start (the initial sync).",
+        }
+      : {},
+  ),
   limit: z
     .string()
     .regex(/^\d{1,4}$/, `Must be a whole number from 1 to ${FEED_PAGE_MAX}.`)
@@ -37,10 +41,10 @@ export const feedDeckSchema = z
     created_at: z.iso.datetime(),
     updated_at: z.iso.datetime(),
   })
-  .meta({ id: "FeedDeck" });
+  .meta(ROUTE_DOCS ? { id: "FeedDeck" } : {});
 
 /** A tag as the change feed carries it. */
-export const feedTagSchema = z.object({ id: z.uuid(), name: z.string() }).meta({ id: "FeedTag" });
+export const feedTagSchema = z.object({ id: z.uuid(), name: z.string() }).meta(ROUTE_DOCS ? { id: "FeedTag" } : {});
 
 /** A study session as the change feed carries it. */
 export const feedStudySessionSchema = z
@@ -50,24 +54,30 @@ export const feedStudySessionSchema = z
     started_at: z.iso.datetime(),
     finished_at: z.iso.datetime().nullable(),
   })
-  .meta({ id: "FeedStudySession" });
+  .meta(ROUTE_DOCS ? { id: "FeedStudySession" } : {});
 
 /** One change of the feed: what changed and its new state (or that it was deleted). */
 export const changeSchema = z
   .object({
     entity: z.enum(CHANGE_ENTITIES),
-    op: z.enum(["upsert", "delete"]).meta({
-      description:
-        "`upsert`: store `data` under `id`. `delete`: remove it (a card's deletion also removes its reviews).",
-    }),
-    id: z.uuid().meta({ description: "The entity's id (for `settings`, the user's id: there is one)." }),
-    seq: z.int().meta({ description: "The per-user sequence number; the feed is ordered by it." }),
+    op: z.enum(["upsert", "delete"]).meta(
+      ROUTE_DOCS
+        ? {
+            description:
+              "`upsert`: store `data` under `id`. `delete`: remove it (a card's deletion also removes its reviews).",
+          }
+        : {},
+    ),
+    id: z
+      .uuid()
+      .meta(ROUTE_DOCS ? { description: "The entity's id (for `settings`, the user's id: there is one)." } : {}),
+    seq: z.int().meta(ROUTE_DOCS ? { description: "The per-user sequence number; the feed is ordered by it." } : {}),
     data: z
       .union([flashcardSchema, reviewSchema, feedDeckSchema, feedTagSchema, feedStudySessionSchema, settingsSchema])
       .optional()
-      .meta({ description: "The entity as it is now (upserts only)." }),
+      .meta(ROUTE_DOCS ? { description: "The entity as it is now (upserts only)." } : {}),
   })
-  .meta({ id: "Change" });
+  .meta(ROUTE_DOCS ? { id: "Change" } : {});
 
 /** The body of `GET /sync/changes`: a page of changes and the cursor to resume from. */
 export const changeFeedSchema = z.object({
@@ -76,7 +86,9 @@ export const changeFeedSchema = z.object({
     limit: z.int(),
     next_cursor: z
       .string()
-      .meta({ description: "Always present: pass as `since` to continue, also after an empty page." }),
+      .meta(
+        ROUTE_DOCS ? { description: "Always present: pass as `since` to continue, also after an empty page." } : {},
+      ),
     has_more: z.boolean(),
   }),
 });

@@ -11,7 +11,7 @@ export const tagNameParamSchema = z.strictObject({ name: tagNameSchema });
 export const renameTagSchema = z.strictObject({ name: tagNameSchema });
 
 /** A tag with its card count. */
-export const tagSchema = z.object({ name: z.string(), card_count: z.int() }).meta({ id: "Tag" });
+export const tagSchema = z.object({ name: z.string(), card_count: z.int() }).meta(ROUTE_DOCS ? { id: "Tag" } : {});
 
 /** The body of `GET /tags`. */
 export const tagListSchema = z.object({ data: z.array(tagSchema) });

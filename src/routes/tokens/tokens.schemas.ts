@@ -28,7 +28,7 @@ export const createTokenSchema = z.strictObject({
     .max(365, "Must be at most 365.")
     .nullable()
     .optional()
-    .meta({ description: "Days until the token expires (1–365); null or absent: it never expires." }),
+    .meta(ROUTE_DOCS ? { description: "Days until the token expires (1–365); null or absent: it never expires." } : {}),
 });
 
 /** A validated token creation body. */
@@ -38,7 +38,7 @@ const tokenFields = {
   id: z.uuid(),
   name: z.string(),
   scopes: z.array(z.enum(TOKEN_SCOPES)),
-  prefix: z.string().meta({ description: "The token's first characters, to tell tokens apart." }),
+  prefix: z.string().meta(ROUTE_DOCS ? { description: "The token's first characters, to tell tokens apart." } : {}),
   created_at: z.iso.datetime(),
   expires_at: z.iso.datetime().nullable(),
 };
@@ -49,7 +49,7 @@ export const tokenSchema = z.object({
   last_used_at: z.iso
     .datetime()
     .nullable()
-    .meta({ description: "When the token was last used, to the hour (refreshed at most hourly)." }),
+    .meta(ROUTE_DOCS ? { description: "When the token was last used, to the hour (refreshed at most hourly)." } : {}),
 });
 
 /** A new token: the only response that ever carries the secret. */
@@ -57,7 +57,9 @@ export const createdTokenSchema = z.object({
   ...tokenFields,
   token: z
     .string()
-    .meta({ description: "The secret (`fcpat_…`), shown once: send as `Authorization: Bearer <token>`." }),
+    .meta(
+      ROUTE_DOCS ? { description: "The secret (`fcpat_…`), shown once: send as `Authorization: Bearer <token>`." } : {},
+    ),
 });
 
 /** The body of `GET /auth/tokens`. */
