@@ -25,6 +25,8 @@ try {
     platform: "neutral",
     format: "esm",
     outfile,
+    // wrangler.toml's [define] build constants (src/build-flags.d.ts), as in development.
+    define: { LOCAL_AI_PROVIDER: "true", ROUTE_DOCS: "true" },
     logLevel: "warning",
   });
   const { runEvaluation } = await import(pathToFileURL(outfile).href);
