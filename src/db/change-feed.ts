@@ -5,8 +5,9 @@
  * (`seq > since ORDER BY seq LIMIT n`) on the primary key `(user_id, seq)`, and reads each entity by its
  * primary key from those ids.
  */
-import { type AnyColumn, and, asc, eq, gt, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, gt, type SQL, sql } from "drizzle-orm";
 import type { Db } from "./client";
+import { ownerCheck } from "./ownership";
 import { flashcardColumns, reviewColumns } from "./projections";
 import { changes, decks, flashcards, reviewLogs, studySessions, syncCounters, tags, userSettings } from "./schema";
 
@@ -18,16 +19,6 @@ function upsertedIn(userId: string, since: number, rows: number, entity: ChangeE
   return sql`(SELECT "entity_id" FROM (SELECT "entity", "entity_id", "op" FROM ${changes}
     WHERE ${changes.userId} = ${userId} AND ${changes.seq} > ${since} ORDER BY ${changes.seq} LIMIT ${rows})
     WHERE "entity" = ${entity} AND "op" = 'upsert')`;
-}
-
-/**
- * The owner check of an entity read, written `+user_id = ?` so the planner cannot drive the read from a
- * `(user_id, …)` index: it would walk every row of the user and test each id against the page (12× slower
- * at 100,000 cards than at 1,000). The page's ids drive the read by primary key instead; the check still
- * keeps another user's row out.
- */
-function ownedBy(table: { userId: AnyColumn }, userId: string): SQL {
-  return sql`+${table.userId} = ${userId}`;
 }
 
 /** The page of changes: `rows` changes after `since`, in sequence order (exported so a test can EXPLAIN it). */
@@ -54,11 +45,11 @@ export function changeFeedStatements(db: Db, userId: string, since: number, rows
     db
       .select(flashcardColumns)
       .from(flashcards)
-      .where(and(ownedBy(flashcards, userId), sql`${flashcards.id} IN ${ids("flashcard")}`)),
+      .where(and(ownerCheck(flashcards, userId), sql`${flashcards.id} IN ${ids("flashcard")}`)),
     db
       .select(reviewColumns)
       .from(reviewLogs)
-      .where(and(ownedBy(reviewLogs, userId), sql`${reviewLogs.id} IN ${ids("review")}`)),
+      .where(and(ownerCheck(reviewLogs, userId), sql`${reviewLogs.id} IN ${ids("review")}`)),
     db
       .select({
         id: decks.id,
@@ -69,11 +60,11 @@ export function changeFeedStatements(db: Db, userId: string, since: number, rows
         updatedAt: decks.updatedAt,
       })
       .from(decks)
-      .where(and(ownedBy(decks, userId), sql`${decks.id} IN ${ids("deck")}`)),
+      .where(and(ownerCheck(decks, userId), sql`${decks.id} IN ${ids("deck")}`)),
     db
       .select({ id: tags.id, name: tags.name })
       .from(tags)
-      .where(and(ownedBy(tags, userId), sql`${tags.id} IN ${ids("tag")}`)),
+      .where(and(ownerCheck(tags, userId), sql`${tags.id} IN ${ids("tag")}`)),
     db
       .select({
         id: studySessions.id,
@@ -82,7 +73,7 @@ export function changeFeedStatements(db: Db, userId: string, since: number, rows
         finishedAt: studySessions.finishedAt,
       })
       .from(studySessions)
-      .where(and(ownedBy(studySessions, userId), sql`${studySessions.id} IN ${ids("study_session")}`)),
+      .where(and(ownerCheck(studySessions, userId), sql`${studySessions.id} IN ${ids("study_session")}`)),
     db
       .select()
       .from(userSettings)

@@ -244,7 +244,7 @@ export function importRecordStatements(db: Db, record: ImportRecordInput): Batch
       SELECT ${record.id}, ${record.userId}, ${record.format}, ${record.targetDeckId}, ${record.duplicates},
         ${record.totalRows}, c.n, ${record.considered} - c.n, ${record.rejected}, ${record.decksCreated},
         ${JSON.stringify(record.warnings)}, ${JSON.stringify(record.rejectedRows)}, ${record.now}
-      FROM (SELECT count(*) AS n FROM flashcards WHERE user_id = ${record.userId}
+      FROM (SELECT count(*) AS n FROM flashcards WHERE +user_id = ${record.userId}
             AND id IN (SELECT value FROM json_each(${JSON.stringify(record.cardIds)}))) AS c`,
     ),
     db

@@ -8,6 +8,7 @@ import { sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { sha256Hex } from "../lib/tokens";
 import type { Db } from "./client";
 import { causeMessages } from "./d1-errors";
+import { ownerCheck } from "./ownership";
 import { rawStatement } from "./raw-statement";
 import { generationProposals } from "./schema";
 
@@ -63,8 +64,8 @@ export function readProposals(db: Db, userId: string, generationIds: readonly st
     .from(generationProposals)
     .where(
       and(
-        eq(generationProposals.userId, userId),
         sql`${generationProposals.generationId} IN (SELECT value FROM json_each(${JSON.stringify(generationIds)}))`,
+        ownerCheck(generationProposals, userId),
       ),
     );
 }

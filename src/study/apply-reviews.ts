@@ -18,6 +18,7 @@ import { and, eq, getTableColumns, ne, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
 import { MAX_TAGS_PER_CARD } from "../db/deck-rules";
+import { ownedIn } from "../db/ownership";
 import { cardTagsSql } from "../db/projections";
 import { rawAll } from "../db/raw-statement";
 import { type FlashcardRow, flashcards, type ReviewLogRow, reviewLogs, studySessions } from "../db/schema";
@@ -139,7 +140,7 @@ export async function applyReviews(deps: AuthedDeps, items: ReviewSubmission[]):
     db
       .select()
       .from(reviewLogs)
-      .where(and(eq(reviewLogs.userId, auth.userId), sql`${reviewLogs.id} ${inJson(ids)}`)),
+      .where(ownedIn(reviewLogs, ids, auth.userId)),
     db
       .select({ id: reviewLogs.id })
       .from(reviewLogs)
@@ -147,11 +148,11 @@ export async function applyReviews(deps: AuthedDeps, items: ReviewSubmission[]):
     db
       .select(cardColumns)
       .from(flashcards)
-      .where(and(eq(flashcards.userId, auth.userId), sql`${flashcards.id} ${inJson(cardIds)}`)),
+      .where(ownedIn(flashcards, cardIds, auth.userId)),
     db
       .select({ id: studySessions.id, finishedAt: studySessions.finishedAt, cardIds: studySessions.cardIds })
       .from(studySessions)
-      .where(and(eq(studySessions.userId, auth.userId), sql`${studySessions.id} ${inJson(sessionIds)}`)),
+      .where(ownedIn(studySessions, sessionIds, auth.userId)),
     // Per card, the latest MAX_REPLAY + 1 logs after its earliest new review (usually none).
     rawAll(
       db,
@@ -162,7 +163,7 @@ export async function applyReviews(deps: AuthedDeps, items: ReviewSubmission[]):
         JOIN review_logs AS l
           ON l.flashcard_id = w.value ->> '$.c'
          AND (l.reviewed_at, l.id) > (w.value ->> '$.t', w.value ->> '$.i')
-        WHERE l.user_id = ${auth.userId}
+        WHERE +l.user_id = ${auth.userId}
       ) WHERE rn <= ${MAX_REPLAY + 1}`,
     ),
   ]);
@@ -370,7 +371,7 @@ function writeStatements(
       )}
       FROM json_each(${json(inserts)}) AS j
       JOIN flashcards AS f
-        ON f.id = j.value ->> '$.flashcard_id' AND f.user_id = ${userId} AND f.version = j.value ->> '$.v'`,
+        ON f.id = j.value ->> '$.flashcard_id' AND +f.user_id = ${userId} AND f.version = j.value ->> '$.v'`,
     ),
   ];
   if (rewrites.length > 0) {
@@ -383,7 +384,7 @@ function writeStatements(
         sql`
         UPDATE review_logs SET ${sql.raw(rewritten.map((name) => `${name} = j.value ->> '$.${name}'`).join(", "))}
         FROM json_each(${json(rewrites)}) AS j
-        WHERE review_logs.id = j.value ->> '$.id' AND review_logs.user_id = ${userId}
+        WHERE review_logs.id = j.value ->> '$.id' AND +review_logs.user_id = ${userId}
           AND EXISTS (SELECT 1 FROM flashcards AS f
                       WHERE f.id = review_logs.flashcard_id AND f.user_id = ${userId} AND f.version = j.value ->> '$.v')`,
       ),
@@ -403,7 +404,7 @@ function writeStatements(
       UPDATE flashcards SET ${sql.raw(STUDY_COLUMNS.map(([, name]) => `${name} = j.value ->> '$.${name}'`).join(", "))},
         version = flashcards.version + 1
       FROM json_each(${cardJson}) AS j
-      WHERE flashcards.id = j.value ->> '$.id' AND flashcards.user_id = ${userId} AND flashcards.version = j.value ->> '$.v'
+      WHERE flashcards.id = j.value ->> '$.id' AND +flashcards.user_id = ${userId} AND flashcards.version = j.value ->> '$.v'
       RETURNING ${sql.raw(
         columnPairs(flashcards)
           .map(([, name]) => name)
@@ -427,13 +428,11 @@ async function settleLostRace(deps: AuthedDeps, lost: Candidate[], outcomes: Arr
     db
       .select()
       .from(reviewLogs)
-      .where(and(eq(reviewLogs.userId, auth.userId), sql`${reviewLogs.id} IN (SELECT value FROM json_each(${ids}))`)),
+      .where(ownedIn(reviewLogs, ids, auth.userId)),
     db
       .select(cardColumns)
       .from(flashcards)
-      .where(
-        and(eq(flashcards.userId, auth.userId), sql`${flashcards.id} IN (SELECT value FROM json_each(${cardIds}))`),
-      ),
+      .where(ownedIn(flashcards, cardIds, auth.userId)),
   ]);
   const stored = new Map(rows.map((row) => [row.id, row]));
   const cards = new Map(cardRows.map((card) => [card.id, card]));

@@ -60,7 +60,7 @@ export function manualEntryStatements(
       UPDATE flashcards SET ${sql.raw(SNAPSHOT_SQL_COLUMNS.map(({ card }) => `${card} = j.value ->> '$.${card}'`).join(", "))},
         version = flashcards.version + 1
       FROM json_each(${cards}) AS j
-      WHERE flashcards.id = j.value ->> '$.id' AND flashcards.user_id = ${userId}
+      WHERE flashcards.id = j.value ->> '$.id' AND +flashcards.user_id = ${userId}
         AND flashcards.version = j.value ->> '$.v'
         AND EXISTS (SELECT 1 FROM review_logs AS l WHERE l.id = j.value ->> '$.log' AND l.user_id = ${userId})
       RETURNING flashcards.id`,

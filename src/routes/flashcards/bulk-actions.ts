@@ -12,6 +12,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { distinctTags, linkTagsToCards, unlinkTags, upsertTags } from "../../db/card-tags";
 import type { Db } from "../../db/client";
 import { deckGate, tagGate } from "../../db/id-list-gates";
+import { ownedIn } from "../../db/ownership";
 import { flashcards } from "../../db/schema";
 import { nameKey } from "../../lib/name-key";
 import { learnerDay } from "../../lib/zoned-days";
@@ -57,8 +58,7 @@ type BulkActions = {
 };
 
 /** The cards of the request: the caller's, and among the ids (one JSON parameter, no 100-parameter IN list). */
-export const inRequest = (ctx: BulkContext) =>
-  and(eq(flashcards.userId, ctx.userId), sql`${flashcards.id} IN (SELECT value FROM json_each(${ctx.idsJson}))`);
+export const inRequest = (ctx: BulkContext) => ownedIn(flashcards, ctx.idsJson, ctx.userId);
 
 /** Sets `updated_at` of the request's cards (a tag change edits the card) and returns their ids. */
 const touchCards = (ctx: BulkContext) =>

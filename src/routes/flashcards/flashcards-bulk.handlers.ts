@@ -7,6 +7,7 @@ import { and, eq, getTableColumns, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { deckRuleError, isFlashcardNotFound, isTagNotFound } from "../../db/deck-rules";
 import { flashcardGate } from "../../db/id-list-gates";
+import { ownedIn } from "../../db/ownership";
 import { flashcards, tags } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
 import type { AuthedDeps } from "../../lib/deps";
@@ -81,12 +82,7 @@ async function firstMissingCard(deps: AuthedDeps, ids: string[]): Promise<string
   const owned = await deps.db
     .select({ id: flashcards.id })
     .from(flashcards)
-    .where(
-      and(
-        eq(flashcards.userId, deps.auth.userId),
-        sql`${flashcards.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`,
-      ),
-    );
+    .where(ownedIn(flashcards, JSON.stringify(ids), deps.auth.userId));
   const found = new Set(owned.map((row) => row.id));
   return ids.find((id) => !found.has(id));
 }

@@ -12,7 +12,7 @@ import { causeMessages } from "../../db/d1-errors";
 import { deckRuleError, isFlashcardNotFound } from "../../db/deck-rules";
 import { isGenerationNotFound } from "../../db/generation-gate";
 import { deckGate, flashcardGate, generationListGate } from "../../db/id-list-gates";
-import { ofUser, ownedBy } from "../../db/ownership";
+import { ofUser, ownedBy, ownedIn, ownerCheck } from "../../db/ownership";
 import { cardTagsSql, type FlashcardView, flashcardColumns } from "../../db/projections";
 import {
   type AcceptedProposal,
@@ -92,7 +92,10 @@ function acceptanceUpdate(deps: AuthedDeps, accepted: Map<string, { full: number
       updatedAt: deps.now,
     })
     .where(
-      and(ofUser(generations, deps.auth.userId), sql`${generations.id} IN (SELECT key FROM json_each(${increments}))`),
+      and(
+        sql`${generations.id} IN (SELECT key FROM json_each(${increments}))`,
+        ownerCheck(generations, deps.auth.userId),
+      ),
     );
 }
 
@@ -179,12 +182,7 @@ export async function createFlashcards(deps: AuthedDeps, input: CreateFlashcards
       db
         .select({ id: flashcards.id, deckId: flashcards.deckId, tags: cardTagsSql() })
         .from(flashcards)
-        .where(
-          and(
-            ofUser(flashcards, auth.userId),
-            sql`${flashcards.id} IN (SELECT value FROM json_each(${JSON.stringify(rows.map((row) => row.id))}))`,
-          ),
-        ),
+        .where(ownedIn(flashcards, JSON.stringify(rows.map((row) => row.id)), auth.userId)),
     );
   }
 
@@ -246,7 +244,7 @@ function inheritGenerationDeck(db: Db, userId: string, cards: readonly { id: str
   return rawStatement(
     db,
     sql`UPDATE flashcards SET deck_id = (SELECT g.deck_id FROM generations AS g WHERE g.id = flashcards.generation_id AND g.user_id = ${userId})
-        WHERE user_id = ${userId} AND id IN (SELECT value FROM json_each(${idsJson(cards)}))`,
+        WHERE id IN (SELECT value FROM json_each(${idsJson(cards)})) AND +user_id = ${userId}`,
   );
 }
 
@@ -340,12 +338,7 @@ async function findMissingGeneration(deps: AuthedDeps, ids: string[]): Promise<s
   const owned = await deps.db
     .select({ id: generations.id })
     .from(generations)
-    .where(
-      and(
-        ofUser(generations, deps.auth.userId),
-        sql`${generations.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`,
-      ),
-    );
+    .where(ownedIn(generations, JSON.stringify(ids), deps.auth.userId));
   const ownedIds = new Set(owned.map((row) => row.id));
   return ids.find((id) => !ownedIds.has(id));
 }

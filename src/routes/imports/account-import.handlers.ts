@@ -22,7 +22,7 @@ import {
   runImportBatch,
   tagStatements,
 } from "../../db/import-writes";
-import { ofUser } from "../../db/ownership";
+import { ofUser, ownedIn } from "../../db/ownership";
 import { rawStatement } from "../../db/raw-statement";
 import { flashcards, userSettings } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
@@ -155,12 +155,7 @@ export async function importAccount(
     db
       .select({ id: flashcards.id })
       .from(flashcards)
-      .where(
-        and(
-          ofUser(flashcards, auth.userId),
-          sql`${flashcards.id} IN (SELECT value FROM json_each(${JSON.stringify(cards.map((c) => c.id))}))`,
-        ),
-      ),
+      .where(ownedIn(flashcards, JSON.stringify(cards.map((c) => c.id)), auth.userId)),
   ]);
   if (query.deck_id && !deckRows.some((deck) => deck.id === query.deck_id)) throw notFound("deck", query.deck_id);
 
