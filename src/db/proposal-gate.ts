@@ -3,7 +3,7 @@
  * `proposal_acceptance_gate`): a generation's proposals are kept as hashes, and accepting one goes through
  * a gate view whose trigger refuses text that was not proposed and proposals already accepted.
  */
-import { and, eq, sql } from "drizzle-orm";
+import { and, sql } from "drizzle-orm";
 import { sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { sha256Hex } from "../lib/tokens";
 import type { Db } from "./client";

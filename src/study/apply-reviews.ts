@@ -14,7 +14,7 @@
  * Idempotency lives in the database (the review id is the log row's primary key), so a resend or two
  * identical uploads at once apply each review once.
  */
-import { and, eq, getTableColumns, ne, sql } from "drizzle-orm";
+import { and, getTableColumns, ne, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
 import { MAX_TAGS_PER_CARD } from "../db/deck-rules";

@@ -7,7 +7,7 @@
  * `BulkActions` makes the entry mandatory. The card-state actions of #15 that need the learner's day or
  * each card's state (`NEEDS_STUDY_STATE`) get them in `ctx.study`, read by the handler first.
  */
-import { and, eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { distinctTags, linkTagsToCards, unlinkTags, upsertTags } from "../../db/card-tags";
 import type { Db } from "../../db/client";

@@ -9,7 +9,7 @@
  * SQL to a row **of the caller**: a review log whose card is not the caller's is not written, a session
  * or generation that is not the caller's becomes NULL. The document's own ids never reach SQL.
  */
-import { and, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { distinctTags } from "../../db/card-tags";
 import {
@@ -22,7 +22,7 @@ import {
   runImportBatch,
   tagStatements,
 } from "../../db/import-writes";
-import { ofUser, ownedIn } from "../../db/ownership";
+import { ownedIn } from "../../db/ownership";
 import { rawStatement } from "../../db/raw-statement";
 import { flashcards, userSettings } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
