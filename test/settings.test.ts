@@ -81,7 +81,7 @@ describe("GET/PATCH /settings", () => {
     const res = await api("GET", "/api/v1/settings", { token: user.accessToken, env: { ...env, DB: db } });
     expect(res.status).toBe(200);
     expect(res.body).toEqual(DEFAULTS);
-    expect(counter).toEqual({ trips: 1, statements: 2 });
+    expect(counter).toMatchObject({ trips: 1, statements: 2 });
     // The server variables are the defaults: another deployment's values show through.
     const other = await api("GET", "/api/v1/settings", {
       token: user.accessToken,
@@ -100,7 +100,7 @@ describe("GET/PATCH /settings", () => {
       env: { ...env, DB: db },
     });
     expect(res.status).toBe(200);
-    expect(counter).toEqual({ trips: 1, statements: 2 });
+    expect(counter).toMatchObject({ trips: 1, statements: 2 });
     expect(res.body).toEqual({ ...DEFAULTS, timezone: "America/New_York", day_starts_at: 0, new_cards_per_day: 5 });
     const second = await patch(alice, { leech_action: "suspend", fsrs_parameters: [...default_w] });
     expect(second.body).toEqual({
