@@ -11,7 +11,7 @@ import { count } from "drizzle-orm";
 import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client";
-import { deckViewSql } from "../src/db/deck-queries";
+import { deckListSql, deckView, deckViewSql } from "../src/db/deck-queries";
 import { flashcards } from "../src/db/schema";
 import { buildListQuery } from "../src/routes/flashcards/flashcards.handlers";
 import { listFlashcardsQuerySchema } from "../src/routes/flashcards/flashcards.schemas";
@@ -113,7 +113,8 @@ async function hotPlans() {
     "list: parent tag": await list({ tag: "lang" }),
     "list: small deck with subdecks": await list({ deck_id: rootDeck }, "scope"),
     "list: small tag": await list({ tag: "topic12" }, "scope"),
-    "deck counts": await planOf(deckViewSql(user.id, Date.now())),
+    "deck counts": await planOf(deckListSql(user.id, Date.now())),
+    "deck counts: one deck": await planOf(deckViewSql(user.id, Date.now(), rootDeck)),
   };
   const [due, fresh, dueCount, learningCount, newCount] = queue({ deckId: rootDeck });
   Object.assign(plans, {
@@ -182,6 +183,63 @@ describe("query plans at 100,000 cards and 2,000 decks", () => {
     }
   });
 
+  it("reads only the chosen plan's cards for a deck subtree's page (D1 rows_read)", async () => {
+    // Both plans run in one batch; each reads cards only when the capped count chose it. With the count
+    // in the WHERE instead of the LIMIT, the walk read the user's whole index (100,000+ rows) for a
+    // small deck and returned nothing.
+    const db = createDb(env.DB);
+    const rowsRead = async (deck: string, sort: string, order: string) => {
+      const query = listFlashcardsQuerySchema.parse({ deck_id: deck, sort, order });
+      let total = 0;
+      for (const plan of ["walk", "scope"] as const) {
+        const { sql, params } = buildListQuery(db, user.id, query, undefined, plan).toSQL();
+        const result = await env.DB.prepare(sql)
+          .bind(...params)
+          .all();
+        total += result.meta.rows_read;
+      }
+      return total;
+    };
+    const sparse = leafDeck; // about 50 cards spread over 100,000: the scope plan (the walk found none)
+    const small = "00000000-0000-4000-8000-000000000007"; // about 1,000 cards: the scope plan
+    const large = "00000000-0000-4000-8000-000000000008"; // about 3,000 cards: the walk
+    for (const [sort, order] of [
+      ["created_at", "desc"],
+      ["updated_at", "asc"],
+      ["due", "asc"],
+    ] as const) {
+      // Two capped counts of the deck's 50 cards and the cards themselves (was 100,313: the whole walk).
+      expect(await rowsRead(sparse, sort, order), `sparse ${sort} ${order}`).toBeLessThan(1_000);
+      // Two capped counts (<= 2,000 index entries each) and the chosen plan's cards: never the collection.
+      expect(await rowsRead(small, sort, order), `small ${sort} ${order}`).toBeLessThan(15_000);
+      expect(await rowsRead(large, sort, order), `large ${sort} ${order}`).toBeLessThan(15_000);
+    }
+  });
+
+  it("lists every deck with the counts and paths a recount from the cards and the closure gives", async () => {
+    const now = Date.now();
+    const [listed] = await createDb(env.DB).batch([deckView(createDb(env.DB), user.id, now)]);
+    const { results: recount } = await env.DB.prepare(
+      `WITH counts AS (
+         SELECT t.ancestor_id AS id, count(*) AS cards, sum(f.state = 0) AS new, sum(f.suspended) AS suspended,
+           sum(f.state <> 0 AND f.due <= ?2) AS due
+         FROM deck_tree AS t JOIN flashcards AS f ON f.deck_id = t.descendant_id WHERE t.user_id = ?1 GROUP BY t.ancestor_id),
+       paths AS (
+         SELECT t.descendant_id AS id, group_concat(a.name, '::' ORDER BY t.distance DESC) AS path,
+           group_concat(a.name_key, char(1) ORDER BY t.distance DESC) AS path_key
+         FROM deck_tree AS t JOIN decks AS a ON a.id = t.ancestor_id WHERE t.user_id = ?1 GROUP BY t.descendant_id)
+       SELECT d.id, d.name, d.parent_id, d.description, p.path, d.created_at, d.updated_at,
+         coalesce(c.cards, 0) AS cards, coalesce(c.new, 0) AS new, coalesce(c.suspended, 0) AS suspended,
+         coalesce(c.due, 0) AS due, d.version
+       FROM decks AS d JOIN paths AS p ON p.id = d.id LEFT JOIN counts AS c ON c.id = d.id
+       WHERE d.user_id = ?1 ORDER BY p.path_key`,
+    )
+      .bind(user.id, now)
+      .all();
+    expect(listed).toHaveLength(ROOTS * (1 + CHILDREN));
+    expect(listed).toEqual(recount);
+  });
+
   it("the collection is seeded", async () => {
     const counts = await env.DB.prepare(
       `SELECT (SELECT count(*) FROM flashcards WHERE user_id = ?1) AS cards, (SELECT count(*) FROM decks WHERE user_id = ?1) AS decks,
@@ -208,7 +266,10 @@ describe("query plans at 100,000 cards and 2,000 decks", () => {
       expect(plans["list: deck with subdecks"]).toMatch(/deck_tree|sqlite_autoindex_deck_tree/);
       expect(plans["list: tag"]).toContain("tags_user_key_unique");
       expect(plans["list: tag"]).toContain("flashcard_tags_tag_idx");
-      expect(plans["deck counts"]).toContain("flashcards_deck_state_due_idx");
+      // Every deck: the user's due cards in one range of the partial index, not 3 seeks per deck.
+      expect(plans["deck counts"]).toContain("flashcards_user_due_deck_idx (user_id=? AND due<?)");
+      expect(plans["deck counts"]).not.toContain("flashcards_deck_state_due_idx");
+      expect(plans["deck counts: one deck"]).toContain("flashcards_deck_state_due_idx");
       // A small scope is read from its own cards, never by walking the user's index.
       expect(plans["list: small deck with subdecks"]).toMatch(/flashcards_deck_(created|state_due)_idx/);
       expect(plans["list: small tag"]).toContain("flashcard_tags_tag_idx");

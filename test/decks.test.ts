@@ -4,7 +4,7 @@
  */
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { deckViewSql } from "../src/db/deck-queries";
+import { deckListSql, deckViewSql } from "../src/db/deck-queries";
 import { api, expectProblem, registerUser, type TestUser } from "./helpers/api";
 import { countingD1 } from "./helpers/d1-counter";
 
@@ -311,9 +311,11 @@ describe("budgets", () => {
     }
   });
 
-  it("counts decks from the covering deck index, never scanning flashcards", async () => {
-    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${toSqlText(deckViewSql(user.id, Date.now()))}`)
-      .bind(...toSqlParams(deckViewSql(user.id, Date.now())))
+  it("counts one deck from the covering deck index, never scanning flashcards", async () => {
+    const id = await deckId("Planned");
+    const view = deckViewSql(user.id, Date.now(), id);
+    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${toSqlText(view)}`)
+      .bind(...toSqlParams(view))
       .all<{ detail: string }>();
     const plan = results.map((r) => r.detail).join("\n");
     expect(plan).toContain("USING COVERING INDEX flashcards_deck_state_due_idx");
@@ -321,6 +323,19 @@ describe("budgets", () => {
     expect(plan).toMatch(/card_counts USING (COVERING )?INDEX sqlite_autoindex_card_counts_1/);
     // Every table is reached through an index (only the CTE "p" is scanned).
     expect(plan).not.toMatch(/SCAN (flashcards|decks|deck_tree|d|a|t)\b/);
+  });
+
+  it("counts every deck from the user's counters and due-card ranges, never scanning a table", async () => {
+    const list = deckListSql(user.id, Date.now());
+    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${toSqlText(list)}`)
+      .bind(...toSqlParams(list))
+      .all<{ detail: string }>();
+    const plan = results.map((r) => r.detail).join("\n");
+    expect(plan).toContain("flashcards USING INDEX flashcards_user_due_deck_idx (user_id=? AND due<?)");
+    expect(plan).toMatch(/card_counts USING (COVERING )?INDEX sqlite_autoindex_card_counts_1 \(user_id=\?\)/);
+    expect(plan).toContain("decks_parent_idx (parent_id=?)");
+    // Every table is reached through an index (only CTEs are scanned).
+    expect(plan).not.toMatch(/SCAN (flashcards|decks|deck_tree|card_counts)\b/);
   });
 });
 

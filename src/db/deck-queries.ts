@@ -1,9 +1,10 @@
 /**
  * Reads of decks with their path and card counts, each one SQL statement (so one round trip with the
  * session check). Counts include subdecks: per deck, cards/new/suspended come from the maintained
- * `card_counts` rows and due cards from the covering index `flashcards_deck_state_due_idx (deck_id,
- * state, due, user_id)`, then they are rolled up to every ancestor through the closure table
- * `deck_tree` (<= 8 rows per deck). Exported builders so tests can EXPLAIN them.
+ * `card_counts` rows and due cards from an index (one deck's subtree: `flashcards_deck_state_due_idx
+ * (deck_id, state, due, user_id)`; every deck: `flashcards_user_due_deck_idx`), then they are rolled up
+ * to every ancestor through the closure table `deck_tree` (<= 8 rows per deck). Exported builders so
+ * tests can EXPLAIN them.
  */
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "./client";
@@ -26,16 +27,14 @@ export type DeckViewRow = {
 };
 
 /**
- * The deck view SQL for the user's decks (all of them, or the one `deckId`). `path_key` orders them by
- * path: each deck right before its subdecks, case-insensitively (it joins the levels' name keys with
- * char(1), which sorts below every character a name may hold).
+ * The deck view SQL for one of the user's decks (every deck: deckListSql, the same columns). `path_key`
+ * orders decks by path: each deck right before its subdecks, case-insensitively (it joins the levels'
+ * name keys with char(1), which sorts below every character a name may hold).
  */
-export function deckViewSql(userId: string, now: number, deckId?: string): SQL {
-  // The decks whose cards are counted: all of the user's, or the one deck's subtree.
-  const counted = deckId
-    ? sql`SELECT descendant_id FROM deck_tree WHERE ancestor_id = ${deckId} AND user_id = ${userId}`
-    : sql`SELECT id FROM decks WHERE user_id = ${userId}`;
-  const which = deckId ? sql`d.user_id = ${userId} AND d.id = ${deckId}` : sql`d.user_id = ${userId}`;
+export function deckViewSql(userId: string, now: number, deckId: string): SQL {
+  // The decks whose cards are counted: the deck's subtree.
+  const counted = sql`SELECT descendant_id FROM deck_tree WHERE ancestor_id = ${deckId} AND user_id = ${userId}`;
+  const which = sql`d.user_id = ${userId} AND d.id = ${deckId}`;
   return sql`
     WITH per_deck AS (
       -- Cards, new and suspended from the maintained counters (a few rows per deck, whatever the cards).
@@ -78,6 +77,54 @@ export function deckViewSql(userId: string, now: number, deckId?: string): SQL {
 }
 
 /**
+ * The deck view SQL for every deck of the user (GET /decks), flat at 2,000 decks and 100,000 cards:
+ * - own counts per deck: the user's `card_counts` rows as one key range (not a seek per deck), and the
+ *   user's due cards grouped by deck from `flashcards_user_due_deck_idx (user_id, due, deck_id) WHERE
+ *   state <> 0` (a range over the due cards only, no table row; named by INDEXED BY because without
+ *   planner statistics SQLite takes `flashcards_user_review_due_idx`, which lacks deck_id);
+ * - rolled up to every ancestor through the closure table, as for one deck;
+ * - paths built top-down from the roots by a recursive CTE over `decks_parent_idx` (<= 8 levels), each
+ *   step carrying the deck's columns, instead of a per-deck `group_concat(… ORDER BY …)` over the closure.
+ * Same columns and `path_key` order as `deckViewSql` (test/deck-plans.test.ts checks the rows against a
+ * recount from the cards and the closure).
+ */
+export function deckListSql(userId: string, now: number): SQL {
+  return sql`
+    WITH RECURSIVE own AS (
+      SELECT deck_key AS deck_id, sum(n) AS cards, sum(CASE WHEN state = 0 THEN n ELSE 0 END) AS new,
+        sum(CASE WHEN suspended THEN n ELSE 0 END) AS suspended, 0 AS due
+      FROM card_counts
+      WHERE user_id = ${userId}
+      GROUP BY deck_key
+      UNION ALL
+      SELECT deck_id, 0, 0, 0, count(*)
+      FROM flashcards INDEXED BY flashcards_user_due_deck_idx
+      WHERE user_id = ${userId} AND state <> 0 AND due <= ${now}
+      GROUP BY deck_id
+    ),
+    rolled AS (
+      SELECT t.ancestor_id AS id, sum(p.cards) AS cards, sum(p.new) AS new, sum(p.suspended) AS suspended,
+        sum(p.due) AS due
+      FROM own AS p JOIN deck_tree AS t ON t.descendant_id = p.deck_id
+      GROUP BY t.ancestor_id
+    ),
+    tree AS (
+      SELECT id, name, parent_id, description, name AS path, name_key AS path_key, created_at, updated_at, version
+      FROM decks
+      WHERE user_id = ${userId} AND parent_id IS NULL
+      UNION ALL
+      SELECT d.id, d.name, d.parent_id, d.description, p.path || '::' || d.name, p.path_key || char(1) || d.name_key,
+        d.created_at, d.updated_at, d.version
+      FROM tree AS p JOIN decks AS d ON d.parent_id = p.id
+    )
+    SELECT d.id, d.name, d.parent_id, d.description, d.path, d.path_key, d.created_at, d.updated_at, d.version,
+      coalesce(r.cards, 0) AS cards, coalesce(r.new, 0) AS new, coalesce(r.suspended, 0) AS suspended,
+      coalesce(r.due, 0) AS due
+    FROM tree AS d
+    LEFT JOIN rolled AS r ON r.id = d.id`;
+}
+
+/**
  * Selects the named columns of a hand-written SELECT as a drizzle query. (drizzle's `db.all(sql)` cannot
  * go into a D1 batch when it has parameters, so hand-written reads are wrapped as a subquery.)
  */
@@ -103,11 +150,16 @@ const DECK_VIEW_COLUMNS: (keyof DeckViewRow)[] = [
   "version",
 ];
 
-/** The deck view statement (see deckViewSql), ready for a batch; rows in path order. */
+/**
+ * The deck view statement, ready for a batch; rows in path order: every deck of the user (deckListSql)
+ * or the one `deckId` (deckViewSql).
+ */
 export const deckView = (db: Db, userId: string, now: number, deckId?: string) =>
-  selectFromSql<DeckViewRow & { path_key: string }>(db, deckViewSql(userId, now, deckId), DECK_VIEW_COLUMNS).orderBy(
-    sql`"path_key"`,
-  );
+  selectFromSql<DeckViewRow & { path_key: string }>(
+    db,
+    deckId ? deckViewSql(userId, now, deckId) : deckListSql(userId, now),
+    DECK_VIEW_COLUMNS,
+  ).orderBy(sql`"path_key"`);
 
 /** How many cards the deck and its subdecks hold, and whether the deck is the user's. */
 export const deckContents = (db: Db, userId: string, deckId: string) =>

@@ -417,6 +417,9 @@ export const flashcards = sqliteTable(
     // Covering (user_id last): per-deck counts and the per-deck due queue read no table rows.
     index("flashcards_deck_state_due_idx").on(t.deckId, t.state, t.due, t.userId),
     index("flashcards_deck_created_idx").on(t.deckId, t.createdAt, t.id),
+    // The due cards of all of a user's decks in one range (GET /decks' due counts): 2,000 decks would
+    // otherwise be 6,000 seeks on flashcards_deck_state_due_idx. deck_id in the key: no table row read.
+    index("flashcards_user_due_deck_idx").on(t.userId, t.due, t.deckId).where(sql`${t.state} <> 0`),
     check("flashcards_source_valid", sql`${t.source} IN ('manual', 'ai-full', 'ai-edited', 'imported')`),
     // Only AI cards name a generation (it may be NULL later: ON DELETE SET NULL); manual and imported never do.
     check(

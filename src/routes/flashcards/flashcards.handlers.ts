@@ -387,7 +387,10 @@ function listFilters(userId: string, query: ListFlashcardsQuery): SQL[] {
  * cards turns up (plan "walk", about N × 21 / 2,000 rows when the scope is spread through the order).
  * Neither plan alone is bounded: the walk reads the whole collection for a small deck, the sort reads a
  * whole large deck. Both run in the batch, each behind its half of the same capped count (at most 2,000
- * index entries), so exactly one returns rows.
+ * index entries), so exactly one returns rows. The count decides each statement's LIMIT, not a WHERE
+ * term: SQLite evaluates a LIMIT once before the loop and skips a loop whose LIMIT is 0, while it tests
+ * an uncorrelated subquery in the WHERE on every row (the walk then read all 100,000 cards to return
+ * none; test/deck-plans.test.ts asserts D1's rows_read).
  */
 export const NARROW_SCOPE_CARDS = 2000;
 
@@ -417,13 +420,17 @@ export function buildListQuery(
   const scope = listScope(query);
   const wide = hasWideScope(scope);
   const user = wide && plan === "scope" ? sql`+${flashcards.userId} = ${userId}` : ofUser(flashcards, userId);
-  const guard = wide ? [plan === "scope" ? narrowScope(userId, scope) : sql`NOT ${narrowScope(userId, scope)}`] : [];
+  const rows = query.limit + 1;
+  // A wide scope's two plans: this one reads cards only when the capped count chose it (LIMIT 0 otherwise).
+  const limit = wide
+    ? sql`CASE WHEN ${narrowScope(userId, scope)} THEN ${plan === "scope" ? rows : 0} ELSE ${plan === "scope" ? 0 : rows} END`
+    : rows;
   return db
     .select(flashcardColumns)
     .from(flashcards)
-    .where(and(user, ...listFilters(userId, query), ...guard, pages.after(after)))
+    .where(and(user, ...listFilters(userId, query), pages.after(after)))
     .orderBy(...pages.orderBy)
-    .limit(query.limit + 1);
+    .limit(limit as number);
 }
 
 /**
