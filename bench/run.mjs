@@ -137,7 +137,7 @@ async function seedUser(baseline, secret, user, cards, seed) {
     if (statements.length > 0)
       await call(baseline, "POST", "/__bench/seed", { body: { statements }, headers: { "x-bench-secret": secret } });
   };
-  // Decks first (the cards point at them): 50 cards per deck, the benchmarked deck subtree first.
+  // Decks first (the cards point at them), the benchmarked deck subtree first.
   const decks = deckLayout(user.id, user.decks, Date.now());
   user.deckId = decks[0].id;
   for (const statement of deckStatements(decks)) pending.push(statement);
@@ -285,8 +285,9 @@ async function runRounds(servers, scenarios, options, quiet) {
  * (the small collection alone in the database, then both collections).
  */
 async function seedCollections(app, baseline, secret, options) {
-  // 50 cards per deck at both sizes: 20 decks for the small collection, 2,000 (the per-user maximum) for the large.
-  const decksFor = (cards) => Math.max(5, Math.min(2000, Math.round(cards / 50)));
+  // 2,000 decks (the per-user maximum) at both sizes, so the deck list's scale row compares the same
+  // decks at 1,000 and 100,000 cards; the benchmarked deck subtree holds 250 cards at both.
+  const decksFor = () => 2000;
   const small = { ...(await register(app, "small")), cards: options.small, decks: decksFor(options.small) };
   const writer = await register(app, "writer");
   const large =

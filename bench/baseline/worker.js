@@ -222,9 +222,9 @@ const DECK_SQL = {
   scopeCheck:
     "select \"deck_found\", \"missing_tag\" from (SELECT EXISTS (SELECT 1 FROM decks WHERE id = ? AND user_id = ?) AS deck_found,\n      (SELECT min(j.key) FROM json_each(?) AS j WHERE NOT EXISTS (\n        SELECT 1 FROM tags AS t WHERE t.user_id = ?\n          AND (t.name_key = j.value OR (t.name_key >= j.value || '::' AND t.name_key < j.value || ':;')))) AS missing_tag)",
   deckListWalk:
-    'select "id", "front", "back", "source", "generation_id", "created_at", "updated_at", "state", "due", "stability", "difficulty", "elapsed_days", "scheduled_days", "learning_steps", "reps", "lapses", "last_review", "deck_id", (SELECT json_group_array(t.name) FROM flashcard_tags AS ft JOIN tags AS t ON t.id = ft.tag_id WHERE ft.flashcard_id = "flashcards"."id"), "suspended", "buried_until", "leech" from "flashcards" where ("flashcards"."user_id" = ? and "flashcards"."deck_id" IN (SELECT descendant_id FROM deck_tree WHERE ancestor_id = ? AND user_id = ?) and NOT (SELECT count(*) FROM (SELECT 1 FROM "flashcards" WHERE (+"flashcards"."user_id" = ? and "flashcards"."deck_id" IN (SELECT descendant_id FROM deck_tree WHERE ancestor_id = ? AND user_id = ?)) LIMIT ?)) < ?) order by "flashcards"."created_at" desc, "flashcards"."id" desc limit ?',
+    'select "id", "front", "back", "source", "generation_id", "created_at", "updated_at", "state", "due", "stability", "difficulty", "elapsed_days", "scheduled_days", "learning_steps", "reps", "lapses", "last_review", "deck_id", (SELECT json_group_array(t.name) FROM flashcard_tags AS ft JOIN tags AS t ON t.id = ft.tag_id WHERE ft.flashcard_id = "flashcards"."id"), "suspended", "buried_until", "leech" from "flashcards" where ("flashcards"."user_id" = ? and "flashcards"."deck_id" IN (SELECT descendant_id FROM deck_tree WHERE ancestor_id = ? AND user_id = ?)) order by "flashcards"."created_at" desc, "flashcards"."id" desc limit CASE WHEN (SELECT count(*) FROM (SELECT 1 FROM "flashcards" WHERE (+"flashcards"."user_id" = ? and "flashcards"."deck_id" IN (SELECT descendant_id FROM deck_tree WHERE ancestor_id = ? AND user_id = ?)) LIMIT ?)) < ? THEN ? ELSE ? END',
   deckListScope:
-    'select "id", "front", "back", "source", "generation_id", "created_at", "updated_at", "state", "due", "stability", "difficulty", "elapsed_days", "scheduled_days", "learning_steps", "reps", "lapses", "last_review", "deck_id", (SELECT json_group_array(t.name) FROM flashcard_tags AS ft JOIN tags AS t ON t.id = ft.tag_id WHERE ft.flashcard_id = "flashcards"."id"), "suspended", "buried_until", "leech" from "flashcards" where (+"flashcards"."user_id" = ? and "flashcards"."deck_id" IN (SELECT descendant_id FROM deck_tree WHERE ancestor_id = ? AND user_id = ?) and (SELECT count(*) FROM (SELECT 1 FROM "flashcards" WHERE (+"flashcards"."user_id" = ? and "flashcards"."deck_id" IN (SELECT descendant_id FROM deck_tree WHERE ancestor_id = ? AND user_id = ?)) LIMIT ?)) < ?) order by "flashcards"."created_at" desc, "flashcards"."id" desc limit ?',
+    'select "id", "front", "back", "source", "generation_id", "created_at", "updated_at", "state", "due", "stability", "difficulty", "elapsed_days", "scheduled_days", "learning_steps", "reps", "lapses", "last_review", "deck_id", (SELECT json_group_array(t.name) FROM flashcard_tags AS ft JOIN tags AS t ON t.id = ft.tag_id WHERE ft.flashcard_id = "flashcards"."id"), "suspended", "buried_until", "leech" from "flashcards" where (+"flashcards"."user_id" = ? and "flashcards"."deck_id" IN (SELECT descendant_id FROM deck_tree WHERE ancestor_id = ? AND user_id = ?)) order by "flashcards"."created_at" desc, "flashcards"."id" desc limit CASE WHEN (SELECT count(*) FROM (SELECT 1 FROM "flashcards" WHERE (+"flashcards"."user_id" = ? and "flashcards"."deck_id" IN (SELECT descendant_id FROM deck_tree WHERE ancestor_id = ? AND user_id = ?)) LIMIT ?)) < ? THEN ? ELSE ? END',
   deckQueueDue:
     'select "id", "front", "back", "source", "generation_id", "created_at", "updated_at", "state", "due", "stability", "difficulty", "elapsed_days", "scheduled_days", "learning_steps", "reps", "lapses", "last_review", "deck_id", (SELECT json_group_array(t.name) FROM flashcard_tags AS ft JOIN tags AS t ON t.id = ft.tag_id WHERE ft.flashcard_id = "flashcards"."id"), "suspended", "buried_until", "leech" from "flashcards" where ((+"flashcards"."user_id" = ? and "flashcards"."deck_id" IN (SELECT descendant_id FROM deck_tree WHERE ancestor_id = ? AND user_id = ?)) and "flashcards"."state" IN (1, 2, 3) and "flashcards"."due" <= ? and "flashcards"."suspended" = 0 AND ("flashcards"."buried_until" IS NULL OR "flashcards"."buried_until" <= ?)) order by "flashcards"."due" asc, "flashcards"."id" asc limit ?',
   deckQueueNew:
@@ -240,7 +240,7 @@ const DECK_SQL = {
   queueReviewedToday:
     'select count(*) from "review_logs" where ("review_logs"."user_id" = ? and "review_logs"."reviewed_at" >= ?)',
   decks:
-    'select "id", "name", "parent_id", "description", "path", "created_at", "updated_at", "cards", "new", "due", "version" from (\n    WITH per_deck AS (\n      -- "+user_id": scope without letting SQLite walk the user\'s whole card index instead of the decks\'.\n      SELECT deck_id, count(*) AS cards, sum(state = 0) AS new, sum(state <> 0 AND due <= ?) AS due\n      FROM flashcards\n      WHERE deck_id IN (SELECT id FROM decks WHERE user_id = ?) AND +user_id = ?\n      GROUP BY deck_id\n    ),\n    rolled AS (\n      SELECT t.ancestor_id AS id, sum(p.cards) AS cards, sum(p.new) AS new, sum(p.due) AS due\n      FROM per_deck AS p JOIN deck_tree AS t ON t.descendant_id = p.deck_id\n      GROUP BY t.ancestor_id\n    ),\n    paths AS (\n      SELECT d.id AS id,\n        group_concat(a.name, \'::\' ORDER BY t.distance DESC) AS path,\n        group_concat(a.name_key, char(1) ORDER BY t.distance DESC) AS path_key\n      FROM decks AS d\n      JOIN deck_tree AS t ON t.descendant_id = d.id\n      JOIN decks AS a ON a.id = t.ancestor_id\n      WHERE d.user_id = ?\n      GROUP BY d.id\n    )\n    SELECT d.id, d.name, d.parent_id, d.description, p.path, p.path_key, d.created_at, d.updated_at, d.version,\n      coalesce(r.cards, 0) AS cards, coalesce(r.new, 0) AS new, coalesce(r.due, 0) AS due\n    FROM decks AS d\n    JOIN paths AS p ON p.id = d.id\n    LEFT JOIN rolled AS r ON r.id = d.id\n    WHERE d.user_id = ?) order by "path_key"',
+    'select "id", "name", "parent_id", "description", "path", "created_at", "updated_at", "cards", "new", "suspended", "due", "version" from (\n    WITH RECURSIVE own AS (\n      SELECT deck_key AS deck_id, sum(n) AS cards, sum(CASE WHEN state = 0 THEN n ELSE 0 END) AS new,\n        sum(CASE WHEN suspended THEN n ELSE 0 END) AS suspended, 0 AS due\n      FROM card_counts\n      WHERE user_id = ?\n      GROUP BY deck_key\n      UNION ALL\n      SELECT deck_id, 0, 0, 0, count(*)\n      FROM flashcards INDEXED BY flashcards_user_due_deck_idx\n      WHERE user_id = ? AND state <> 0 AND due <= ?\n      GROUP BY deck_id\n    ),\n    rolled AS (\n      SELECT t.ancestor_id AS id, sum(p.cards) AS cards, sum(p.new) AS new, sum(p.suspended) AS suspended,\n        sum(p.due) AS due\n      FROM own AS p JOIN deck_tree AS t ON t.descendant_id = p.deck_id\n      GROUP BY t.ancestor_id\n    ),\n    tree AS (\n      SELECT id, name, parent_id, description, name AS path, name_key AS path_key, created_at, updated_at, version\n      FROM decks\n      WHERE user_id = ? AND parent_id IS NULL\n      UNION ALL\n      SELECT d.id, d.name, d.parent_id, d.description, p.path || \'::\' || d.name, p.path_key || char(1) || d.name_key,\n        d.created_at, d.updated_at, d.version\n      FROM tree AS p JOIN decks AS d ON d.parent_id = p.id\n    )\n    SELECT d.id, d.name, d.parent_id, d.description, d.path, d.path_key, d.created_at, d.updated_at, d.version,\n      coalesce(r.cards, 0) AS cards, coalesce(r.new, 0) AS new, coalesce(r.suspended, 0) AS suspended,\n      coalesce(r.due, 0) AS due\n    FROM tree AS d\n    LEFT JOIN rolled AS r ON r.id = d.id) order by "path_key"',
 };
 /** A deck subtree below this many cards is read from its own cards (the app's NARROW_SCOPE_CARDS). */
 const NARROW_SCOPE_CARDS = 2000;
@@ -813,7 +813,7 @@ const deckCheck = (env, u, deckId) => env.DB.prepare(DECK_SQL.scopeCheck).bind(d
 /** GET /api/v1/decks: every deck with path and counts, by path. */
 async function listDecks(env, auth, now) {
   const u = auth.userId;
-  const results = await readBatch(env, auth, now, [env.DB.prepare(DECK_SQL.decks).bind(now, u, u, u, u)]);
+  const results = await readBatch(env, auth, now, [env.DB.prepare(DECK_SQL.decks).bind(u, u, now, u)]);
   if (!results) return problem(401, "session_expired");
   return json({
     data: results[0].results.map((row) => ({
@@ -822,7 +822,7 @@ async function listDecks(env, auth, now) {
       parent_id: row.parent_id,
       path: row.path,
       description: row.description,
-      counts: { cards: row.cards, new: row.new, due: row.due },
+      counts: { cards: row.cards, new: row.new, due: row.due, suspended: row.suspended },
       created_at: iso(row.created_at),
       updated_at: iso(row.updated_at),
     })),
@@ -833,12 +833,13 @@ async function listDecks(env, auth, now) {
 async function listDeckCards(env, auth, now, url, deckId) {
   const limit = Number(url.searchParams.get("limit") ?? PAGE_DEFAULT);
   const u = auth.userId;
-  const page = (sql) =>
-    env.DB.prepare(sql).bind(u, deckId, u, u, deckId, u, NARROW_SCOPE_CARDS, NARROW_SCOPE_CARDS, limit + 1);
+  // The capped count picks the plan through each statement's LIMIT (THEN narrow, ELSE wide).
+  const page = (sql, narrow, wide) =>
+    env.DB.prepare(sql).bind(u, deckId, u, u, deckId, u, NARROW_SCOPE_CARDS, NARROW_SCOPE_CARDS, narrow, wide);
   const results = await readBatch(env, auth, now, [
-    page(DECK_SQL.deckListWalk),
+    page(DECK_SQL.deckListWalk, 0, limit + 1),
     deckCheck(env, u, deckId),
-    page(DECK_SQL.deckListScope),
+    page(DECK_SQL.deckListScope, limit + 1, 0),
   ]);
   if (!results) return problem(401, "session_expired");
   if (!results[1].results[0]?.deck_found) return problem(404, "not_found");

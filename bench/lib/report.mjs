@@ -35,6 +35,7 @@ const SCALE_TARGET_PATHS = [
   "search-short",
   "queue",
   "review",
+  "decks",
   "deck-list",
   "deck-queue",
   "feed",

@@ -160,7 +160,7 @@ export function buildScenarios({ small, large, writer, texts, searchTerm, missin
     {
       key: "decks",
       path: "decks",
-      label: `list the decks (${small.decks} decks)`,
+      label: `list the decks (${small.decks} decks, ${small.cards} cards)`,
       group: "hot",
       phase: "read",
       make: decks(small),
@@ -263,7 +263,7 @@ export function buildScenarios({ small, large, writer, texts, searchTerm, missin
       {
         key: "decks@large",
         path: "decks",
-        label: `list the decks (${small.decks} → ${large.decks} decks)`,
+        label: `list the decks (${large.decks} decks)`,
         group: "scale",
         phase: "read",
         make: decks(large),

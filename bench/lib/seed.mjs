@@ -175,8 +175,10 @@ function reviewLogs(rand, userId, card) {
   return logs;
 }
 
-/** The benchmarked deck and its subdecks: the first 5 decks of every layout (250 cards at 50 per deck). */
+/** The benchmarked deck and its subdecks: the first 5 decks of every layout. */
 export const BENCH_DECK_SUBTREE = 5;
+/** Cards in the benchmarked deck and its subdecks at every collection size (50 per deck). */
+const BENCH_DECK_CARDS = 250;
 
 /**
  * A deck layout of `count` decks for `userId`, in insertion order (parents first): deck 0 is the
@@ -208,9 +210,20 @@ export const deckStatements = (decks) =>
   insertStatements("decks", ["id", "user_id", "parent_id", "name", "name_key", "created_at", "updated_at"], decks);
 
 /**
- * Generates `n` cards (oldest first) and their logs for `userId`, as row objects keyed by column.
- * Card `i` goes to deck `i % deckIds.length` (none without decks), so every deck holds n / decks cards
- * spread over the whole history.
+ * The deck of card `i` of `n`: every (n / 250)-th card goes to the benchmarked subtree (its first 5
+ * decks, in turn), so it holds 250 cards spread over the whole history at every size; the other cards
+ * go round the other decks. None without decks.
+ */
+function deckOf(i, n, deckIds) {
+  if (deckIds.length <= BENCH_DECK_SUBTREE) return deckIds.length > 0 ? deckIds[i % deckIds.length] : null;
+  const every = Math.max(1, Math.floor(n / BENCH_DECK_CARDS));
+  if (i % every === 0 && i / every < BENCH_DECK_CARDS) return deckIds[(i / every) % BENCH_DECK_SUBTREE];
+  return deckIds[BENCH_DECK_SUBTREE + (i % (deckIds.length - BENCH_DECK_SUBTREE))];
+}
+
+/**
+ * Generates `n` cards (oldest first) and their logs for `userId`, as row objects keyed by column, each
+ * in a deck as `deckOf` places it.
  */
 export function* generateCollection(userId, n, now, seed, deckIds = []) {
   const rand = prng(seed);
@@ -241,7 +254,7 @@ export function* generateCollection(userId, n, now, seed, deckIds = []) {
       lapses: s.lapses,
       last_review: s.lastReview,
       version: s.reps,
-      deck_id: deckIds.length > 0 ? deckIds[i % deckIds.length] : null,
+      deck_id: deckOf(i, n, deckIds),
     };
     yield { card, logs: reviewLogs(rand, userId, card) };
   }
