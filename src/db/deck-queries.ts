@@ -80,7 +80,8 @@ export function deckViewSql(userId: string, now: number, deckId: string): SQL {
  * The deck view SQL for every deck of the user (GET /decks), flat at 2,000 decks and 100,000 cards:
  * - own counts per deck: the user's `card_counts` rows as one key range (not a seek per deck), and the
  *   user's due cards grouped by deck from `flashcards_user_due_deck_idx (user_id, due, deck_id) WHERE
- *   state <> 0` (a range over the due cards only, no table row; named by INDEXED BY because without
+ *   state <> 0 AND deck_id IS NOT NULL` (a range over the due cards in decks, no table row; named by
+ *   INDEXED BY because without
  *   planner statistics SQLite takes `flashcards_user_review_due_idx`, which lacks deck_id);
  * - rolled up to every ancestor through the closure table, as for one deck;
  * - paths built top-down from the roots by a recursive CTE over `decks_parent_idx` (<= 8 levels), each
@@ -99,7 +100,7 @@ export function deckListSql(userId: string, now: number): SQL {
       UNION ALL
       SELECT deck_id, 0, 0, 0, count(*)
       FROM flashcards INDEXED BY flashcards_user_due_deck_idx
-      WHERE user_id = ${userId} AND state <> 0 AND due <= ${now}
+      WHERE user_id = ${userId} AND state <> 0 AND deck_id IS NOT NULL AND due <= ${now}
       GROUP BY deck_id
     ),
     rolled AS (

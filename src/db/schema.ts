@@ -419,7 +419,11 @@ export const flashcards = sqliteTable(
     index("flashcards_deck_created_idx").on(t.deckId, t.createdAt, t.id),
     // The due cards of all of a user's decks in one range (GET /decks' due counts): 2,000 decks would
     // otherwise be 6,000 seeks on flashcards_deck_state_due_idx. deck_id in the key: no table row read.
-    index("flashcards_user_due_deck_idx").on(t.userId, t.due, t.deckId).where(sql`${t.state} <> 0`),
+    // "deck_id IS NOT NULL" keeps it out of the queue's plans (their WHERE does not imply it), which
+    // would otherwise take it for flashcards_user_review_due_idx (same leading columns and condition).
+    index("flashcards_user_due_deck_idx")
+      .on(t.userId, t.due, t.deckId)
+      .where(sql`${t.state} <> 0 AND ${t.deckId} IS NOT NULL`),
     check("flashcards_source_valid", sql`${t.source} IN ('manual', 'ai-full', 'ai-edited', 'imported')`),
     // Only AI cards name a generation (it may be NULL later: ON DELETE SET NULL); manual and imported never do.
     check(
