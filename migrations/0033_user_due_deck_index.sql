@@ -1,0 +1,1 @@
+CREATE INDEX `flashcards_user_due_deck_idx` ON `flashcards` (`user_id`,`due`,`deck_id`) WHERE "flashcards"."state" <> 0 AND "flashcards"."deck_id" IS NOT NULL;
