@@ -5,13 +5,10 @@
 
 import type { Context } from "hono";
 import { Hono } from "hono";
-import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { methodNotAllowed as allowHeader } from "hono/method-not-allowed";
-import { requestId } from "hono/request-id";
-import { secureHeaders } from "hono/secure-headers";
 import { isTransientD1Error, isUniqueViolation } from "./db/d1-errors";
-import { type AppEnv, readConfig } from "./env";
+import type { AppEnv } from "./env";
 import {
   ApiError,
   conflict,
@@ -27,8 +24,9 @@ import { authenticatedRoutes } from "./lib/route-docs";
 import { registerRouteScopes } from "./lib/scopes";
 import { limitBody } from "./middleware/body-limit";
 import { d1Session } from "./middleware/d1-session";
-import { privateCache } from "./middleware/private-cache";
+import { requestContext } from "./middleware/request-context";
 import { requestLog } from "./middleware/request-log";
+import { responseHeaders } from "./middleware/response-headers";
 import { authRoutes } from "./routes/auth/auth.routes";
 import { cardStateRoutes } from "./routes/card-states/card-states.routes";
 import { deckRoutes } from "./routes/decks/decks.routes";
@@ -82,17 +80,10 @@ export const EXPOSED_HEADERS = [
 export function createApp() {
   const app = new Hono<AppEnv>();
 
-  app.use(requestId());
-  app.use(async function loadConfig(c, next) {
-    c.set("config", readConfig(c.env));
-    await next();
-  });
+  app.use(requestContext());
   app.use(requestLog());
-  app.use(privateCache());
-  app.use(secureHeaders());
   app.use(
-    cors({
-      origin: (origin, c: Context<AppEnv>) => (c.get("config").corsOrigins.includes(origin) ? origin : null),
+    responseHeaders({
       allowMethods: ["GET", "POST", "PATCH", "DELETE"],
       allowHeaders: [
         "Authorization",
@@ -104,7 +95,7 @@ export function createApp() {
         "If-None-Match",
       ],
       exposeHeaders: EXPOSED_HEADERS,
-      maxAge: 600,
+      maxAgeSeconds: 600,
     }),
   );
   app.use(

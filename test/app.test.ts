@@ -1,5 +1,9 @@
 import { createExecutionContext, env } from "cloudflare:test";
+import { Hono } from "hono";
+import { cors } from "hono/cors";
+import { secureHeaders } from "hono/secure-headers";
 import { describe, expect, it, vi } from "vitest";
+import { EXPOSED_HEADERS } from "../src/app";
 import worker from "../src/index";
 import { api, expectProblem, freshIp, registerUser } from "./helpers/api";
 import { failingD1 } from "./helpers/faulty-d1";
@@ -187,5 +191,50 @@ describe("headers", () => {
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-allow-methods")).toContain("POST");
+  });
+
+  // src/middleware/response-headers.ts writes in place what hono's secureHeaders() and cors() wrote (they
+  // copied every response): the same names and values, checked against hono's own middleware.
+  it("are the headers hono's secureHeaders() and cors() send, plus no-store and Vary", async () => {
+    const origin = env.CORS_ORIGINS!.split(",")[0]!;
+    const reference = new Hono()
+      .use(secureHeaders())
+      .use(
+        cors({
+          origin: (o) => (o === origin ? o : null),
+          allowMethods: ["GET", "POST", "PATCH", "DELETE"],
+          allowHeaders: [
+            "Authorization",
+            "Content-Type",
+            "Idempotency-Key",
+            "X-Request-Id",
+            "X-D1-Bookmark",
+            "If-Match",
+            "If-None-Match",
+          ],
+          exposeHeaders: EXPOSED_HEADERS,
+          maxAge: 600,
+        }),
+      )
+      .get("/api/v1/health", (c) => c.json({}));
+    const names = (res: { headers: Headers }) => [...res.headers.keys()].filter((name) => !IGNORED.has(name)).sort();
+    const IGNORED = new Set(["content-type", "content-length", "x-request-id", "cache-control", "vary"]);
+    for (const [method, headers] of [
+      ["GET", { origin }],
+      ["GET", { origin: "https://evil.example" }],
+      ["OPTIONS", { origin, "access-control-request-method": "POST" }],
+    ] as const) {
+      const ours = await api(method, "/api/v1/health", { headers });
+      const theirs = await reference.request("/api/v1/health", { method, headers });
+      expect(names(ours)).toEqual(names(theirs));
+      for (const name of names(theirs))
+        expect([name, ours.headers.get(name)]).toEqual([name, theirs.headers.get(name)]);
+      expect(ours.headers.get("cache-control")).toBe("no-store");
+      expect(ours.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+      expect(ours.headers.get("vary")).toBe(theirs.headers.get("vary"));
+    }
+    const authorized = await api("GET", "/api/v1/nope", { headers: { authorization: "Bearer x", origin } });
+    expect(authorized.headers.get("vary")).toBe("Origin, Authorization");
+    expect(authorized.headers.get("access-control-allow-origin")).toBe(origin);
   });
 });

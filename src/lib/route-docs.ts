@@ -12,7 +12,7 @@
  *                                  errors: [404] }),
  *          requireAuth("study"), validate("param", idParamSchema), async (c) => …);
  *
- * `describeRoute` is a pass-through at run time (one `await next()`); nothing else changes per request.
+ * `describeRoute` is a pass-through at run time (`return next()`); nothing else changes per request.
  * The document is built at build time (scripts/openapi-build.mjs) and served as a static asset, so the
  * deployed bundle needs no description (`ROUTE_DOCS` is false there: src/build-flags.d.ts).
  */
@@ -88,8 +88,9 @@ type Marked = {
  */
 export function describeRoute(description: RouteDescription | false): MiddlewareHandler {
   return Object.assign(
-    async function describedRoute(_c: unknown, next: () => Promise<void>) {
-      await next();
+    // Not async: a pass-through need not add a promise of its own to every request.
+    function describedRoute(_c: unknown, next: () => Promise<void>) {
+      return next();
     },
     { [DESCRIPTION]: description },
   ) as MiddlewareHandler;

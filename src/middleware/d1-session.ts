@@ -36,5 +36,6 @@ export const d1Session = (): MiddlewareHandler<AppEnv> =>
     await next();
     // A request that never queried D1 has no bookmark of its own: hand the client's back unchanged.
     const bookmark = session.getBookmark() ?? incoming;
-    if (bookmark) c.header(BOOKMARK_HEADER, bookmark);
+    // In place: `c.header()` after the route has answered would make hono copy the whole response.
+    if (bookmark) c.res.headers.set(BOOKMARK_HEADER, bookmark);
   };
