@@ -149,7 +149,7 @@ export async function startWranglerDev({
   let exited = false;
   child.on("exit", () => (exited = true));
   const url = `http://127.0.0.1:${port}`;
-  const server = { name, pid: child.pid, port, url, logFile, stop: () => stopGroup(child.pid) };
+  const server = { name, pid: child.pid, port, inspectorPort, url, logFile, stop: () => stopGroup(child.pid) };
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (exited) break;
