@@ -30,6 +30,7 @@ import {
   runWrangler,
   startWranglerDev,
   stopAllGroups,
+  withoutAssets,
   workerdProcesses,
 } from "./lib/proc.mjs";
 
@@ -260,7 +261,7 @@ async function main() {
   writeFileSync(join(ROOT, "wrangler.profile.toml"), config);
   // `--withoutAssets 1`: both servers run without the [assets] block (the assets router in front of the
   // worker, which local workerd runs in the same process); `2`: only the `--against` server (its cost).
-  writeFileSync(join(ROOT, "wrangler.profile-noassets.toml"), config.replace(/\n\[assets\][^[]*/, "\n"));
+  writeFileSync(join(ROOT, "wrangler.profile-noassets.toml"), withoutAssets(config));
   try {
     const noAssets = "wrangler.profile-noassets.toml";
     const ownConfig = options.withoutAssets === 1 ? noAssets : "wrangler.profile.toml";

@@ -260,10 +260,25 @@ export function workerdProcesses(server) {
 }
 
 /**
- * Starts the app (the production bundle in `state`/dist) and the baseline (`state`/baseline-dist) under
- * `wrangler dev` on the shared D1 at `persist`; logs go to `state`/logs.
+ * A wrangler.toml without its `[assets]` table. With static assets, local workerd runs the assets router
+ * (and the asset worker's lookup) in front of the worker on every request, in the same runtime process
+ * whose CPU the benchmark reads: about 0.6 ms per request on this machine (bench/profile.mjs
+ * `--withoutAssets 2`), most of the app's fixed gap to the baseline, which has no assets. In production
+ * that router is Cloudflare's, outside the worker's isolate and its billed CPU. The benchmark never asks
+ * for an asset.
  */
-export async function startServers(state, persist, secret) {
+export function withoutAssets(config) {
+  const stripped = config.replace(/^\[assets\]\n(?:(?!\[).*\n)*/m, "");
+  if (stripped === config || /^\[assets\]/m.test(stripped)) throw new Error("bench: no [assets] table to leave out");
+  return stripped;
+}
+
+/**
+ * Starts the app (the production bundle in `state`/dist) and the baseline (`state`/baseline-dist) under
+ * `wrangler dev` on the shared D1 at `persist`; logs go to `state`/logs. The app runs without its
+ * `[assets]` table (see `withoutAssets`) unless `assets` is true, so both sides run as bare workers.
+ */
+export async function startServers(state, persist, secret, { assets = false } = {}) {
   // REQUEST_LOG_MIN_MS as deployed (wrangler.toml [env.production.vars]): a log line only for errors and
   // slow requests, so the app is measured as it runs in production.
   const vars = [
@@ -277,7 +292,8 @@ export async function startServers(state, persist, secret) {
   // The load sends thousands of requests a minute as one user: the app still asks its per-user Rate Limiting
   // binding on every request (same CPU), but with a limit the benchmark never reaches. Written beside
   // wrangler.toml because its paths are relative to the config file.
-  const config = readFileSync(join(ROOT, "wrangler.toml"), "utf8").replace(
+  const toml = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
+  const config = (assets ? toml : withoutAssets(toml)).replace(
     /(name = "USER_RATE_LIMITER"[^[]*?simple = \{ limit = )\d+/,
     "$11000000000",
   );

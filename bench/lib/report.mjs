@@ -132,6 +132,7 @@ function headerLines({ options, runs, bundle, seeded, wallSeconds }) {
         "; ",
       )}${options.large ? "" : " (the 100,000-card collection and the scale section are skipped in this mode)"}`,
     `- Production bundle sha256 ${bundle.sha256} (the code under test)`,
+    `- The app runs ${options.assets === 1 ? "with its [assets] table (local workerd's assets router in front of it, in the measured process)" : "without its [assets] table, as a bare worker like the baseline (local workerd's assets router is not the worker's CPU in production; `--assets 1` keeps it)"}`,
     `- Other programs' CPU during runs: median ${f2(other.median)} cores (max ${f2(other.max)}) of ${m.nproc}`,
     "",
   ];
