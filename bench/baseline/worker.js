@@ -147,16 +147,16 @@ const SQL = {
   // session, and the card's history after the review (a late review's replay); round trip 2 inserts the
   // log (with the pre-review snapshot) and updates the card from one JSON parameter each, both
   // conditional on the version read.
-  reviewOwnLogs: `select ${REVIEW_LOG_COLUMNS.map((c) => `"${c}"`).join(", ")} from "review_logs" where ("review_logs"."user_id" = ? and "review_logs"."id" IN (SELECT value FROM json_each(?)))`,
+  reviewOwnLogs: `select ${REVIEW_LOG_COLUMNS.map((c) => `"${c}"`).join(", ")} from "review_logs" where "review_logs"."id" IN (SELECT value FROM json_each(?)) AND +"review_logs"."user_id" = ?`,
   reviewForeignLogs:
     'select "id" from "review_logs" where ("review_logs"."user_id" <> ? and "review_logs"."id" IN (SELECT value FROM json_each(?)))',
   reviewCards: `select ${FLASHCARD_COLUMNS.filter((c) => c !== "user_id")
     .map((c) => `"${c}"`)
     .join(
       ", ",
-    )}, ${TAGS_OF_CARD} from "flashcards" where ("flashcards"."user_id" = ? and "flashcards"."id" IN (SELECT value FROM json_each(?)))`,
+    )}, ${TAGS_OF_CARD} from "flashcards" where "flashcards"."id" IN (SELECT value FROM json_each(?)) AND +"flashcards"."user_id" = ?`,
   reviewSessions:
-    'select "id", "finished_at", "card_ids" from "study_sessions" where ("study_sessions"."user_id" = ? and "study_sessions"."id" IN (SELECT value FROM json_each(?)))',
+    'select "id", "finished_at", "card_ids" from "study_sessions" where "study_sessions"."id" IN (SELECT value FROM json_each(?)) AND +"study_sessions"."user_id" = ?',
   reviewLater: `
       SELECT * FROM (
         SELECT l.*, row_number() OVER (PARTITION BY l.flashcard_id ORDER BY l.reviewed_at DESC, l.id DESC) AS rn
@@ -164,7 +164,7 @@ const SQL = {
         JOIN review_logs AS l
           ON l.flashcard_id = w.value ->> '$.c'
          AND (l.reviewed_at, l.id) > (w.value ->> '$.t', w.value ->> '$.i')
-        WHERE l.user_id = ?
+        WHERE +l.user_id = ?
       ) WHERE rn <= ?`,
   reviewInsert: `
       INSERT INTO review_logs (user_id, ${REVIEW_LOG_COLUMNS.filter((c) => c !== "user_id").join(", ")})
@@ -173,12 +173,12 @@ const SQL = {
         .join(", ")}
       FROM json_each(?) AS j
       JOIN flashcards AS f
-        ON f.id = j.value ->> '$.flashcard_id' AND f.user_id = ? AND f.version = j.value ->> '$.v'`,
+        ON f.id = j.value ->> '$.flashcard_id' AND +f.user_id = ? AND f.version = j.value ->> '$.v'`,
   reviewUpdate: `
       UPDATE flashcards SET ${STUDY_COLUMNS.map((c) => `${c} = j.value ->> '$.${c}'`).join(", ")},
         version = flashcards.version + 1
       FROM json_each(?) AS j
-      WHERE flashcards.id = j.value ->> '$.id' AND flashcards.user_id = ? AND flashcards.version = j.value ->> '$.v'
+      WHERE flashcards.id = j.value ->> '$.id' AND +flashcards.user_id = ? AND flashcards.version = j.value ->> '$.v'
       RETURNING ${FLASHCARD_COLUMNS.join(", ")}`,
   // The leech tag (src/study/leech-tag.ts), when a review makes the card a leech (default action "tag").
   leechTag: `
@@ -693,10 +693,10 @@ async function reviewCard(env, auth, now, id, request) {
   const ids = JSON.stringify([reviewId]);
   const read = await gatedBatch(env, auth, now, [
     env.DB.prepare(DECK_SQL.settings).bind(u),
-    env.DB.prepare(SQL.reviewOwnLogs).bind(u, ids),
+    env.DB.prepare(SQL.reviewOwnLogs).bind(ids, u),
     env.DB.prepare(SQL.reviewForeignLogs).bind(u, ids),
-    env.DB.prepare(SQL.reviewCards).bind(u, JSON.stringify([id])),
-    env.DB.prepare(SQL.reviewSessions).bind(u, JSON.stringify(sessionId ? [sessionId] : [])),
+    env.DB.prepare(SQL.reviewCards).bind(JSON.stringify([id]), u),
+    env.DB.prepare(SQL.reviewSessions).bind(JSON.stringify(sessionId ? [sessionId] : []), u),
     env.DB.prepare(SQL.reviewLater).bind(JSON.stringify([{ c: id, t: now, i: reviewId }]), u, MAX_REPLAY + 1),
   ]);
   if (!read) return problem(401, "session_expired");
