@@ -21,6 +21,7 @@ let user: TestUser;
 let cards: Array<{ id: string }>;
 let deckId: string;
 let generationId: string;
+let sessionId: string;
 
 /** Sends one request through a recording D1 and returns what it sent. */
 async function sentBy(method: string, path: string, body?: unknown): Promise<SentStatement[]> {
@@ -33,7 +34,8 @@ async function sentBy(method: string, path: string, body?: unknown): Promise<Sen
 /** The plan lines of every id-list statement that walk a user's rows, with the statement. */
 async function userWalks(sent: SentStatement[]): Promise<string[]> {
   const walks: string[] = [];
-  for (const statement of sent.filter((s) => s.sql.includes("json_each"))) {
+  // Statements over an id list, or over one session's reviews (session_id = ? beside user_id = ?).
+  for (const statement of sent.filter((s) => /json_each|"session_id" = \?/.test(s.sql))) {
     const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${statement.sql}`)
       .bind(...statement.params)
       .all<{ detail: string }>();
@@ -48,6 +50,8 @@ beforeAll(async () => {
   deckId = deck.body.id;
   cards = await createCards(user, 12, "plan");
   generationId = await seedGeneration(user.id, 5);
+  const session = await api("POST", "/api/v1/study-sessions", { token: user.accessToken, body: { limit: 5 } });
+  sessionId = session.body.session.id;
 });
 
 describe("statements driven by an id list use the list, not a walk of the user's rows", () => {
@@ -99,6 +103,8 @@ describe("statements driven by an id list use the list, not a walk of the user's
       }),
     ],
     ["DELETE", () => `/api/v1/flashcards/${cards[8]?.id}/reviews/latest`, () => undefined],
+    ["GET", () => `/api/v1/study-sessions/${sessionId}`, () => undefined],
+    ["POST", () => `/api/v1/study-sessions/${sessionId}/finish`, () => undefined],
     ["GET", () => "/api/v1/sync/changes?limit=1000", () => undefined],
     ["POST", () => "/api/v1/flashcards/bulk", () => ({ ids: cards.slice(10).map((c) => c.id), action: "delete" })],
   ];

@@ -4,7 +4,7 @@
 import { and, count, eq, isNull, min, sql, sum } from "drizzle-orm";
 import type * as z from "zod";
 import { cardScopeFound } from "../../db/card-scope";
-import { ownedBy } from "../../db/ownership";
+import { ownedBy, ownerCheck } from "../../db/ownership";
 import { flashcards, reviewLogs, studySessions, users } from "../../db/schema";
 import { authedBatch } from "../../db/session-gate";
 import type { CardScope } from "../../lib/card-scope-params";
@@ -76,11 +76,11 @@ function sessionProgressStatements(deps: AuthedDeps, id: string) {
     deps.db
       .selectDistinct({ flashcardId: reviewLogs.flashcardId })
       .from(reviewLogs)
-      .where(and(eq(reviewLogs.sessionId, id), eq(reviewLogs.userId, deps.auth.userId))),
+      .where(and(eq(reviewLogs.sessionId, id), ownerCheck(reviewLogs, deps.auth.userId))),
     deps.db
       .select({ id: flashcards.id })
       .from(flashcards)
-      .where(and(eq(flashcards.userId, deps.auth.userId), sql`${flashcards.id} IN ${sessionCardIdsSql(deps, id)}`)),
+      .where(and(sql`${flashcards.id} IN ${sessionCardIdsSql(deps, id)}`, ownerCheck(flashcards, deps.auth.userId))),
   ] as const;
 }
 
@@ -145,12 +145,12 @@ export async function finishSession(deps: AuthedDeps, id: string): Promise<z.inf
         durationMs: sum(reviewLogs.durationMs),
       })
       .from(reviewLogs)
-      .where(and(eq(reviewLogs.sessionId, id), eq(reviewLogs.userId, auth.userId))),
+      .where(and(eq(reviewLogs.sessionId, id), ownerCheck(reviewLogs, auth.userId))),
     // The session's card ids stay in D1 (json_each): no 100-parameter IN list.
     db
       .select({ due: min(flashcards.due) })
       .from(flashcards)
-      .where(and(eq(flashcards.userId, auth.userId), sql`${flashcards.id} IN ${sessionCardIdsSql(deps, id)}`)),
+      .where(and(sql`${flashcards.id} IN ${sessionCardIdsSql(deps, id)}`, ownerCheck(flashcards, auth.userId))),
   ]);
   const session = sessions[0];
   if (!session) throw notFound("study session", id);
