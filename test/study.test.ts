@@ -471,9 +471,10 @@ describe("query plans", () => {
       plans.push(rows.results.map((r) => r.detail).join(" | "));
     }
     const [due, fresh, dueCount, learning, newCount, today, reviewedToday] = plans;
-    expect(due).toMatch(/USING INDEX flashcards_user_review_due_idx/);
+    // Offered due cards only (not suspended), with the count index-only (test/queue-plans.test.ts at scale).
+    expect(due).toMatch(/USING INDEX flashcards_user_due_offered_idx/);
     expect(fresh).toMatch(/USING INDEX flashcards_user_new_idx/);
-    expect(dueCount).toMatch(/flashcards_user_review_due_idx/);
+    expect(dueCount).toMatch(/COVERING INDEX flashcards_user_due_offered_idx/);
     expect(learning).toMatch(/COVERING INDEX flashcards_user_learning_offered_idx/);
     expect(newCount).toMatch(/flashcards_user_new_idx/);
     expect(today).toMatch(/COVERING INDEX review_logs_user_first_reviews_idx/);

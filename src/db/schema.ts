@@ -413,6 +413,12 @@ export const flashcards = sqliteTable(
     index("flashcards_user_learning_offered_idx")
       .on(t.userId, t.due, t.state, t.suspended, t.buriedUntil)
       .where(sql`${t.state} IN (1, 3)`),
+    // The queue's offered due cards (#19): the due page skips no suspended card, and the due count is
+    // index-only (state and buried_until in the key: SQLite needs every column the count tests, the
+    // partial WHERE's own included) instead of reading every due row to test suspended and buried.
+    index("flashcards_user_due_offered_idx")
+      .on(t.userId, t.due, t.id, t.state, t.buriedUntil)
+      .where(sql`${t.state} <> 0 AND ${t.suspended} = 0`),
     // Both lead with deck_id, so they also serve the foreign key's lookups when a deck is deleted.
     // Covering (user_id last): per-deck counts and the per-deck due queue read no table rows.
     index("flashcards_deck_state_due_idx").on(t.deckId, t.state, t.due, t.userId),

@@ -1,0 +1,1 @@
+CREATE INDEX `flashcards_user_due_offered_idx` ON `flashcards` (`user_id`,`due`,`id`,`state`,`buried_until`) WHERE "flashcards"."state" <> 0 AND "flashcards"."suspended" = 0;
