@@ -35,9 +35,9 @@ export function dailySql(userId: string, windows: Window[]): SQL {
 }
 
 /**
- * Per window, the caller's cards in learning, review or relearning due in `[start, end)`, on the
- * partial index `flashcards_user_review_due_idx (user_id, due) WHERE state <> 0` (the literal `state
- * <> 0` matches its WHERE). Suspended cards will not come, so they are left out; buried ones are
+ * Per window, the caller's cards in learning, review or relearning due in `[start, end)`, index-only on
+ * the partial index `flashcards_user_due_offered_idx (…) WHERE state <> 0 AND suspended = 0` (the
+ * literals match its WHERE). Suspended cards will not come, so they are left out; buried ones are
  * counted (they come back by the next day).
  */
 export function forecastSql(userId: string, windows: Window[]): SQL {
