@@ -273,16 +273,16 @@ const ENDPOINT_SQL = {
   "search-short": [SQL.readGate, SQL.shortWalk, SQL.shortWindowEnd],
   get: [SQL.readGate, SQL.get],
   create: [SQL.gate, insertSql(1, 1_700_000_000_000)],
-  // The app prepares its hand-written statements (the history read, the two writes) when it builds them,
-  // before the gate: this is the order they are prepared in, not the batches' order.
+  // The app prepares its hand-written writes when it builds them, before the write's gate: this is the
+  // order the statements are prepared in, not the batches' order.
   review: [
-    SQL.reviewLater,
     SQL.gate,
     DECK_SQL.settings,
     SQL.reviewOwnLogs,
     SQL.reviewForeignLogs,
     SQL.reviewCards,
     SQL.reviewSessions,
+    SQL.reviewLater,
     SQL.reviewInsert,
     SQL.reviewUpdate,
     SQL.gate,

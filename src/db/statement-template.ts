@@ -8,7 +8,8 @@
  * drizzle's own `.prepare()` does not fit: a prepared query is tied to the binding it was prepared on
  * (not to the request's session), and `db.batch()` binds builder parameters without filling
  * placeholders. The template reuses drizzle's result mapping (column names to fields, booleans,
- * timestamps) from the query it built, so rows come back exactly as the builder's would.
+ * timestamps) from the query it built, so rows come back exactly as the builder's would. Hand-written
+ * statements (`rawAll`) work the same way: their placeholders are filled like a builder's.
  */
 import { fillPlaceholders, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
@@ -21,11 +22,34 @@ type PreparedLike = {
   mapResult(response: unknown, isFromBatch?: boolean): unknown;
 };
 
+/** One statement's SQL text and parameters (placeholders among them) and drizzle's result mapping. */
+type Built = { sql: string; params: unknown[]; prepared: PreparedLike };
+
 /** A D1 binding that only has to exist: templates are built, never run, on it. */
 const buildOnly = createDb({
   prepare: () => ({}),
   batch: () => Promise.reject(new Error("a template database runs nothing")),
 } as unknown as D1Database);
+
+/** Builds a query on the build-only database and keeps its text, parameters and mapping. */
+function built(query: BatchItem<"sqlite">): Built {
+  const prepared = (query as unknown as { _prepare(): PreparedLike })._prepare();
+  const { sql, params } = prepared.getQuery();
+  return { sql, params, prepared };
+}
+
+/** The batch item for one request: the template's text on `db`, its placeholders filled from `values`. */
+function bound<Q>({ sql, params: templateParams, prepared }: Built, db: Db, values: Record<string, unknown>): Q {
+  // drizzle's own filling (a placeholder in a column's Param goes through the column's encoder).
+  const params = fillPlaceholders(templateParams, values);
+  // Prepared when the batch asks (like drizzle's own items), so statements are prepared in batch order.
+  const item = () => ({
+    getQuery: () => ({ sql, params }),
+    stmt: db.$client.prepare(sql),
+    mapResult: (response: unknown, isFromBatch?: boolean) => prepared.mapResult(response, isFromBatch),
+  });
+  return { _prepare: item } as unknown as Q;
+}
 
 /**
  * A statement template: `build(db)` is called once per isolate with placeholders for the values; the
@@ -36,23 +60,26 @@ const buildOnly = createDb({
 export function statementTemplate<Q extends BatchItem<"sqlite">, Values extends Record<string, unknown>>(
   build: (db: Db) => Q,
 ): (db: Db, values: Values) => Q {
-  let template: { sql: string; params: unknown[]; prepared: PreparedLike } | undefined;
+  let template: Built | undefined;
   return (db, values) => {
-    if (!template) {
-      const prepared = (build(buildOnly) as unknown as { _prepare(): PreparedLike })._prepare();
-      const { sql, params } = prepared.getQuery();
-      template = { sql, params, prepared };
-    }
-    const { sql, prepared } = template;
-    // drizzle's own filling (a placeholder in a column's Param goes through the column's encoder).
-    const params = fillPlaceholders(template.params, values);
-    // Prepared when the batch asks (like drizzle's own items), so statements are prepared in batch order.
-    const item = () => ({
-      getQuery: () => ({ sql, params }),
-      stmt: db.$client.prepare(sql),
-      mapResult: (response: unknown, isFromBatch?: boolean) => prepared.mapResult(response, isFromBatch),
-    });
-    return { _prepare: item } as unknown as Q;
+    template ??= built(build(buildOnly));
+    return bound<Q>(template, db, values);
+  };
+}
+
+/**
+ * Several statements from one builder (a request's whole read, e.g. the study queue's): built together
+ * once per isolate, bound together per request, in the builder's order.
+ * @throws Error when a placeholder has no value (a programming error).
+ */
+export function statementTemplates<
+  const Qs extends readonly BatchItem<"sqlite">[],
+  Values extends Record<string, unknown>,
+>(build: (db: Db) => Qs): (db: Db, values: Values) => Qs {
+  let templates: Built[] | undefined;
+  return (db, values) => {
+    templates ??= build(buildOnly).map(built);
+    return templates.map((template) => bound(template, db, values)) as unknown as Qs;
   };
 }
 

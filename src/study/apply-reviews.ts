@@ -24,6 +24,7 @@ import { rawAll } from "../db/raw-statement";
 import { type FlashcardRow, flashcards, type ReviewLogRow, reviewLogs, studySessions } from "../db/schema";
 import { authedBatch } from "../db/session-gate";
 import { columnPairs, fromSqlRow, toSqlRow } from "../db/sql-rows";
+import { slot, statementTemplates } from "../db/statement-template";
 import type { AuthedDeps } from "../lib/deps";
 import { nameKey } from "../lib/name-key";
 import { LEECH_TAG, leechTagStatements } from "./leech-tag";
@@ -105,6 +106,52 @@ const cardColumns = (() => {
 })();
 
 /**
+ * Round trip 1's statements, built once per isolate (#19: their SQL depends on nothing but the user and
+ * four JSON lists): the settings row, the review ids among the caller's and other users' logs, the
+ * cards with their tags, the sessions, and per card the latest MAX_REPLAY + 1 logs after its earliest
+ * new review (usually none).
+ */
+const readStatements = statementTemplates(
+  (db: Db) =>
+    [
+      selectSettingsRow(db, slot("userId")),
+      db
+        .select()
+        .from(reviewLogs)
+        .where(ownedIn(reviewLogs, slot("ids"), slot("userId"))),
+      db
+        .select({ id: reviewLogs.id })
+        .from(reviewLogs)
+        .where(
+          and(
+            ne(reviewLogs.userId, slot("userId")),
+            sql`${reviewLogs.id} IN (SELECT value FROM json_each(${slot("ids")}))`,
+          ),
+        ),
+      db
+        .select(cardColumns)
+        .from(flashcards)
+        .where(ownedIn(flashcards, slot("cardIds"), slot("userId"))),
+      db
+        .select({ id: studySessions.id, finishedAt: studySessions.finishedAt, cardIds: studySessions.cardIds })
+        .from(studySessions)
+        .where(ownedIn(studySessions, slot("sessionIds"), slot("userId"))),
+      rawAll(
+        db,
+        sql`
+      SELECT * FROM (
+        SELECT l.*, row_number() OVER (PARTITION BY l.flashcard_id ORDER BY l.reviewed_at DESC, l.id DESC) AS rn
+        FROM json_each(${slot("windows")}) AS w
+        JOIN review_logs AS l
+          ON l.flashcard_id = w.value ->> '$.c'
+         AND (l.reviewed_at, l.id) > (w.value ->> '$.t', w.value ->> '$.i')
+        WHERE +l.user_id = ${slot("userId")}
+      ) WHERE rn <= ${MAX_REPLAY + 1}`,
+      ),
+    ] as const,
+);
+
+/**
  * Applies the submissions and returns one outcome per submission, in the order given.
  * @throws ApiError 401 when the session ended (nothing applied); D1 failures propagate (nothing half-applied).
  */
@@ -134,39 +181,12 @@ export async function applyReviews(deps: AuthedDeps, items: ReviewSubmission[]):
   const earliest = new Map<string, Position>();
   for (const c of [...candidates].sort(byPosition)) if (!earliest.has(c.flashcardId)) earliest.set(c.flashcardId, c);
   const windows = JSON.stringify([...earliest].map(([card, p]) => ({ c: card, t: p.reviewedAt, i: p.id })));
-  const inJson = (json: string) => sql`IN (SELECT value FROM json_each(${json}))`;
-  const [settingsRows, ownRows, foreignRows, cardRows, sessionRows, laterRows] = await authedBatch(db, auth, now, [
-    selectSettingsRow(db, auth.userId),
-    db
-      .select()
-      .from(reviewLogs)
-      .where(ownedIn(reviewLogs, ids, auth.userId)),
-    db
-      .select({ id: reviewLogs.id })
-      .from(reviewLogs)
-      .where(and(ne(reviewLogs.userId, auth.userId), sql`${reviewLogs.id} ${inJson(ids)}`)),
-    db
-      .select(cardColumns)
-      .from(flashcards)
-      .where(ownedIn(flashcards, cardIds, auth.userId)),
-    db
-      .select({ id: studySessions.id, finishedAt: studySessions.finishedAt, cardIds: studySessions.cardIds })
-      .from(studySessions)
-      .where(ownedIn(studySessions, sessionIds, auth.userId)),
-    // Per card, the latest MAX_REPLAY + 1 logs after its earliest new review (usually none).
-    rawAll(
-      db,
-      sql`
-      SELECT * FROM (
-        SELECT l.*, row_number() OVER (PARTITION BY l.flashcard_id ORDER BY l.reviewed_at DESC, l.id DESC) AS rn
-        FROM json_each(${windows}) AS w
-        JOIN review_logs AS l
-          ON l.flashcard_id = w.value ->> '$.c'
-         AND (l.reviewed_at, l.id) > (w.value ->> '$.t', w.value ->> '$.i')
-        WHERE +l.user_id = ${auth.userId}
-      ) WHERE rn <= ${MAX_REPLAY + 1}`,
-    ),
-  ]);
+  const [settingsRows, ownRows, foreignRows, cardRows, sessionRows, laterRows] = await authedBatch(
+    db,
+    auth,
+    now,
+    readStatements(db, { userId: auth.userId, ids, cardIds, sessionIds, windows }),
+  );
 
   const own = new Map(ownRows.map((row) => [row.id, row]));
   const foreign = new Set(foreignRows.map((row) => row.id));

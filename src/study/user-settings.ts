@@ -10,6 +10,7 @@ import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
 import { type UserSettingsRow, userSettings } from "../db/schema";
 import { authedBatch } from "../db/session-gate";
+import { slot, statementTemplate } from "../db/statement-template";
 import type { AuthedDeps } from "../lib/deps";
 import { serviceUnavailable } from "../lib/errors";
 import { resolveSettings, type StudySettings } from "./settings";
@@ -28,6 +29,9 @@ export function rememberSettingsRow(userId: string, row: UserSettingsRow | undef
 /** The settings row statement (user-scoped). */
 export const selectSettingsRow = (db: Db, userId: string) =>
   db.select().from(userSettings).where(eq(userSettings.userId, userId));
+
+/** The settings row every study read runs, built once per isolate (#19). */
+const settingsRowTemplate = statementTemplate((db: Db) => selectSettingsRow(db, slot("userId")));
 
 /**
  * SQL that is true when the caller's settings row still has `version` (0: no row): a write built on
@@ -48,7 +52,7 @@ export async function batchWithSettings<const T extends readonly BatchItem<"sqli
   let guess = resolveSettings(remembered.get(auth.userId), config);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const [rows, ...results] = (await authedBatch(db, auth, now, [
-      selectSettingsRow(db, auth.userId),
+      settingsRowTemplate(db, { userId: auth.userId }),
       ...build(guess),
     ])) as unknown as [UserSettingsRow[], ...unknown[]];
     const row = rows[0];
