@@ -26,7 +26,7 @@ import { limitBody } from "./middleware/body-limit";
 import { d1Session } from "./middleware/d1-session";
 import { requestContext } from "./middleware/request-context";
 import { requestLog } from "./middleware/request-log";
-import { responseHeaders } from "./middleware/response-headers";
+import { type CorsPolicy, responseHeaders } from "./middleware/response-headers";
 import { authRoutes } from "./routes/auth/auth.routes";
 import { cardStateRoutes } from "./routes/card-states/card-states.routes";
 import { deckRoutes } from "./routes/decks/decks.routes";
@@ -76,28 +76,29 @@ export const EXPOSED_HEADERS = [
   "Idempotent-Replayed",
 ];
 
+/** What browsers may do cross-origin (the origins come from `CORS_ORIGINS`, per environment). */
+export const CORS_POLICY: CorsPolicy = {
+  allowMethods: ["GET", "POST", "PATCH", "DELETE"],
+  allowHeaders: [
+    "Authorization",
+    "Content-Type",
+    "Idempotency-Key",
+    "X-Request-Id",
+    "X-D1-Bookmark",
+    "If-Match",
+    "If-None-Match",
+  ],
+  exposeHeaders: EXPOSED_HEADERS,
+  maxAgeSeconds: 600,
+};
+
 /** Builds the worker's Hono app. */
 export function createApp() {
   const app = new Hono<AppEnv>();
 
   app.use(requestContext());
   app.use(requestLog());
-  app.use(
-    responseHeaders({
-      allowMethods: ["GET", "POST", "PATCH", "DELETE"],
-      allowHeaders: [
-        "Authorization",
-        "Content-Type",
-        "Idempotency-Key",
-        "X-Request-Id",
-        "X-D1-Bookmark",
-        "If-Match",
-        "If-None-Match",
-      ],
-      exposeHeaders: EXPOSED_HEADERS,
-      maxAgeSeconds: 600,
-    }),
-  );
+  app.use(responseHeaders(CORS_POLICY));
   app.use(
     allowHeader({
       app,

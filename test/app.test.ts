@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import { describe, expect, it, vi } from "vitest";
-import { EXPOSED_HEADERS } from "../src/app";
+import { CORS_POLICY } from "../src/app";
 import worker from "../src/index";
 import { api, expectProblem, freshIp, registerUser } from "./helpers/api";
 import { failingD1 } from "./helpers/faulty-d1";
@@ -202,18 +202,10 @@ describe("headers", () => {
       .use(
         cors({
           origin: (o) => (o === origin ? o : null),
-          allowMethods: ["GET", "POST", "PATCH", "DELETE"],
-          allowHeaders: [
-            "Authorization",
-            "Content-Type",
-            "Idempotency-Key",
-            "X-Request-Id",
-            "X-D1-Bookmark",
-            "If-Match",
-            "If-None-Match",
-          ],
-          exposeHeaders: EXPOSED_HEADERS,
-          maxAge: 600,
+          allowMethods: [...CORS_POLICY.allowMethods],
+          allowHeaders: [...CORS_POLICY.allowHeaders],
+          exposeHeaders: [...CORS_POLICY.exposeHeaders],
+          maxAge: CORS_POLICY.maxAgeSeconds,
         }),
       )
       .get("/api/v1/health", (c) => c.json({}));
