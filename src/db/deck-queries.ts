@@ -27,6 +27,24 @@ export type DeckViewRow = {
   version: number;
 };
 
+/** Cards, new and suspended per deck from the maintained counters (a few rows per deck, whatever the cards). */
+const counterSums = (
+  where: SQL,
+) => sql`SELECT deck_key AS deck_id, sum(n) AS cards, sum(CASE WHEN state = 0 THEN n ELSE 0 END) AS new,
+        sum(CASE WHEN suspended THEN n ELSE 0 END) AS suspended, 0 AS due
+      FROM card_counts
+      WHERE ${where}
+      GROUP BY deck_key`;
+
+/** The `rolled` CTE: each deck's own counts (the CTE named `own`) summed into every ancestor through the closure. */
+const rolledUp = (own: "per_deck" | "own") =>
+  sql.raw(`rolled AS (
+      SELECT t.ancestor_id AS id, sum(p.cards) AS cards, sum(p.new) AS new, sum(p.suspended) AS suspended,
+        sum(p.due) AS due
+      FROM ${own} AS p JOIN deck_tree AS t ON t.descendant_id = p.deck_id
+      GROUP BY t.ancestor_id
+    )`);
+
 /**
  * The deck view SQL for one of the user's decks (every deck: deckListSql, the same columns). `path_key`
  * orders decks by path: each deck right before its subdecks, case-insensitively (it joins the levels'
@@ -39,11 +57,7 @@ export function deckViewSql(userId: string, now: number, deckId: string): SQL {
   return sql`
     WITH per_deck AS (
       -- Cards, new and suspended from the maintained counters (a few rows per deck, whatever the cards).
-      SELECT deck_key AS deck_id, sum(n) AS cards, sum(CASE WHEN state = 0 THEN n ELSE 0 END) AS new,
-        sum(CASE WHEN suspended THEN n ELSE 0 END) AS suspended, 0 AS due
-      FROM card_counts
-      WHERE user_id = ${userId} AND deck_key IN (${counted})
-      GROUP BY deck_key
+      ${counterSums(sql`user_id = ${userId} AND deck_key IN (${counted})`)}
       UNION ALL
       -- Due cards from the covering index (grows with the due cards, not the collection).
       -- "+user_id": scope without letting SQLite walk the user's whole card index instead of the decks'.
@@ -52,12 +66,7 @@ export function deckViewSql(userId: string, now: number, deckId: string): SQL {
       WHERE deck_id IN (${counted}) AND state IN (1, 2, 3) AND due <= ${now} AND +user_id = ${userId}
       GROUP BY deck_id
     ),
-    rolled AS (
-      SELECT t.ancestor_id AS id, sum(p.cards) AS cards, sum(p.new) AS new, sum(p.suspended) AS suspended,
-        sum(p.due) AS due
-      FROM per_deck AS p JOIN deck_tree AS t ON t.descendant_id = p.deck_id
-      GROUP BY t.ancestor_id
-    ),
+    ${rolledUp("per_deck")},
     paths AS (
       SELECT d.id AS id,
         group_concat(a.name, '::' ORDER BY t.distance DESC) AS path,
@@ -93,23 +102,14 @@ export function deckViewSql(userId: string, now: number, deckId: string): SQL {
 export function deckListSql(userId: string, now: number): SQL {
   return sql`
     WITH RECURSIVE own AS (
-      SELECT deck_key AS deck_id, sum(n) AS cards, sum(CASE WHEN state = 0 THEN n ELSE 0 END) AS new,
-        sum(CASE WHEN suspended THEN n ELSE 0 END) AS suspended, 0 AS due
-      FROM card_counts
-      WHERE user_id = ${userId}
-      GROUP BY deck_key
+      ${counterSums(sql`user_id = ${userId}`)}
       UNION ALL
       SELECT deck_id, 0, 0, 0, count(*)
       FROM flashcards INDEXED BY flashcards_user_due_deck_idx
       WHERE user_id = ${userId} AND state <> 0 AND deck_id IS NOT NULL AND due <= ${now}
       GROUP BY deck_id
     ),
-    rolled AS (
-      SELECT t.ancestor_id AS id, sum(p.cards) AS cards, sum(p.new) AS new, sum(p.suspended) AS suspended,
-        sum(p.due) AS due
-      FROM own AS p JOIN deck_tree AS t ON t.descendant_id = p.deck_id
-      GROUP BY t.ancestor_id
-    ),
+    ${rolledUp("own")},
     tree AS (
       SELECT id, name, parent_id, description, name AS path, name_key AS path_key, created_at, updated_at, version
       FROM decks
