@@ -21,6 +21,7 @@
  * D1 binding.
  */
 import { fsrs, generatorParameters } from "ts-fsrs";
+import { LOG_COLUMNS } from "../lib/columns.mjs";
 
 const CARD_COLUMNS =
   '"id", "front", "back", "source", "generation_id", "created_at", "updated_at", "state", "due", "stability", "difficulty", "elapsed_days", "scheduled_days", "learning_steps", "reps", "lapses", "last_review"';
@@ -87,25 +88,7 @@ const STUDY_COLUMNS = [
   "buried_until",
   "leech",
 ];
-const REVIEW_LOG_COLUMNS = [
-  "id",
-  "user_id",
-  "flashcard_id",
-  "session_id",
-  "rating",
-  "state",
-  "due",
-  "stability",
-  "difficulty",
-  "elapsed_days",
-  "last_elapsed_days",
-  "scheduled_days",
-  "learning_steps",
-  "next_due",
-  "duration_ms",
-  "reviewed_at",
-  ...STUDY_COLUMNS.map((c) => `before_${c}`),
-];
+const REVIEW_LOG_COLUMNS = [...LOG_COLUMNS, ...STUDY_COLUMNS.map((c) => `before_${c}`)];
 /** The leech tag's conditions: the card still has the version read, and room for a tag. */
 const LEECH_STILL_UNCHANGED = `
     FROM json_each(?) AS j

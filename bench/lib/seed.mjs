@@ -14,6 +14,7 @@
  * count). Due-now cards and today's reviews therefore grow with the collection, as they do for a
  * user who keeps up with a larger collection.
  */
+import { CARD_COLUMNS, LOG_COLUMNS } from "./columns.mjs";
 import { cardText, intIn, prng, uuid } from "./text.mjs";
 
 const DAY = 86_400_000;
@@ -21,47 +22,6 @@ const HOUR = 3_600_000;
 const HISTORY_DAYS = 365;
 const NEW_SHARE = 0.2;
 const ROWS_PER_STATEMENT = 100;
-
-const CARD_COLUMNS = [
-  "id",
-  "user_id",
-  "generation_id",
-  "front",
-  "back",
-  "source",
-  "created_at",
-  "updated_at",
-  "state",
-  "due",
-  "stability",
-  "difficulty",
-  "elapsed_days",
-  "scheduled_days",
-  "learning_steps",
-  "reps",
-  "lapses",
-  "last_review",
-  "version",
-  "deck_id",
-];
-const LOG_COLUMNS = [
-  "id",
-  "user_id",
-  "flashcard_id",
-  "session_id",
-  "rating",
-  "state",
-  "due",
-  "stability",
-  "difficulty",
-  "elapsed_days",
-  "last_elapsed_days",
-  "scheduled_days",
-  "learning_steps",
-  "next_due",
-  "duration_ms",
-  "reviewed_at",
-];
 
 /** A SQL literal for a string, number or null. */
 const literal = (value) =>
